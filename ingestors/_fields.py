@@ -1,0 +1,135 @@
+"""Parsing of the raw cell values every source has: dates, counts, decimals, periods, flags.
+
+One place for each: ingestors call these rather than writing their own.
+Every parser returns None for a blank cell and raises RecordError (naming the column)
+for a value it cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lif_core.plugins import RecordError, ValidTime
+
+__all__ = [
+    "blank",
+    "parse_bool",
+    "parse_date",
+    "parse_decimal",
+    "parse_int",
+    "parse_period",
+    "text",
+]
+
+_BLANKS = {"", "-", "n/a", "na", "null", "none", "not applicable"}
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d")
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().casefold() in _BLANKS)
+
+
+def text(value: Any) -> str | None:
+    """Trimmed text, or None when blank."""
+    if blank(value):
+        return None
+    return " ".join(str(value).split())
+
+
+def parse_date(value: Any, column: str) -> date | None:
+    """A day in any of the formats UK sources use (ISO, dd/mm/yyyy, '3 March 2025', Excel serials)."""
+    if blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and 20000 < float(value) < 80000:
+        return date(1899, 12, 30) + timedelta(days=int(value))  # Excel serial day
+    raw = str(value).strip()
+    candidate = raw[:10] if re.match(r"^\d{4}-\d{2}-\d{2}[ T]", raw) else raw
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(candidate, fmt).date()
+        except ValueError:
+            continue
+    raise RecordError(f"{raw!r} is not a date (expected e.g. 2025-03-31 or 31/03/2025)", column=column, value=raw)
+
+
+def parse_int(value: Any, column: str) -> int | None:
+    if blank(value):
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"{value!r} is not a whole number", column=column, value=value)
+    if isinstance(value, int):
+        return value
+    raw = str(value).strip().replace(",", "")
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        raise RecordError(f"{value!r} is not a whole number", column=column, value=value) from None
+    if number != number.to_integral_value():
+        raise RecordError(f"{value!r} is not a whole number", column=column, value=value)
+    return int(number)
+
+
+def parse_decimal(value: Any, column: str) -> Decimal | None:
+    if blank(value):
+        return None
+    raw = str(value).strip().replace(",", "").removesuffix("%")
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise RecordError(f"{value!r} is not a number", column=column, value=value) from None
+
+
+def parse_bool(value: Any, column: str) -> bool | None:
+    if blank(value):
+        return None
+    raw = str(value).strip().casefold()
+    if raw in {"yes", "y", "true", "1", "met", "effective"}:
+        return True
+    if raw in {"no", "n", "false", "0", "not met", "not effective", "ineffective"}:
+        return False
+    raise RecordError(f"{value!r} is not yes or no", column=column, value=value)
+
+
+_FY = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})\s*[-/ ]?\s*Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_period(value: Any, column: str) -> ValidTime:
+    """A reporting period: '2024-25' or '2024/2025' (April-March financial year), '2024'
+    (calendar year), '2024-Q3' (calendar quarter), '2024-06' (month) or a single date."""
+    if blank(value):
+        raise RecordError("the period is blank", column=column)
+    raw = str(value).strip()
+    if m := _FY.match(raw):
+        start = int(m.group(1))
+        end = int(m.group(2))
+        end = end if end > 99 else (start // 100) * 100 + end
+        if end != start + 1:
+            raise RecordError(f"{raw!r} is not a financial year like 2024-25", column=column, value=raw)
+        return ValidTime(date(start, 4, 1), date(end, 3, 31))
+    if re.fullmatch(r"\d{4}", raw):
+        year = int(raw)
+        return ValidTime(date(year, 1, 1), date(year, 12, 31))
+    if m := _QUARTER.match(raw):
+        year, q = int(m.group(1)), int(m.group(2))
+        start = date(year, 3 * q - 2, 1)
+        end = date(year + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1)
+        return ValidTime(start, end)
+    if m := _MONTH.match(raw):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise RecordError(f"{raw!r} is not a month", column=column, value=raw)
+        start = date(year, month, 1)
+        end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        return ValidTime(start, end)
+    day = parse_date(raw, column)
+    assert day is not None
+    return ValidTime(day, day)

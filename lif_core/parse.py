@@ -1,0 +1,204 @@
+"""From a file to validated records or rejections: the plugin's mapping run under the host's rules.
+
+This module touches no store. The ingestion pipeline (``lif_core.ingest``) consumes what
+:func:`parse_file` yields; plugin authors and tests can call it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from lif_core.plugins._spec import RecordError, Row, Source, ValidTime
+from lif_core.readers import read_rows
+
+__all__ = [
+    "ParsedRecord",
+    "Rejection",
+    "content_hash",
+    "describe_validation_error",
+    "parse_file",
+    "parse_row",
+    "sensitive_findings",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRecord:
+    """A record that passed validation, ready for the log."""
+
+    kind: str
+    record_key: str
+    valid_time: ValidTime
+    attributes: dict[str, Any]
+    content_hash: str
+    locator: Mapping[str, Any]
+    scope: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A row the host refused: where, why, and the raw row (sensitive values masked)."""
+
+    locator: Mapping[str, Any]
+    reasons: tuple[str, ...]
+    raw: Mapping[str, Any]
+    kind: str | None = None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def content_hash(attributes: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of a record's attributes (key order does not matter)."""
+    text = json.dumps(attributes, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    """Pydantic errors in words: field, what the value looked like, what was expected."""
+    out = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "(record)"
+        value = item.get("input")
+        shape = "blank" if value in (None, "") else f"{type(value).__name__} {str(value)[:40]!r}"
+        out.append(f"column {field!r}: {item['msg']} (got {shape})")
+    return out
+
+
+# --- the sensitive data guard -------------------------------------------------------------
+
+_NHS = re.compile(r"(?<![\d\-./])(\d{3})[ ]?(\d{3})[ ]?(\d{4})(?![\d\-./])")
+_UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
+_PHONE = re.compile(
+    r"(?<![\d.])(?:(?:\+44\s?|0)7\d{3}\s?\d{3}\s?\d{3}|0[12]\d{2,3}\s?\d{3}\s?\d{3,4})(?![\d.])"
+)
+_DOB_COLUMN = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
+_FULL_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?:[ T].*)?$")
+
+
+def _nhs_valid(digits: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def sensitive_findings(column: str, value: Any) -> list[tuple[str, str]]:
+    """(what, matched text) for every child-identifying value found in one cell."""
+    if value is None or isinstance(value, bool):
+        return []
+    text = str(value)
+    found: list[tuple[str, str]] = []
+    for m in _NHS.finditer(text):
+        digits = "".join(m.groups())
+        if _nhs_valid(digits):
+            found.append(("an NHS number", m.group(0)))
+    found += [("a unique pupil number", m.group(0)) for m in _UPN.finditer(text)]
+    found += [("an email address", m.group(0)) for m in _EMAIL.finditer(text)]
+    found += [("a phone number", m.group(0)) for m in _PHONE.finditer(text)]
+    if _DOB_COLUMN.search(column) and _FULL_DATE.match(text):
+        found.append(("a full date of birth", text))
+    return found
+
+
+def _mask(value: Any, matches: list[str]) -> Any:
+    text = str(value)
+    for match in matches:
+        text = text.replace(match, "█" * len(match))
+    return text
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def parse_row(source: Source, row: Row) -> Iterator[ParsedRecord | Rejection]:
+    """Map one raw row through the plugin and validate each record it yields."""
+    hits: dict[str, list[tuple[str, str]]] = {}
+    for column, value in row.raw.items():
+        found = sensitive_findings(column, value)
+        if found:
+            hits[column] = found
+    if hits:
+        raw = {c: (_mask(v, [m for _, m in hits[c]]) if c in hits else v) for c, v in row.raw.items()}
+        reasons = tuple(
+            f"column {c!r} holds what looks like {what}: personal data about a child must not "
+            "enter the log (remove it at the source, or declare the field personal)"
+            for c, found in hits.items()
+            for what, _ in found[:1]
+        )
+        yield Rejection(locator=row.locator, reasons=reasons, raw=raw)
+        return
+    try:
+        emits = list(source.map_row(row))
+    except RecordError as exc:
+        where = f"column {exc.column!r}: " if exc.column else ""
+        yield Rejection(locator=row.locator, reasons=(f"{where}{exc}",), raw=dict(row.raw))
+        return
+    for emit in emits:
+        try:
+            kind = source.kind(emit.kind)
+        except KeyError as exc:
+            raise RecordError(str(exc)) from exc
+        try:
+            model: BaseModel = kind.model.model_validate(dict(emit.fields))
+        except ValidationError as exc:
+            yield Rejection(
+                locator=row.locator,
+                reasons=tuple(describe_validation_error(exc)),
+                raw=dict(row.raw),
+                kind=kind.name,
+            )
+            continue
+        try:
+            key = kind.key(model)
+            valid = kind.valid_time(model)
+            scope = kind.snapshot_scope(model) if kind.snapshot_scope else None
+        except RecordError as exc:
+            yield Rejection(locator=row.locator, reasons=(str(exc),), raw=dict(row.raw), kind=kind.name)
+            continue
+        if not key:
+            yield Rejection(
+                locator=row.locator,
+                reasons=("the record key is blank",),
+                raw=dict(row.raw),
+                kind=kind.name,
+            )
+            continue
+        attributes = model.model_dump(mode="json")
+        yield ParsedRecord(
+            kind=kind.name,
+            record_key=str(key),
+            valid_time=valid,
+            attributes=attributes,
+            content_hash=content_hash(attributes),
+            locator=row.locator,
+            scope=scope,
+        )
+
+
+def parse_file(source: Source, path: Path, *, limit: int | None = None) -> Iterator[ParsedRecord | Rejection]:
+    """Read ``path`` with the source's input options and yield records and rejections.
+
+    Raises :class:`~lif_core.errors.InputError` when the file cannot be read at all.
+    """
+    for count, row in enumerate(read_rows(path, source.inputs), start=1):
+        yield from parse_row(source, row)
+        if limit is not None and count >= limit:
+            break
