@@ -1,0 +1,101 @@
+"""Settings from the environment: the store URL, LIF_HOME, the actor."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from lif_core.errors import ConfigError
+
+__all__ = ["StoreURL", "default_actor", "lif_home", "mask_url", "store_url"]
+
+DEFAULT_STORE = "sqlite:///.lif/lif.db"
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``***``."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreURL:
+    """A parsed ``LIF_STORE`` URL: ``sqlite:///path`` or ``postgresql://user:pw@host:port/db?schema=s``."""
+
+    url: str
+    kind: str  # "sqlite" | "postgresql"
+    path: Path | None = None
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    schema: str = "lif"
+
+    @property
+    def masked(self) -> str:
+        return mask_url(self.url)
+
+    @classmethod
+    def parse(cls, url: str) -> StoreURL:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "sqlite":
+            raw = unquote(url.split(":", 1)[1])
+            if not raw.startswith("//"):
+                raise ConfigError(f"store URL {mask_url(url)!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db")
+            target = raw[3:] if raw.startswith("///") else raw[2:]
+            if not target:
+                raise ConfigError(f"store URL {mask_url(url)!r} names no database file")
+            return cls(url=url, kind="sqlite", path=Path(target))
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            query = parse_qs(parts.query)
+            schema = query.get("schema", ["lif"])[0]
+            if not _SCHEMA.match(schema):
+                raise ConfigError(f"store URL {mask_url(url)!r}: schema {schema!r} must be a lower-case SQL identifier")
+            dbname = parts.path.lstrip("/")
+            if not dbname:
+                raise ConfigError(f"store URL {mask_url(url)!r} names no database (postgresql://user@host:5432/DBNAME)")
+            try:
+                port = parts.port or 5432
+            except ValueError:
+                raise ConfigError(f"store URL {mask_url(url)!r} has a bad port") from None
+            return cls(
+                url=url,
+                kind="postgresql",
+                host=parts.hostname or "localhost",
+                port=port,
+                user=unquote(parts.username or getpass.getuser()),
+                password=unquote(parts.password or ""),
+                dbname=dbname,
+                schema=schema,
+            )
+        raise ConfigError(
+            f"store URL {mask_url(url)!r}: unknown kind {scheme or '(none)'!r}; use sqlite:///path/lif.db "
+            "or postgresql://user@host:5432/db"
+        )
+
+
+def store_url(url: str | None = None) -> StoreURL:
+    """The configured store: the argument, else ``LIF_STORE``, else ``sqlite:///.lif/lif.db``."""
+    return StoreURL.parse(url or os.environ.get("LIF_STORE") or DEFAULT_STORE)
+
+
+def lif_home() -> Path:
+    """``LIF_HOME`` (default ``.lif`` under the working directory), created on first use."""
+    home = Path(os.environ.get("LIF_HOME") or ".lif").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def default_actor(given: str | None = None) -> str:
+    """Who is acting: ``--actor``, else ``LIF_ACTOR``, else the operating-system user."""
+    actor = given or os.environ.get("LIF_ACTOR") or getpass.getuser()
+    actor = actor.strip()
+    if not actor:
+        raise ConfigError("no actor: pass --actor NAME or set LIF_ACTOR")
+    return actor

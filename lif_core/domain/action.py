@@ -1,0 +1,134 @@
+"""An action: raised against learning, progressed, rescheduled, completed, verified or cancelled."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
+
+__all__ = ["Action"]
+
+
+class Action(LifAggregate):
+    """An action with a human reference such as ``ACT-2025-031``."""
+
+    kind = "action"
+
+    class Raised(LifCreated):
+        reference: str
+        learning_reference: str | None
+        description: str
+        owner_agency: str
+        raised_on: date
+        due: date
+
+        def evolve(self, agg: Any) -> None:
+            agg.reference = self.reference
+            agg.learning_reference = self.learning_reference
+            agg.description = self.description
+            agg.owner_agency = self.owner_agency
+            agg.raised_on = self.raised_on
+            agg.due = self.due
+            agg.status = "open"
+            agg.times_rescheduled = 0
+            agg.last_progress = None
+
+    class ProgressReported(LifEvent):
+        note: str
+        rag: str | None
+
+        def evolve(self, agg: Any) -> None:
+            agg.last_progress = self.note
+            agg.status = "in-progress"
+
+    class Rescheduled(LifEvent):
+        due: date
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.due = self.due
+            agg.times_rescheduled += 1
+
+    class Completed(LifEvent):
+        completed_on: date
+        note: str | None
+
+        def evolve(self, agg: Any) -> None:
+            agg.status = "completed"
+            agg.completed_on = self.completed_on
+
+    class ImpactVerified(LifEvent):
+        rationale: str
+        evidence: list[str]
+
+        def evolve(self, agg: Any) -> None:
+            agg.status = "impact-verified"
+
+    class Cancelled(LifEvent):
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.status = "cancelled"
+
+    @classmethod
+    def raise_action(
+        cls,
+        *,
+        reference: str,
+        description: str,
+        owner_agency: str,
+        due: date,
+        raised_on: date,
+        actor: str,
+        learning_reference: str | None = None,
+        causation: list[str] | None = None,
+        correlation: str | None = None,
+    ) -> Action:
+        cls.require(bool(reference.strip()), "an action needs a reference")
+        cls.require(bool(description.strip()), "an action needs a description")
+        cls.require(bool(owner_agency.strip()), "an action needs an owner agency (--owner-agency)")
+        action: Action = cls._start(
+            cls.Raised,
+            natural_key=reference,
+            actor=actor,
+            causation=causation or [],
+            correlation=correlation,
+            reference=reference,
+            learning_reference=learning_reference,
+            description=description,
+            owner_agency=owner_agency,
+            raised_on=raised_on,
+            due=due,
+        )
+        return action
+
+    def _open(self, what: str) -> None:
+        self.require(self.status != "cancelled", f"{self.reference} was cancelled: it cannot be {what}")
+        self.require(self.status not in ("completed", "impact-verified"), f"{self.reference} is {self.status}: it cannot be {what}")
+
+    def progress(self, note: str, rag: str | None, actor: str, **meta: Any) -> Any:
+        self.require(bool(note.strip()), "a progress report needs a note")
+        self.require(rag is None or rag in ("red", "amber", "green", "blue"), f"RAG must be red, amber, green or blue, not {rag!r}")
+        self._open("progressed")
+        return self._record(self.ProgressReported, actor=actor, note=note, rag=rag, **meta)
+
+    def reschedule(self, due: date, rationale: str, actor: str, **meta: Any) -> Any:
+        self.require(bool(rationale and rationale.strip()), "rescheduling needs a rationale (--rationale)")
+        self._open("rescheduled")
+        self.require(due != self.due, f"{self.reference} is already due on {due}")
+        return self._record(self.Rescheduled, actor=actor, due=due, rationale=rationale, **meta)
+
+    def complete(self, on: date, note: str | None, actor: str, **meta: Any) -> Any:
+        self._open("completed")
+        return self._record(self.Completed, actor=actor, completed_on=on, note=note, **meta)
+
+    def verify_impact(self, rationale: str, evidence: list[str], actor: str, **meta: Any) -> Any:
+        self.require(bool(rationale and rationale.strip()), "verifying impact needs a rationale (--rationale)")
+        self.require(self.status == "completed", f"{self.reference} is {self.status}: only a completed action can have its impact verified")
+        return self._record(self.ImpactVerified, actor=actor, rationale=rationale, evidence=evidence, **meta)
+
+    def cancel(self, rationale: str, actor: str, **meta: Any) -> Any:
+        self.require(bool(rationale and rationale.strip()), "cancelling needs a rationale (--rationale)")
+        self._open("cancelled")
+        return self._record(self.Cancelled, actor=actor, rationale=rationale, **meta)

@@ -1,0 +1,176 @@
+"""A learning item: identified, prioritised, accepted or declined, disseminated, embedded, closed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
+
+__all__ = ["PRIORITIES", "EMBEDDING", "Learning"]
+
+PRIORITIES = ("high", "medium", "low")
+EMBEDDING = ("embedded", "partly-embedded", "not-embedded")
+
+
+class Learning(LifAggregate):
+    """A learning item with a human reference such as ``LRN-2025-014``."""
+
+    kind = "learning"
+
+    class Identified(LifCreated):
+        reference: str
+        title: str
+        statement: str
+        themes: list[str]
+        source_kind: str
+        identified_on: date
+
+        def evolve(self, agg: Any) -> None:
+            agg.reference = self.reference
+            agg.title = self.title
+            agg.statement = self.statement
+            agg.themes = list(self.themes)
+            agg.source_kind = self.source_kind
+            agg.identified_on = self.identified_on
+            agg.status = "identified"
+            agg.priority = None
+            agg.disseminations = []
+            agg.evidence = []
+            agg.embedding = None
+
+    class Prioritised(LifEvent):
+        priority: str
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.priority = self.priority
+            if agg.status == "identified":
+                agg.status = "prioritised"
+
+    class Accepted(LifEvent):
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.status = "accepted"
+
+    class Declined(LifEvent):
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.status = "declined"
+
+    class Disseminated(LifEvent):
+        channel: str
+        disseminated_on: date
+        audience: str | None
+
+        def evolve(self, agg: Any) -> None:
+            agg.disseminations.append({"channel": self.channel, "on": self.disseminated_on})
+            if agg.status in ("identified", "prioritised", "accepted", "reopened"):
+                agg.status = "disseminated"
+
+    class EvidenceLinked(LifEvent):
+        evidence_id: str
+        note: str | None
+
+        def evolve(self, agg: Any) -> None:
+            agg.evidence.append(self.evidence_id)
+
+    class EmbeddingAssessed(LifEvent):
+        assessment: str
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.embedding = self.assessment
+
+    class Closed(LifEvent):
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.status_before_close = agg.status
+            agg.status = "closed"
+
+    class Reopened(LifEvent):
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.status = "reopened"
+
+    # --- commands ---------------------------------------------------------------------
+
+    @classmethod
+    def identify(
+        cls,
+        *,
+        reference: str,
+        title: str,
+        statement: str,
+        themes: list[str],
+        source_kind: str,
+        identified_on: date,
+        actor: str,
+        causation: list[str] | None = None,
+        correlation: str | None = None,
+    ) -> Learning:
+        cls.require(bool(reference.strip()), "a learning item needs a reference")
+        cls.require(bool(title.strip()), "a learning item needs a title")
+        learning: Learning = cls._start(
+            cls.Identified,
+            natural_key=reference,
+            actor=actor,
+            causation=causation or [],
+            correlation=correlation,
+            reference=reference,
+            title=title,
+            statement=statement,
+            themes=themes,
+            source_kind=source_kind,
+            identified_on=identified_on,
+        )
+        return learning
+
+    def _decision(self, rationale: str, what: str) -> None:
+        self.require(bool(rationale and rationale.strip()), f"{what} needs a rationale (--rationale)")
+
+    def prioritise(self, priority: str, rationale: str, actor: str, **meta: Any) -> Any:
+        self._decision(rationale, "prioritising")
+        self.require(priority in PRIORITIES, f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+        self.require(self.status not in ("declined", "closed"), f"{self.reference} is {self.status}: it cannot be prioritised")
+        return self._record(self.Prioritised, actor=actor, priority=priority, rationale=rationale, **meta)
+
+    def accept(self, rationale: str, actor: str, **meta: Any) -> Any:
+        self._decision(rationale, "accepting")
+        self.require(self.status in ("identified", "prioritised"), f"{self.reference} is {self.status}: only an identified or prioritised item can be accepted")
+        return self._record(self.Accepted, actor=actor, rationale=rationale, **meta)
+
+    def decline(self, rationale: str, actor: str, **meta: Any) -> Any:
+        self._decision(rationale, "declining")
+        self.require(self.status in ("identified", "prioritised"), f"{self.reference} is {self.status}: only an identified or prioritised item can be declined")
+        return self._record(self.Declined, actor=actor, rationale=rationale, **meta)
+
+    def disseminate(self, channel: str, on: date, audience: str | None, actor: str, **meta: Any) -> Any:
+        self.require(bool(channel.strip()), "dissemination needs a channel (--channel)")
+        self.require(self.status != "declined", f"{self.reference} was declined: declined learning is not disseminated")
+        self.require(self.status != "closed", f"{self.reference} is closed: reopen it first")
+        return self._record(self.Disseminated, actor=actor, channel=channel, disseminated_on=on, audience=audience, **meta)
+
+    def link_evidence(self, evidence_id: str, note: str | None, actor: str, **meta: Any) -> Any:
+        self.require(evidence_id not in self.evidence, f"{evidence_id} is already linked to {self.reference}")
+        return self._record(self.EvidenceLinked, actor=actor, evidence_id=evidence_id, note=note, **meta)
+
+    def assess_embedding(self, assessment: str, rationale: str, actor: str, **meta: Any) -> Any:
+        self._decision(rationale, "an embedding assessment")
+        self.require(assessment in EMBEDDING, f"assessment must be one of {', '.join(EMBEDDING)}, not {assessment!r}")
+        self.require(self.status not in ("declined", "closed"), f"{self.reference} is {self.status}: embedding cannot be assessed")
+        return self._record(self.EmbeddingAssessed, actor=actor, assessment=assessment, rationale=rationale, **meta)
+
+    def close(self, rationale: str, actor: str, **meta: Any) -> Any:
+        self._decision(rationale, "closing")
+        self.require(self.status != "closed", f"{self.reference} is already closed")
+        return self._record(self.Closed, actor=actor, rationale=rationale, **meta)
+
+    def reopen(self, rationale: str, actor: str, **meta: Any) -> Any:
+        self._decision(rationale, "reopening")
+        self.require(self.status == "closed", f"{self.reference} is {self.status}: only a closed item can be reopened")
+        return self._record(self.Reopened, actor=actor, rationale=rationale, **meta)
