@@ -1,0 +1,106 @@
+"""The decision commands people (and policies) use: one function per command, guarded, atomic."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from lif_core.domain import Action, Learning, Measure, SourceRecord
+from lif_core.domain.base import LifAggregate
+from lif_core.errors import NotFoundError, RefusedError
+from lif_core.store import Store
+
+__all__ = [
+    "event_summary",
+    "find_reference",
+    "next_reference",
+    "resolve",
+]
+
+_PREFIX = {Learning: "LRN", Action: "ACT", Measure: "MEA"}
+
+
+def event_summary(event: Any) -> dict[str, Any]:
+    """What was recorded, as plain JSON-able data (for ``--json`` and the CLI's confirmation)."""
+    data = {k: v for k, v in vars(event).items() if not k.startswith("_")}
+    out: dict[str, Any] = {
+        "event_id": str(data.pop("event_id")),
+        "type": type(event).__qualname__,
+        "stream_id": str(data.pop("originator_id")),
+        "version": data.pop("originator_version"),
+        "recorded_at": data.pop("timestamp").isoformat(),
+    }
+    data.pop("originator_topic", None)
+    out.update({k: _plain(v) for k, v in data.items()})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, UUID, Decimal)):
+        return str(value) if not isinstance(value, date) else value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _references(store: Store, cls: type[LifAggregate]) -> list[str]:
+    created = {Learning: Learning.Identified, Action: Action.Raised, Measure: Measure.Defined}[cls]  # type: ignore[index]
+    from eventsourcing.utils import get_topic
+
+    topic = get_topic(created)
+    refs = []
+    for n in store.iter_notifications(topics=[topic]):
+        refs.append(store.decode(n).reference)
+    return refs
+
+
+def next_reference(store: Store, cls: type[LifAggregate], year: int) -> str:
+    """The next free ``LRN-YYYY-NNN`` / ``ACT-YYYY-NNN`` reference."""
+    prefix = f"{_PREFIX[cls]}-{year}-"
+    numbers = [int(m.group(1)) for r in _references(store, cls) if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", r))]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def find_reference(store: Store, cls: type[LifAggregate], reference: str) -> Any:
+    """Load the aggregate a human reference names, or fail with near matches."""
+    stream_id = cls.stream_id(reference)
+    try:
+        return store.get(cls, stream_id, label=reference)
+    except NotFoundError:
+        import difflib
+
+        known = _references(store, cls)
+        near = difflib.get_close_matches(reference, known, n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(near)}?" if near else ""
+        raise NotFoundError(f"{reference} does not exist.{hint}") from None
+
+
+def resolve(store: Store, reference: str) -> Any:
+    """A learning item, action or measure by reference (the prefix says which)."""
+    for cls, prefix in _PREFIX.items():
+        if reference.upper().startswith(prefix + "-"):
+            return find_reference(store, cls, reference)
+    for cls in _PREFIX:
+        try:
+            return store.get(cls, cls.stream_id(reference), label=reference)
+        except NotFoundError:
+            continue
+    raise NotFoundError(f"{reference} is not a learning item (LRN-…), action (ACT-…) or measure (MEA-…) reference")
+
+
+def check_evidence(store: Store, evidence: list[str]) -> list[str]:
+    """Evidence ids must name source records that exist; returns them normalised."""
+    out = []
+    for item in evidence:
+        try:
+            stream_id = UUID(item)
+        except ValueError:
+            raise RefusedError(f"evidence {item!r} is not a source record id (a UUID; `lif status` and the projections show them)") from None
+        store.get(SourceRecord, stream_id, label=f"source record {item}")
+        out.append(str(stream_id))
+    return out
