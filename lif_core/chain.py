@@ -95,7 +95,10 @@ def _rows_by_stream(store: Store) -> Iterator[tuple[str, int, str, bytes, int]]:
     while True:
         with store.read() as tx:
             if last is None:
-                tx.execute(f"SELECT originator_id, originator_version, topic, state, {nid} FROM {table} ORDER BY originator_id, originator_version LIMIT ?", (PAGE,))
+                tx.execute(
+                    f"SELECT originator_id, originator_version, topic, state, {nid} FROM {table} ORDER BY originator_id, originator_version LIMIT ?",
+                    (PAGE,),
+                )
             else:
                 tx.execute(
                     f"SELECT originator_id, originator_version, topic, state, {nid} FROM {table} "
@@ -107,7 +110,13 @@ def _rows_by_stream(store: Store) -> Iterator[tuple[str, int, str, bytes, int]]:
         if not rows:
             return
         for oid, version, topic, state, notification_id in rows:
-            yield str(UUID(str(oid))) if not isinstance(oid, UUID) else str(oid), int(version), topic, state.encode() if isinstance(state, str) else bytes(state), int(notification_id)
+            yield (
+                str(UUID(str(oid))) if not isinstance(oid, UUID) else str(oid),
+                int(version),
+                topic,
+                state.encode() if isinstance(state, str) else bytes(state),
+                int(notification_id),
+            )
         last = (rows[-1][0], int(rows[-1][1]))
 
 
@@ -135,18 +144,29 @@ def verify(store: Store, seal: Seal | None = None) -> VerifyReport:
             report.streams += 1
         kind = _stream_type(topic)
 
-        def problem(what: str, _oid: str = oid, _v: int = version, _n: int = nid, _k: str = kind) -> None:
+        def problem(
+            what: str, _oid: str = oid, _v: int = version, _n: int = nid, _k: str = kind
+        ) -> None:
             report.problems.append(Problem(_n, _oid, _k, _v, what))
 
         if version != prev_version + 1:
-            missing = f"version {prev_version + 1}" if version == prev_version + 2 else f"versions {prev_version + 1}-{version - 1}"
+            missing = (
+                f"version {prev_version + 1}"
+                if version == prev_version + 2
+                else f"versions {prev_version + 1}-{version - 1}"
+            )
             problem(f"{missing} of this stream is missing: an event was deleted")
         if nid < prev_nid:
-            problem(f"it comes before version {prev_version} in the log (notification {prev_nid}): events were reordered")
+            problem(
+                f"it comes before version {prev_version} in the log (notification {prev_nid}): events were reordered"
+            )
         body, stored = split_state(state)
         if not stored:
             problem("it carries no chain hash: it was not written by LIF (forged or inserted)")
-        elif version == prev_version + 1 and chain_hash(prev_hash, oid, version, topic, body) != stored:
+        elif (
+            version == prev_version + 1
+            and chain_hash(prev_hash, oid, version, topic, body) != stored
+        ):
             problem("its content does not match its hash: it was altered, swapped or forged")
         prev_hash, prev_version, prev_nid = stored or prev_hash, version, nid
     if seal is not None:
@@ -167,11 +187,20 @@ def make_seal(store: Store, actor: str) -> Seal:
     """Record a seal of the whole log as it is now, and return it (keep a copy outside)."""
     top = store.max_notification_id()
     digest, count, _ = _digest(store, top)
-    seal = Seal(str(uuid4()), datetime.now(UTC).isoformat(timespec="seconds"), actor, top, count, digest)
+    seal = Seal(
+        str(uuid4()), datetime.now(UTC).isoformat(timespec="seconds"), actor, top, count, digest
+    )
     with store.transaction() as tx:
         tx.execute(
             "INSERT INTO lif_seals (seal_id, created_at, actor, last_notification_id, event_count, digest) VALUES (?, ?, ?, ?, ?, ?)",
-            (seal.seal_id, seal.created_at, seal.actor, seal.last_notification_id, seal.event_count, seal.digest),
+            (
+                seal.seal_id,
+                seal.created_at,
+                seal.actor,
+                seal.last_notification_id,
+                seal.event_count,
+                seal.digest,
+            ),
         )
     return seal
 

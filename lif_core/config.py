@@ -47,7 +47,9 @@ class StoreURL:
         if scheme == "sqlite":
             raw = unquote(url.split(":", 1)[1])
             if not raw.startswith("//"):
-                raise ConfigError(f"store URL {mask_url(url)!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db")
+                raise ConfigError(
+                    f"store URL {mask_url(url)!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
+                )
             target = raw[3:] if raw.startswith("///") else raw[2:]
             if not target:
                 raise ConfigError(f"store URL {mask_url(url)!r} names no database file")
@@ -56,10 +58,14 @@ class StoreURL:
             query = parse_qs(parts.query)
             schema = query.get("schema", ["lif"])[0]
             if not _SCHEMA.match(schema):
-                raise ConfigError(f"store URL {mask_url(url)!r}: schema {schema!r} must be a lower-case SQL identifier")
+                raise ConfigError(
+                    f"store URL {mask_url(url)!r}: schema {schema!r} must be a lower-case SQL identifier"
+                )
             dbname = parts.path.lstrip("/")
             if not dbname:
-                raise ConfigError(f"store URL {mask_url(url)!r} names no database (postgresql://user@host:5432/DBNAME)")
+                raise ConfigError(
+                    f"store URL {mask_url(url)!r} names no database (postgresql://user@host:5432/DBNAME)"
+                )
             try:
                 port = parts.port or 5432
             except ValueError:

@@ -62,7 +62,11 @@ def _references(store: Store, cls: type[LifAggregate]) -> list[str]:
 def next_reference(store: Store, cls: type[LifAggregate], year: int) -> str:
     """The next free ``LRN-YYYY-NNN`` / ``ACT-YYYY-NNN`` reference."""
     prefix = f"{_PREFIX[cls]}-{year}-"
-    numbers = [int(m.group(1)) for r in _references(store, cls) if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", r))]
+    numbers = [
+        int(m.group(1))
+        for r in _references(store, cls)
+        if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", r))
+    ]
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
@@ -90,7 +94,9 @@ def resolve(store: Store, reference: str) -> Any:
             return store.get(cls, cls.stream_id(reference), label=reference)
         except NotFoundError:
             continue
-    raise NotFoundError(f"{reference} is not a learning item (LRN-…), action (ACT-…) or measure (MEA-…) reference")
+    raise NotFoundError(
+        f"{reference} is not a learning item (LRN-…), action (ACT-…) or measure (MEA-…) reference"
+    )
 
 
 def check_evidence(store: Store, evidence: list[str]) -> list[str]:
@@ -100,7 +106,9 @@ def check_evidence(store: Store, evidence: list[str]) -> list[str]:
         try:
             stream_id = UUID(item)
         except ValueError:
-            raise RefusedError(f"evidence {item!r} is not a source record id (a UUID; `lif status` and the projections show them)") from None
+            raise RefusedError(
+                f"evidence {item!r} is not a source record id (a UUID; `lif status` and the projections show them)"
+            ) from None
         store.get(SourceRecord, stream_id, label=f"source record {item}")
         out.append(str(stream_id))
     return out

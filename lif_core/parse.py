@@ -43,6 +43,14 @@ class ParsedRecord:
     content_hash: str
     locator: Mapping[str, Any]
     scope: str | None
+    as_of: date | None = None
+
+    @property
+    def stated(self) -> tuple[str, str]:
+        """(valid from, as of): the newer statement of a fact wins, whatever the arrival order."""
+        return self.valid_time.valid_from.isoformat(), (
+            self.as_of or self.valid_time.valid_from
+        ).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +144,9 @@ def parse_row(source: Source, row: Row) -> Iterator[ParsedRecord | Rejection]:
         if found:
             hits[column] = found
     if hits:
-        raw = {c: (_mask(v, [m for _, m in hits[c]]) if c in hits else v) for c, v in row.raw.items()}
+        raw = {
+            c: (_mask(v, [m for _, m in hits[c]]) if c in hits else v) for c, v in row.raw.items()
+        }
         reasons = tuple(
             f"column {c!r} holds what looks like {what}: personal data about a child must not "
             "enter the log (remove it at the source, or declare the field personal)"
@@ -171,7 +181,9 @@ def parse_row(source: Source, row: Row) -> Iterator[ParsedRecord | Rejection]:
             valid = kind.valid_time(model)
             scope = kind.snapshot_scope(model) if kind.snapshot_scope else None
         except RecordError as exc:
-            yield Rejection(locator=row.locator, reasons=(str(exc),), raw=dict(row.raw), kind=kind.name)
+            yield Rejection(
+                locator=row.locator, reasons=(str(exc),), raw=dict(row.raw), kind=kind.name
+            )
             continue
         if not key:
             yield Rejection(
@@ -190,10 +202,13 @@ def parse_row(source: Source, row: Row) -> Iterator[ParsedRecord | Rejection]:
             content_hash=content_hash(attributes),
             locator=row.locator,
             scope=scope,
+            as_of=emit.as_of,
         )
 
 
-def parse_file(source: Source, path: Path, *, limit: int | None = None) -> Iterator[ParsedRecord | Rejection]:
+def parse_file(
+    source: Source, path: Path, *, limit: int | None = None
+) -> Iterator[ParsedRecord | Rejection]:
     """Read ``path`` with the source's input options and yield records and rejections.
 
     Raises :class:`~lif_core.errors.InputError` when the file cannot be read at all.

@@ -22,16 +22,16 @@ def detect_format(path: Path) -> str:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         known = ", ".join(sorted(FORMATS))
-        raise InputError(f"{path}: unknown file type {path.suffix!r} (expected one of {known})") from None
+        raise InputError(
+            f"{path}: unknown file type {path.suffix!r} (expected one of {known})"
+        ) from None
 
 
 def read_rows(path: Path, options: InputOptions) -> Iterator[Row]:
     """Stream the data rows of ``path``, header found and columns resolved."""
     fmt = detect_format(path)
     if fmt not in options.formats:
-        raise InputError(
-            f"{path.name}: this source reads {', '.join(options.formats)}, not {fmt}"
-        )
+        raise InputError(f"{path.name}: this source reads {', '.join(options.formats)}, not {fmt}")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if fmt == "csv":
@@ -109,13 +109,20 @@ def _tabular(
     # Title rows above the header often carry the snapshot date; keep them for the plugin.
     if header_row > 1:
         titles = _title_lines(path, options, header_row, sheet)
-    resolved = options.columns.resolve(header) if options.columns else {h: i for i, h in enumerate(header) if h}
+    resolved = (
+        options.columns.resolve(header)
+        if options.columns
+        else {h: i for i, h in enumerate(header) if h}
+    )
     meta = {"title": " | ".join(titles), "header_row": header_row, "header": header}
     for number, row in numbered:
         values = [_cell(v) for v in row]
         if not any(v is not None for v in values):
             continue
-        raw = {h or f"column {i + 1}": (values[i] if i < len(values) else None) for i, h in enumerate(header)}
+        raw = {
+            h or f"column {i + 1}": (values[i] if i < len(values) else None)
+            for i, h in enumerate(header)
+        }
         if len(values) > len(header):
             for i in range(len(header), len(values)):
                 if values[i] is not None:
@@ -127,7 +134,9 @@ def _tabular(
         yield Row(values=canonical, raw=raw, locator=locator, origin=path.name, origin_meta=meta)
 
 
-def _title_lines(path: Path, options: InputOptions, header_row: int, sheet: str | None) -> list[str]:
+def _title_lines(
+    path: Path, options: InputOptions, header_row: int, sheet: str | None
+) -> list[str]:
     out: list[str] = []
     source = _xlsx_cells(path, sheet) if sheet is not None else _csv_lines(path, options)
     for i, row in enumerate(source, start=1):

@@ -27,7 +27,13 @@ __all__ = ["bad_inputs", "golden_line", "golden_lines", "sample_inputs", "write_
 def _inputs(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FORMATS and p.name not in {"expected.jsonl", "expected-rejections.jsonl"})
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in FORMATS
+        and p.name not in {"expected.jsonl", "expected-rejections.jsonl"}
+    )
 
 
 def sample_inputs(source: Source) -> list[Path]:
@@ -54,7 +60,9 @@ def golden_lines(source: Source) -> list[dict[str, Any]]:
     for path in sample_inputs(source):
         for item in parse_file(source, path):
             if isinstance(item, Rejection):
-                raise ValueError(f"shipped sample {path.name} has a rejected row at {dict(item.locator)}: {item.reasons}")
+                raise ValueError(
+                    f"shipped sample {path.name} has a rejected row at {dict(item.locator)}: {item.reasons}"
+                )
             out.append(golden_line(item, path.name))
     return out
 

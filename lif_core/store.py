@@ -31,7 +31,9 @@ __all__ = ["LifApplication", "LifMapper", "Store", "Tx"]
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=LifAggregate)
 
-# Our own tables, beside the library's events table, in the same database.
+# Our own tables, beside the library's events table, in the same database. lif_source_index,
+# lif_snapshots and lif_ingested are the ingestion pipeline's memory of what it wrote (each
+# rebuildable from the log); they change in the same transaction as the events they describe.
 _TABLES = [
     """CREATE TABLE IF NOT EXISTS lif_seals (
         seal_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, actor TEXT NOT NULL,
@@ -41,9 +43,15 @@ _TABLES = [
     """CREATE TABLE IF NOT EXISTS lif_source_index (
         source TEXT NOT NULL, record_kind TEXT NOT NULL, record_key TEXT NOT NULL,
         stream_id TEXT NOT NULL, version BIGINT NOT NULL, chain_head TEXT NOT NULL,
-        content_hash TEXT NOT NULL, valid_from TEXT NOT NULL, scope TEXT,
-        withdrawn INTEGER NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL, valid_from TEXT NOT NULL, as_of TEXT NOT NULL, scope TEXT,
+        withdrawn INTEGER NOT NULL DEFAULT 0, last_run TEXT, attributes TEXT NOT NULL,
         PRIMARY KEY (source, record_kind, record_key))""",
+    """CREATE TABLE IF NOT EXISTS lif_snapshots (
+        source TEXT NOT NULL, record_kind TEXT NOT NULL, scope TEXT NOT NULL, valid_from TEXT NOT NULL,
+        run_id TEXT NOT NULL, PRIMARY KEY (source, record_kind, scope, valid_from))""",
+    """CREATE TABLE IF NOT EXISTS lif_ingested (
+        source TEXT NOT NULL, origin_sha256 TEXT NOT NULL, run_id TEXT NOT NULL, origin TEXT NOT NULL,
+        recorded_at TEXT NOT NULL, PRIMARY KEY (source, origin_sha256))""",
     """CREATE INDEX IF NOT EXISTS lif_source_index_scope ON lif_source_index (source, record_kind, scope)""",
 ]
 
@@ -121,7 +129,11 @@ class Store:
             if self.url.kind == "sqlite":
                 assert self.url.path is not None
                 self.url.path.parent.mkdir(parents=True, exist_ok=True)
-                env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.url.path), "SQLITE_LOCK_TIMEOUT": "30"}
+                env = {
+                    "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(self.url.path),
+                    "SQLITE_LOCK_TIMEOUT": "30",
+                }
                 self.app = LifApplication(env=env)
             else:
                 self.app = self._open_postgres()
@@ -132,7 +144,9 @@ class Store:
         except (PersistenceError, OSError, Exception) as exc:
             if isinstance(exc, StoreError):
                 raise
-            raise StoreError(f"cannot open the store {self.url.masked}: {_first_line(exc)}") from exc
+            raise StoreError(
+                f"cannot open the store {self.url.masked}: {_first_line(exc)}"
+            ) from exc
 
     def _open_postgres(self) -> LifApplication:
         import psycopg
@@ -141,7 +155,15 @@ class Store:
         # Create the schema and tables once, under an advisory lock, so processes that
         # start together do not race ("tuple concurrently updated").
         try:
-            conn = psycopg.connect(host=u.host, port=u.port, user=u.user, password=u.password, dbname=u.dbname, connect_timeout=5, autocommit=True)
+            conn = psycopg.connect(
+                host=u.host,
+                port=u.port,
+                user=u.user,
+                password=u.password,
+                dbname=u.dbname,
+                connect_timeout=5,
+                autocommit=True,
+            )
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to the store {u.masked}: {_first_line(exc)}") from exc
         env = {
@@ -179,7 +201,11 @@ class Store:
 
     @property
     def events_table(self) -> str:
-        return self.recorder.events_table_name if self.dialect == "sqlite" else f'"{self.url.schema}"."{self.recorder.events_table_name}"'
+        return (
+            self.recorder.events_table_name
+            if self.dialect == "sqlite"
+            else f'"{self.url.schema}"."{self.recorder.events_table_name}"'
+        )
 
     @property
     def id_column(self) -> str:
@@ -223,7 +249,9 @@ class Store:
         except AggregateNotFoundError:
             raise NotFoundError(f"{label or stream_id} does not exist") from None
         if not isinstance(agg, cls):
-            raise NotFoundError(f"{label or stream_id} is a {type(agg).__name__}, not a {cls.__name__}")
+            raise NotFoundError(
+                f"{label or stream_id} is a {type(agg).__name__}, not a {cls.__name__}"
+            )
         return agg
 
     def exists(self, stream_id: UUID) -> bool:
@@ -234,11 +262,27 @@ class Store:
     def max_notification_id(self) -> int:
         return int(self.recorder.max_notification_id() or 0)
 
-    def notifications(self, start: int = 1, limit: int = 1000, *, stop: int | None = None, topics: Sequence[str] = ()) -> Sequence[Notification]:
-        result: Sequence[Notification] = self.recorder.select_notifications(start, limit, stop=stop, topics=list(topics))
+    def notifications(
+        self,
+        start: int = 1,
+        limit: int = 1000,
+        *,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+    ) -> Sequence[Notification]:
+        result: Sequence[Notification] = self.recorder.select_notifications(
+            start, limit, stop=stop, topics=list(topics)
+        )
         return result
 
-    def iter_notifications(self, start: int = 1, *, stop: int | None = None, topics: Sequence[str] = (), page: int = 1000) -> Iterator[Notification]:
+    def iter_notifications(
+        self,
+        start: int = 1,
+        *,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        page: int = 1000,
+    ) -> Iterator[Notification]:
         position = start
         while True:
             batch = self.notifications(position, page, stop=stop, topics=topics)

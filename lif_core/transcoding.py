@@ -47,7 +47,13 @@ class LifTranscoder(JSONTranscoder):
         super().__init__()
         from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, UUIDAsHex
 
-        for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO(), PydanticModelAsDict()):
+        for transcoding in (
+            UUIDAsHex(),
+            DecimalAsStr(),
+            DatetimeAsISO(),
+            DateAsISO(),
+            PydanticModelAsDict(),
+        ):
             self.register(transcoding)
         self._pydantic = self.names["pydantic"]
 

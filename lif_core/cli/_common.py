@@ -16,7 +16,16 @@ from lif_core.config import default_actor
 from lif_core.errors import LifError
 from lif_core.store import Store
 
-__all__ = ["ActorOpt", "JsonOpt", "console", "err", "handle_errors", "open_store", "print_json", "state"]
+__all__ = [
+    "ActorOpt",
+    "JsonOpt",
+    "console",
+    "err",
+    "handle_errors",
+    "open_store",
+    "print_json",
+    "state",
+]
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -31,7 +40,9 @@ class _State:
 state = _State()
 
 JsonOpt = typer.Option(False, "--json", help="Print what was done as JSON.")
-ActorOpt = typer.Option(None, "--actor", help="Who is acting (default: LIF_ACTOR, else the OS user).")
+ActorOpt = typer.Option(
+    None, "--actor", help="Who is acting (default: LIF_ACTOR, else the OS user)."
+)
 
 
 @contextmanager

@@ -36,11 +36,19 @@ COMMAND_MODULES = [
 
 @app.callback()
 def _root(
-    store: str = typer.Option(None, "--store", envvar="LIF_STORE", help="Store URL: sqlite:///path.db or postgresql://user@host:port/db"),
+    store: str = typer.Option(
+        None,
+        "--store",
+        envvar="LIF_STORE",
+        help="Store URL: sqlite:///path.db or postgresql://user@host:port/db",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what happens."),
 ) -> None:
     state.store_url = store
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _load() -> None:

@@ -10,7 +10,15 @@ from uuid import UUID, uuid4
 
 import typer
 
-from lif_core.cli._common import ActorOpt, JsonOpt, actor, console, handle_errors, open_store, print_json
+from lif_core.cli._common import (
+    ActorOpt,
+    JsonOpt,
+    actor,
+    console,
+    handle_errors,
+    open_store,
+    print_json,
+)
 from lif_core.cli.app import app
 from lif_core.decisions import check_evidence, event_summary, find_reference, next_reference
 from lif_core.domain import Action, Learning, Measure
@@ -20,7 +28,9 @@ from lif_core.store import Store
 
 __all__ = ["action_app", "learning_app", "measure_app"]
 
-learning_app = typer.Typer(help="Record decisions about learning items (LRN-…).", no_args_is_help=True)
+learning_app = typer.Typer(
+    help="Record decisions about learning items (LRN-…).", no_args_is_help=True
+)
 action_app = typer.Typer(help="Record actions and their progress (ACT-…).", no_args_is_help=True)
 measure_app = typer.Typer(help="Define OBA measures (MEA-…).", no_args_is_help=True)
 app.add_typer(learning_app, name="learning")
@@ -28,7 +38,9 @@ app.add_typer(action_app, name="action")
 app.add_typer(measure_app, name="measure")
 
 RationaleOpt = typer.Option(None, "--rationale", help="Why: required for every decision.")
-EvidenceOpt = typer.Option(None, "--evidence", help="A source record id cited as evidence (repeatable).")
+EvidenceOpt = typer.Option(
+    None, "--evidence", help="A source record id cited as evidence (repeatable)."
+)
 
 
 def _day(value: str | None, option: str) -> date:
@@ -54,7 +66,10 @@ def _show(events: list[Any], json_out: bool, reference: str = "") -> None:
         return
     for s in summaries:
         ref = s.get("reference") or reference
-        console.print(f"[green]recorded[/] {s['type']} {ref} v{s['version']} by {s['actor']} at {s['recorded_at']}", highlight=False)
+        console.print(
+            f"[green]recorded[/] {s['type']} {ref} v{s['version']} by {s['actor']} at {s['recorded_at']}",
+            highlight=False,
+        )
 
 
 def _cite(store: Store, evidence: list[str] | None) -> list[str]:
@@ -66,7 +81,13 @@ def _cite(store: Store, evidence: list[str] | None) -> list[str]:
     return causation
 
 
-def _decide(cls: type[LifAggregate], reference: str, json_out: bool, command: Callable[[Any, dict[str, Any]], Any], evidence: list[str] | None = None) -> None:
+def _decide(
+    cls: type[LifAggregate],
+    reference: str,
+    json_out: bool,
+    command: Callable[[Any, dict[str, Any]], Any],
+    evidence: list[str] | None = None,
+) -> None:
     with open_store() as store:
         agg = find_reference(store, cls, reference)
         meta = {"causation": _cite(store, evidence), "correlation": str(uuid4())}
@@ -84,9 +105,13 @@ def learning_identify(
     title: str = typer.Option(..., "--title"),
     statement: str = typer.Option(..., "--statement", help="The learning statement."),
     theme: list[str] = typer.Option(None, "--theme", help="A theme (repeatable)."),
-    source_kind: str = typer.Option(..., "--source-kind", help="review, audit, inspection, cdop, survey, …"),
+    source_kind: str = typer.Option(
+        ..., "--source-kind", help="review, audit, inspection, cdop, survey, …"
+    ),
     ref: str = typer.Option(None, "--ref", help="Reference (default: the next LRN-YYYY-NNN)."),
-    identified_on: str = typer.Option(None, "--identified-on", help="Date identified (default today)."),
+    identified_on: str = typer.Option(
+        None, "--identified-on", help="Date identified (default today)."
+    ),
     evidence: list[str] = EvidenceOpt,
     actor_name: str = ActorOpt,
     json_out: bool = JsonOpt,
@@ -98,8 +123,15 @@ def learning_identify(
         if store.exists(Learning.stream_id(reference)):
             raise RefusedError(f"{reference} already exists")
         item = Learning.identify(
-            reference=reference, title=title, statement=statement, themes=list(theme or []), source_kind=source_kind,
-            identified_on=on, actor=actor(actor_name), causation=_cite(store, evidence), correlation=str(uuid4()),
+            reference=reference,
+            title=title,
+            statement=statement,
+            themes=list(theme or []),
+            source_kind=source_kind,
+            identified_on=on,
+            actor=actor(actor_name),
+            causation=_cite(store, evidence),
+            correlation=str(uuid4()),
         )
         events = list(item.pending_events)
         store.save(item)
@@ -108,30 +140,69 @@ def learning_identify(
 
 @learning_app.command("prioritise")
 @handle_errors
-def learning_prioritise(reference: str, priority: str = typer.Option(..., "--priority", help="high, medium or low"), rationale: str = RationaleOpt, evidence: list[str] = EvidenceOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def learning_prioritise(
+    reference: str,
+    priority: str = typer.Option(..., "--priority", help="high, medium or low"),
+    rationale: str = RationaleOpt,
+    evidence: list[str] = EvidenceOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Set a learning item's priority."""
-    _decide(Learning, reference, json_out, lambda a, m: a.prioritise(priority, rationale or "", actor(actor_name), **m), evidence)
+    _decide(
+        Learning,
+        reference,
+        json_out,
+        lambda a, m: a.prioritise(priority, rationale or "", actor(actor_name), **m),
+        evidence,
+    )
 
 
 @learning_app.command("accept")
 @handle_errors
-def learning_accept(reference: str, rationale: str = RationaleOpt, evidence: list[str] = EvidenceOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def learning_accept(
+    reference: str,
+    rationale: str = RationaleOpt,
+    evidence: list[str] = EvidenceOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Accept a learning item for action."""
-    _decide(Learning, reference, json_out, lambda a, m: a.accept(rationale or "", actor(actor_name), **m), evidence)
+    _decide(
+        Learning,
+        reference,
+        json_out,
+        lambda a, m: a.accept(rationale or "", actor(actor_name), **m),
+        evidence,
+    )
 
 
 @learning_app.command("decline")
 @handle_errors
-def learning_decline(reference: str, rationale: str = RationaleOpt, evidence: list[str] = EvidenceOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def learning_decline(
+    reference: str,
+    rationale: str = RationaleOpt,
+    evidence: list[str] = EvidenceOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Decline a learning item (it will not be disseminated)."""
-    _decide(Learning, reference, json_out, lambda a, m: a.decline(rationale or "", actor(actor_name), **m), evidence)
+    _decide(
+        Learning,
+        reference,
+        json_out,
+        lambda a, m: a.decline(rationale or "", actor(actor_name), **m),
+        evidence,
+    )
 
 
 @learning_app.command("disseminate")
 @handle_errors
 def learning_disseminate(
     reference: str,
-    channel: str = typer.Option(..., "--channel", help="newsletter, 7-minute briefing, training, procedure, …"),
+    channel: str = typer.Option(
+        ..., "--channel", help="newsletter, 7-minute briefing, training, procedure, …"
+    ),
     on: str = typer.Option(None, "--on", help="Date shared (default today)."),
     audience: str = typer.Option(None, "--audience"),
     actor_name: str = ActorOpt,
@@ -139,35 +210,91 @@ def learning_disseminate(
 ) -> None:
     """Record that a learning item was shared."""
     day = _day(on, "--on")
-    _decide(Learning, reference, json_out, lambda a, m: a.disseminate(channel, day, audience, actor(actor_name), **m))
+    _decide(
+        Learning,
+        reference,
+        json_out,
+        lambda a, m: a.disseminate(channel, day, audience, actor(actor_name), **m),
+    )
 
 
 @learning_app.command("link-evidence")
 @handle_errors
-def learning_link_evidence(reference: str, evidence: str = typer.Option(..., "--evidence", help="Source record id."), note: str = typer.Option(None, "--note"), actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def learning_link_evidence(
+    reference: str,
+    evidence: str = typer.Option(..., "--evidence", help="Source record id."),
+    note: str = typer.Option(None, "--note"),
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Link a source record to a learning item as evidence."""
-    _decide(Learning, reference, json_out, lambda a, m: a.link_evidence(evidence, note, actor(actor_name), **m), [evidence])
+    _decide(
+        Learning,
+        reference,
+        json_out,
+        lambda a, m: a.link_evidence(evidence, note, actor(actor_name), **m),
+        [evidence],
+    )
 
 
 @learning_app.command("assess-embedding")
 @handle_errors
-def learning_assess_embedding(reference: str, assessment: str = typer.Option(..., "--assessment", help="embedded, partly-embedded or not-embedded"), rationale: str = RationaleOpt, evidence: list[str] = EvidenceOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def learning_assess_embedding(
+    reference: str,
+    assessment: str = typer.Option(
+        ..., "--assessment", help="embedded, partly-embedded or not-embedded"
+    ),
+    rationale: str = RationaleOpt,
+    evidence: list[str] = EvidenceOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Record how far a learning item is embedded in practice."""
-    _decide(Learning, reference, json_out, lambda a, m: a.assess_embedding(assessment, rationale or "", actor(actor_name), **m), evidence)
+    _decide(
+        Learning,
+        reference,
+        json_out,
+        lambda a, m: a.assess_embedding(assessment, rationale or "", actor(actor_name), **m),
+        evidence,
+    )
 
 
 @learning_app.command("close")
 @handle_errors
-def learning_close(reference: str, rationale: str = RationaleOpt, evidence: list[str] = EvidenceOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def learning_close(
+    reference: str,
+    rationale: str = RationaleOpt,
+    evidence: list[str] = EvidenceOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Close a learning item."""
-    _decide(Learning, reference, json_out, lambda a, m: a.close(rationale or "", actor(actor_name), **m), evidence)
+    _decide(
+        Learning,
+        reference,
+        json_out,
+        lambda a, m: a.close(rationale or "", actor(actor_name), **m),
+        evidence,
+    )
 
 
 @learning_app.command("reopen")
 @handle_errors
-def learning_reopen(reference: str, rationale: str = RationaleOpt, evidence: list[str] = EvidenceOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def learning_reopen(
+    reference: str,
+    rationale: str = RationaleOpt,
+    evidence: list[str] = EvidenceOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Reopen a closed learning item."""
-    _decide(Learning, reference, json_out, lambda a, m: a.reopen(rationale or "", actor(actor_name), **m), evidence)
+    _decide(
+        Learning,
+        reference,
+        json_out,
+        lambda a, m: a.reopen(rationale or "", actor(actor_name), **m),
+        evidence,
+    )
 
 
 # --- actions -----------------------------------------------------------------------------------
@@ -196,8 +323,15 @@ def action_raise(
         if store.exists(Action.stream_id(reference)):
             raise RefusedError(f"{reference} already exists")
         item = Action.raise_action(
-            reference=reference, description=description, owner_agency=owner_agency, due=due_day, raised_on=on,
-            learning_reference=learning, actor=actor(actor_name), causation=_cite(store, evidence), correlation=str(uuid4()),
+            reference=reference,
+            description=description,
+            owner_agency=owner_agency,
+            due=due_day,
+            raised_on=on,
+            learning_reference=learning,
+            actor=actor(actor_name),
+            causation=_cite(store, evidence),
+            correlation=str(uuid4()),
         )
         events = list(item.pending_events)
         store.save(item)
@@ -206,39 +340,93 @@ def action_raise(
 
 @action_app.command("progress")
 @handle_errors
-def action_progress(reference: str, note: str = typer.Option(..., "--note"), rag: str = typer.Option(None, "--rag", help="red, amber, green or blue"), actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def action_progress(
+    reference: str,
+    note: str = typer.Option(..., "--note"),
+    rag: str = typer.Option(None, "--rag", help="red, amber, green or blue"),
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Report progress on an action."""
-    _decide(Action, reference, json_out, lambda a, m: a.progress(note, rag.lower() if rag else None, actor(actor_name), **m))
+    _decide(
+        Action,
+        reference,
+        json_out,
+        lambda a, m: a.progress(note, rag.lower() if rag else None, actor(actor_name), **m),
+    )
 
 
 @action_app.command("reschedule")
 @handle_errors
-def action_reschedule(reference: str, due: str = typer.Option(..., "--due"), rationale: str = RationaleOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def action_reschedule(
+    reference: str,
+    due: str = typer.Option(..., "--due"),
+    rationale: str = RationaleOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Move an action's due date."""
     day = _day(due, "--due")
-    _decide(Action, reference, json_out, lambda a, m: a.reschedule(day, rationale or "", actor(actor_name), **m))
+    _decide(
+        Action,
+        reference,
+        json_out,
+        lambda a, m: a.reschedule(day, rationale or "", actor(actor_name), **m),
+    )
 
 
 @action_app.command("complete")
 @handle_errors
-def action_complete(reference: str, on: str = typer.Option(None, "--on"), note: str = typer.Option(None, "--note"), evidence: list[str] = EvidenceOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def action_complete(
+    reference: str,
+    on: str = typer.Option(None, "--on"),
+    note: str = typer.Option(None, "--note"),
+    evidence: list[str] = EvidenceOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Mark an action complete."""
     day = _day(on, "--on")
-    _decide(Action, reference, json_out, lambda a, m: a.complete(day, note, actor(actor_name), **m), evidence)
+    _decide(
+        Action,
+        reference,
+        json_out,
+        lambda a, m: a.complete(day, note, actor(actor_name), **m),
+        evidence,
+    )
 
 
 @action_app.command("verify-impact")
 @handle_errors
-def action_verify_impact(reference: str, rationale: str = RationaleOpt, evidence: list[str] = EvidenceOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def action_verify_impact(
+    reference: str,
+    rationale: str = RationaleOpt,
+    evidence: list[str] = EvidenceOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Record that a completed action's impact was evidenced (re-audit, a change in the data)."""
-    _decide(Action, reference, json_out, lambda a, m: a.verify_impact(rationale or "", list(evidence or []), actor(actor_name), **m), evidence)
+    _decide(
+        Action,
+        reference,
+        json_out,
+        lambda a, m: a.verify_impact(rationale or "", list(evidence or []), actor(actor_name), **m),
+        evidence,
+    )
 
 
 @action_app.command("cancel")
 @handle_errors
-def action_cancel(reference: str, rationale: str = RationaleOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def action_cancel(
+    reference: str,
+    rationale: str = RationaleOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Cancel an action."""
-    _decide(Action, reference, json_out, lambda a, m: a.cancel(rationale or "", actor(actor_name), **m))
+    _decide(
+        Action, reference, json_out, lambda a, m: a.cancel(rationale or "", actor(actor_name), **m)
+    )
 
 
 # --- measures ----------------------------------------------------------------------------------
@@ -251,16 +439,24 @@ def measure_define(
     name: str = typer.Option(..., "--name"),
     category: str = typer.Option(..., "--category", help="how-much, how-well or better-off"),
     unit: str = typer.Option("count", "--unit"),
-    polarity: str = typer.Option("higher-is-better", "--polarity", help="higher-is-better or lower-is-better"),
+    polarity: str = typer.Option(
+        "higher-is-better", "--polarity", help="higher-is-better or lower-is-better"
+    ),
     frequency: str = typer.Option("yearly", "--frequency"),
     source: str = typer.Option(None, "--source", help="The source whose records give the values."),
     kind: str = typer.Option(None, "--kind", help="The record kind within the source."),
-    match: list[str] = typer.Option(None, "--match", help="attribute=value a record must have (repeatable)."),
+    match: list[str] = typer.Option(
+        None, "--match", help="attribute=value a record must have (repeatable)."
+    ),
     value: str = typer.Option("value", "--value", help="The attribute that holds the value."),
-    computed: str = typer.Option(None, "--computed", help="A measure computed from the log, e.g. actions-on-time."),
+    computed: str = typer.Option(
+        None, "--computed", help="A measure computed from the log, e.g. actions-on-time."
+    ),
     baseline_periods: int = typer.Option(3, "--baseline-periods"),
     target: str = typer.Option(None, "--target"),
-    result: str = typer.Option(None, "--result", help="The result or programme it belongs to (report card)."),
+    result: str = typer.Option(
+        None, "--result", help="The result or programme it belongs to (report card)."
+    ),
     actor_name: str = ActorOpt,
     json_out: bool = JsonOpt,
 ) -> None:
@@ -281,9 +477,18 @@ def measure_define(
         if store.exists(Measure.stream_id(ref)):
             raise RefusedError(f"{ref} already exists")
         item = Measure.define(
-            reference=ref, name=name, category=category, unit=unit, polarity=polarity, frequency=frequency, binding=binding,
-            baseline_periods=baseline_periods, target=_decimal(target, "--target") if target else None, result=result,
-            actor=actor(actor_name), correlation=str(uuid4()),
+            reference=ref,
+            name=name,
+            category=category,
+            unit=unit,
+            polarity=polarity,
+            frequency=frequency,
+            binding=binding,
+            baseline_periods=baseline_periods,
+            target=_decimal(target, "--target") if target else None,
+            result=result,
+            actor=actor(actor_name),
+            correlation=str(uuid4()),
         )
         events = list(item.pending_events)
         store.save(item)
@@ -292,14 +497,32 @@ def measure_define(
 
 @measure_app.command("set-target")
 @handle_errors
-def measure_set_target(reference: str, target: str = typer.Option(..., "--target"), rationale: str = RationaleOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def measure_set_target(
+    reference: str,
+    target: str = typer.Option(..., "--target"),
+    rationale: str = RationaleOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Set a measure's target."""
     value = _decimal(target, "--target")
-    _decide(Measure, reference, json_out, lambda a, m: a.set_target(value, rationale or "", actor(actor_name), **m))
+    _decide(
+        Measure,
+        reference,
+        json_out,
+        lambda a, m: a.set_target(value, rationale or "", actor(actor_name), **m),
+    )
 
 
 @measure_app.command("retire")
 @handle_errors
-def measure_retire(reference: str, rationale: str = RationaleOpt, actor_name: str = ActorOpt, json_out: bool = JsonOpt) -> None:
+def measure_retire(
+    reference: str,
+    rationale: str = RationaleOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
     """Retire a measure."""
-    _decide(Measure, reference, json_out, lambda a, m: a.retire(rationale or "", actor(actor_name), **m))
+    _decide(
+        Measure, reference, json_out, lambda a, m: a.retire(rationale or "", actor(actor_name), **m)
+    )

@@ -16,7 +16,11 @@ __all__ = ["status", "store_status"]
 
 def store_status(store: Store) -> dict[str, Any]:
     """Store URL (masked), events, streams per type, last notification id, last seal."""
-    type_expr = "substr(topic, instr(topic, ':') + 1)" if store.dialect == "sqlite" else "split_part(topic, ':', 2)"
+    type_expr = (
+        "substr(topic, instr(topic, ':') + 1)"
+        if store.dialect == "sqlite"
+        else "split_part(topic, ':', 2)"
+    )
     with store.read() as tx:
         total = tx.execute(f"SELECT COUNT(*) FROM {store.events_table}").fetchone()
         per_type = tx.execute(
@@ -33,7 +37,13 @@ def store_status(store: Store) -> dict[str, Any]:
         "events": events,
         "streams": dict(sorted(streams.items())),
         "last_notification_id": store.max_notification_id(),
-        "last_seal": None if seal is None else {"seal_id": seal.seal_id, "created_at": seal.created_at, "last_notification_id": seal.last_notification_id},
+        "last_seal": None
+        if seal is None
+        else {
+            "seal_id": seal.seal_id,
+            "created_at": seal.created_at,
+            "last_notification_id": seal.last_notification_id,
+        },
     }
 
 
@@ -47,11 +57,20 @@ def status(json_out: bool = JsonOpt) -> None:
         print_json(info)
         return
     console.print(f"[bold]store[/]  {info['store']}", highlight=False)
-    console.print(f"[bold]events[/] {info['events']}   [bold]last notification[/] {info['last_notification_id']}")
+    console.print(
+        f"[bold]events[/] {info['events']}   [bold]last notification[/] {info['last_notification_id']}"
+    )
     table = Table("stream type", "streams", title=None)
     for kind, count in info["streams"].items():
         table.add_row(kind, str(count))
     console.print(table)
     seal = info["last_seal"]
-    console.print("[bold]last seal[/] " + (f"{seal['seal_id']} at {seal['created_at']} (up to notification {seal['last_notification_id']})" if seal else "none yet (`lif audit seal`)"), highlight=False)
-
+    console.print(
+        "[bold]last seal[/] "
+        + (
+            f"{seal['seal_id']} at {seal['created_at']} (up to notification {seal['last_notification_id']})"
+            if seal
+            else "none yet (`lif audit seal`)"
+        ),
+        highlight=False,
+    )

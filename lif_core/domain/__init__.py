@@ -7,7 +7,16 @@ from lif_core.domain.learning import Learning
 from lif_core.domain.measure import Measure
 from lif_core.domain.source_record import SourceRecord
 
-__all__ = ["Action", "IngestionRun", "Learning", "LifAggregate", "LifEvent", "Measure", "SourceRecord", "STREAM_TYPES"]
+__all__ = [
+    "STREAM_TYPES",
+    "Action",
+    "IngestionRun",
+    "Learning",
+    "LifAggregate",
+    "LifEvent",
+    "Measure",
+    "SourceRecord",
+]
 
 STREAM_TYPES: dict[str, type[LifAggregate]] = {
     cls.__name__: cls for cls in (SourceRecord, IngestionRun, Learning, Action, Measure)

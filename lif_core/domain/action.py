@@ -104,17 +104,27 @@ class Action(LifAggregate):
         return action
 
     def _open(self, what: str) -> None:
-        self.require(self.status != "cancelled", f"{self.reference} was cancelled: it cannot be {what}")
-        self.require(self.status not in ("completed", "impact-verified"), f"{self.reference} is {self.status}: it cannot be {what}")
+        self.require(
+            self.status != "cancelled", f"{self.reference} was cancelled: it cannot be {what}"
+        )
+        self.require(
+            self.status not in ("completed", "impact-verified"),
+            f"{self.reference} is {self.status}: it cannot be {what}",
+        )
 
     def progress(self, note: str, rag: str | None, actor: str, **meta: Any) -> Any:
         self.require(bool(note.strip()), "a progress report needs a note")
-        self.require(rag is None or rag in ("red", "amber", "green", "blue"), f"RAG must be red, amber, green or blue, not {rag!r}")
+        self.require(
+            rag is None or rag in ("red", "amber", "green", "blue"),
+            f"RAG must be red, amber, green or blue, not {rag!r}",
+        )
         self._open("progressed")
         return self._record(self.ProgressReported, actor=actor, note=note, rag=rag, **meta)
 
     def reschedule(self, due: date, rationale: str, actor: str, **meta: Any) -> Any:
-        self.require(bool(rationale and rationale.strip()), "rescheduling needs a rationale (--rationale)")
+        self.require(
+            bool(rationale and rationale.strip()), "rescheduling needs a rationale (--rationale)"
+        )
         self._open("rescheduled")
         self.require(due != self.due, f"{self.reference} is already due on {due}")
         return self._record(self.Rescheduled, actor=actor, due=due, rationale=rationale, **meta)
@@ -124,11 +134,21 @@ class Action(LifAggregate):
         return self._record(self.Completed, actor=actor, completed_on=on, note=note, **meta)
 
     def verify_impact(self, rationale: str, evidence: list[str], actor: str, **meta: Any) -> Any:
-        self.require(bool(rationale and rationale.strip()), "verifying impact needs a rationale (--rationale)")
-        self.require(self.status == "completed", f"{self.reference} is {self.status}: only a completed action can have its impact verified")
-        return self._record(self.ImpactVerified, actor=actor, rationale=rationale, evidence=evidence, **meta)
+        self.require(
+            bool(rationale and rationale.strip()),
+            "verifying impact needs a rationale (--rationale)",
+        )
+        self.require(
+            self.status == "completed",
+            f"{self.reference} is {self.status}: only a completed action can have its impact verified",
+        )
+        return self._record(
+            self.ImpactVerified, actor=actor, rationale=rationale, evidence=evidence, **meta
+        )
 
     def cancel(self, rationale: str, actor: str, **meta: Any) -> Any:
-        self.require(bool(rationale and rationale.strip()), "cancelling needs a rationale (--rationale)")
+        self.require(
+            bool(rationale and rationale.strip()), "cancelling needs a rationale (--rationale)"
+        )
         self._open("cancelled")
         return self._record(self.Cancelled, actor=actor, rationale=rationale, **meta)

@@ -7,7 +7,7 @@ from typing import Any
 
 from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
 
-__all__ = ["PRIORITIES", "EMBEDDING", "Learning"]
+__all__ = ["EMBEDDING", "PRIORITIES", "Learning"]
 
 PRIORITIES = ("high", "medium", "low")
 EMBEDDING = ("embedded", "partly-embedded", "not-embedded")
@@ -131,39 +131,79 @@ class Learning(LifAggregate):
         return learning
 
     def _decision(self, rationale: str, what: str) -> None:
-        self.require(bool(rationale and rationale.strip()), f"{what} needs a rationale (--rationale)")
+        self.require(
+            bool(rationale and rationale.strip()), f"{what} needs a rationale (--rationale)"
+        )
 
     def prioritise(self, priority: str, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "prioritising")
-        self.require(priority in PRIORITIES, f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
-        self.require(self.status not in ("declined", "closed"), f"{self.reference} is {self.status}: it cannot be prioritised")
-        return self._record(self.Prioritised, actor=actor, priority=priority, rationale=rationale, **meta)
+        self.require(
+            priority in PRIORITIES,
+            f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}",
+        )
+        self.require(
+            self.status not in ("declined", "closed"),
+            f"{self.reference} is {self.status}: it cannot be prioritised",
+        )
+        return self._record(
+            self.Prioritised, actor=actor, priority=priority, rationale=rationale, **meta
+        )
 
     def accept(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "accepting")
-        self.require(self.status in ("identified", "prioritised"), f"{self.reference} is {self.status}: only an identified or prioritised item can be accepted")
+        self.require(
+            self.status in ("identified", "prioritised"),
+            f"{self.reference} is {self.status}: only an identified or prioritised item can be accepted",
+        )
         return self._record(self.Accepted, actor=actor, rationale=rationale, **meta)
 
     def decline(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "declining")
-        self.require(self.status in ("identified", "prioritised"), f"{self.reference} is {self.status}: only an identified or prioritised item can be declined")
+        self.require(
+            self.status in ("identified", "prioritised"),
+            f"{self.reference} is {self.status}: only an identified or prioritised item can be declined",
+        )
         return self._record(self.Declined, actor=actor, rationale=rationale, **meta)
 
-    def disseminate(self, channel: str, on: date, audience: str | None, actor: str, **meta: Any) -> Any:
+    def disseminate(
+        self, channel: str, on: date, audience: str | None, actor: str, **meta: Any
+    ) -> Any:
         self.require(bool(channel.strip()), "dissemination needs a channel (--channel)")
-        self.require(self.status != "declined", f"{self.reference} was declined: declined learning is not disseminated")
+        self.require(
+            self.status != "declined",
+            f"{self.reference} was declined: declined learning is not disseminated",
+        )
         self.require(self.status != "closed", f"{self.reference} is closed: reopen it first")
-        return self._record(self.Disseminated, actor=actor, channel=channel, disseminated_on=on, audience=audience, **meta)
+        return self._record(
+            self.Disseminated,
+            actor=actor,
+            channel=channel,
+            disseminated_on=on,
+            audience=audience,
+            **meta,
+        )
 
     def link_evidence(self, evidence_id: str, note: str | None, actor: str, **meta: Any) -> Any:
-        self.require(evidence_id not in self.evidence, f"{evidence_id} is already linked to {self.reference}")
-        return self._record(self.EvidenceLinked, actor=actor, evidence_id=evidence_id, note=note, **meta)
+        self.require(
+            evidence_id not in self.evidence, f"{evidence_id} is already linked to {self.reference}"
+        )
+        return self._record(
+            self.EvidenceLinked, actor=actor, evidence_id=evidence_id, note=note, **meta
+        )
 
     def assess_embedding(self, assessment: str, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "an embedding assessment")
-        self.require(assessment in EMBEDDING, f"assessment must be one of {', '.join(EMBEDDING)}, not {assessment!r}")
-        self.require(self.status not in ("declined", "closed"), f"{self.reference} is {self.status}: embedding cannot be assessed")
-        return self._record(self.EmbeddingAssessed, actor=actor, assessment=assessment, rationale=rationale, **meta)
+        self.require(
+            assessment in EMBEDDING,
+            f"assessment must be one of {', '.join(EMBEDDING)}, not {assessment!r}",
+        )
+        self.require(
+            self.status not in ("declined", "closed"),
+            f"{self.reference} is {self.status}: embedding cannot be assessed",
+        )
+        return self._record(
+            self.EmbeddingAssessed, actor=actor, assessment=assessment, rationale=rationale, **meta
+        )
 
     def close(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "closing")
@@ -172,5 +212,8 @@ class Learning(LifAggregate):
 
     def reopen(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "reopening")
-        self.require(self.status == "closed", f"{self.reference} is {self.status}: only a closed item can be reopened")
+        self.require(
+            self.status == "closed",
+            f"{self.reference} is {self.status}: only a closed item can be reopened",
+        )
         return self._record(self.Reopened, actor=actor, rationale=rationale, **meta)

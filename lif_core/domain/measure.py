@@ -36,7 +36,17 @@ class Measure(LifAggregate):
         result: str | None
 
         def evolve(self, agg: Any) -> None:
-            for field in ("reference", "name", "category", "unit", "polarity", "frequency", "baseline_periods", "target", "result"):
+            for field in (
+                "reference",
+                "name",
+                "category",
+                "unit",
+                "polarity",
+                "frequency",
+                "baseline_periods",
+                "target",
+                "result",
+            ):
                 setattr(agg, field, getattr(self, field))
             agg.binding = dict(self.binding)
             agg.status = "active"
@@ -72,9 +82,17 @@ class Measure(LifAggregate):
         causation: list[str] | None = None,
         correlation: str | None = None,
     ) -> Measure:
-        cls.require(category in CATEGORIES, f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
-        cls.require(polarity in POLARITIES, f"polarity must be one of {', '.join(POLARITIES)}, not {polarity!r}")
-        cls.require(bool(binding), "a measure needs a binding (--source/--match/--value, or --computed)")
+        cls.require(
+            category in CATEGORIES,
+            f"category must be one of {', '.join(CATEGORIES)}, not {category!r}",
+        )
+        cls.require(
+            polarity in POLARITIES,
+            f"polarity must be one of {', '.join(POLARITIES)}, not {polarity!r}",
+        )
+        cls.require(
+            bool(binding), "a measure needs a binding (--source/--match/--value, or --computed)"
+        )
         cls.require(baseline_periods >= 2, "a baseline needs at least two periods")
         measure: Measure = cls._start(
             cls.Defined,
@@ -96,11 +114,18 @@ class Measure(LifAggregate):
         return measure
 
     def set_target(self, target: Decimal, rationale: str, actor: str, **meta: Any) -> Any:
-        self.require(bool(rationale and rationale.strip()), "setting a target needs a rationale (--rationale)")
-        self.require(self.status != "retired", f"{self.reference} is retired: it takes no new target")
+        self.require(
+            bool(rationale and rationale.strip()),
+            "setting a target needs a rationale (--rationale)",
+        )
+        self.require(
+            self.status != "retired", f"{self.reference} is retired: it takes no new target"
+        )
         return self._record(self.TargetSet, actor=actor, target=target, rationale=rationale, **meta)
 
     def retire(self, rationale: str, actor: str, **meta: Any) -> Any:
-        self.require(bool(rationale and rationale.strip()), "retiring needs a rationale (--rationale)")
+        self.require(
+            bool(rationale and rationale.strip()), "retiring needs a rationale (--rationale)"
+        )
         self.require(self.status != "retired", f"{self.reference} is already retired")
         return self._record(self.Retired, actor=actor, rationale=rationale, **meta)

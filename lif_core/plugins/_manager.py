@@ -70,7 +70,9 @@ class Plugins:
             import difflib
 
             near = difflib.get_close_matches(name, list(self.sources), n=3)
-            hint = f" Did you mean: {', '.join(near)}?" if near else " `lif plugins list` shows them."
+            hint = (
+                f" Did you mean: {', '.join(near)}?" if near else " `lif plugins list` shows them."
+            )
             raise NotFoundError(f"no source named {name!r}.{hint}") from None
 
     def __iter__(self) -> Any:
@@ -107,7 +109,9 @@ def check_source(source: object) -> list[str]:
         problems.append(f"source {source.name!r} declares a record kind twice: {names}")
     for kind in source.kinds:
         if kind.mode not in ("snapshot", "append"):
-            problems.append(f"kind {kind.name!r}: mode must be 'snapshot' or 'append', not {kind.mode!r}")
+            problems.append(
+                f"kind {kind.name!r}: mode must be 'snapshot' or 'append', not {kind.mode!r}"
+            )
         if kind.personal_fields:
             problems.append(
                 f"kind {kind.name!r} declares personal fields {list(kind.personal_fields)}: "
@@ -115,7 +119,9 @@ def check_source(source: object) -> list[str]:
                 "cannot be registered. Remove those fields from the source, or aggregate them."
             )
     if source.on_bad_record not in ("quarantine", "fail-fast"):
-        problems.append(f"on_bad_record must be 'quarantine' or 'fail-fast', not {source.on_bad_record!r}")
+        problems.append(
+            f"on_bad_record must be 'quarantine' or 'fail-fast', not {source.on_bad_record!r}"
+        )
     if source.max_reject_rate is not None and not 0 <= source.max_reject_rate <= 1:
         problems.append("max_reject_rate must be between 0.0 and 1.0")
     return problems
@@ -143,7 +149,11 @@ def load_plugins(
         third_party = os.environ.get("LIF_PLUGINS_THIRD_PARTY", "1") not in ("0", "false", "no")
 
     result = Plugins()
-    eps = list(entry_point_list) if entry_point_list is not None else list(entry_points(group=ENTRY_POINT_GROUP))
+    eps = (
+        list(entry_point_list)
+        if entry_point_list is not None
+        else list(entry_points(group=ENTRY_POINT_GROUP))
+    )
     loaded: list[tuple[str, str, str, object]] = []
     for ep in sorted(eps, key=lambda e: e.name):
         dist = ep.dist.name if ep.dist else "unknown"
@@ -171,11 +181,17 @@ def load_plugins(
             pm.register(obj, name=plugin)
             pm.hook.register_sources(register=registered.append)
         except Exception as exc:
-            result.failures.append(PluginFailure(plugin, "plugin-bug", f"registration failed: {exc!r}"))
+            result.failures.append(
+                PluginFailure(plugin, "plugin-bug", f"registration failed: {exc!r}")
+            )
             continue
         if not registered:
             result.failures.append(
-                PluginFailure(plugin, "configuration", "it registered no source (is @hookimpl on register_sources?)")
+                PluginFailure(
+                    plugin,
+                    "configuration",
+                    "it registered no source (is @hookimpl on register_sources?)",
+                )
             )
         for source in registered:
             problems = check_source(source)
@@ -190,7 +206,11 @@ def load_plugins(
             if source.name in result.sources:
                 other = result.sources[source.name].plugin
                 result.failures.append(
-                    PluginFailure(plugin, "configuration", f"source {source.name!r} is already registered by {other!r}")
+                    PluginFailure(
+                        plugin,
+                        "configuration",
+                        f"source {source.name!r} is already registered by {other!r}",
+                    )
                 )
                 continue
             result.sources[source.name] = LoadedSource(source, plugin, dist, version)

@@ -57,10 +57,16 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class Emit:
-    """One record a plugin makes from a row: its kind and the fields of the kind's model."""
+    """One record a plugin makes from a row: its kind and the fields of the kind's model.
+
+    ``as_of``: when the source stated this (a snapshot's date), if it differs from the
+    record's valid time. The same fact stated by two snapshots keeps the newer statement,
+    whatever order the files arrive in.
+    """
 
     kind: str
     fields: Mapping[str, Any]
+    as_of: date | None = None
 
 
 class RecordError(ValueError):
