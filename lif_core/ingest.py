@@ -218,7 +218,12 @@ class _Run:
             kind = self.source.kind(kind_name)
             index = self.index_rows(kind_name, list({r.record_key for r in items}))
 
-            def remember(r: ParsedRecord, entry: _Entry) -> None:
+            def remember(
+                r: ParsedRecord,
+                entry: _Entry,
+                index: dict[str, _Entry] = index,
+                kind_name: str = kind_name,
+            ) -> None:
                 index[r.record_key] = entry
                 upserts.append(
                     (self.source.name, kind_name, r.record_key, *entry[:6], r.scope, *entry[6:])
@@ -444,8 +449,7 @@ def _chunks(
 def _parsed(
     loaded: LoadedSource, rows: Iterable[Row], limit: int | None
 ) -> Iterator[ParsedRecord | Rejection | int]:
-    count = 0
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
         try:
             yield from parse_row(loaded.source, row)
         except RecordError as exc:
@@ -455,7 +459,6 @@ def _parsed(
         except Exception as exc:  # the plugin's own code failed: a plugin bug, reported as such
             raise _Abort("plugin-bug", f"map_row raised {exc!r} at {_where(row.locator)}") from exc
         yield 1
-        count += 1
         if limit is not None and count >= limit:
             return
 

@@ -19,7 +19,9 @@ HEADER = "Reporting year,Table,Item,Deaths reviewed,Detail,Lead agency\n"
 
 
 def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def _parse(path: Path) -> list[ParsedRecord | Rejection]:
@@ -39,7 +41,12 @@ def test_the_plugin_registers_with_provider_cadence_and_described_fields() -> No
     source = plugins.get("cdop").source
     assert source.provider == "Leeds Child Death Overview Panel"
     assert source.cadence == "P1Y"
-    assert [k.name for k in source.kinds] == ["deaths-by-category", "modifiable-factors", "theme", "recommendation"]
+    assert [k.name for k in source.kinds] == [
+        "deaths-by-category",
+        "modifiable-factors",
+        "theme",
+        "recommendation",
+    ]
     for kind in source.kinds:
         assert all(f.description for f in kind.model.model_fields.values()), kind.name
 
@@ -73,9 +80,16 @@ def test_each_year_of_the_sample_covers_all_ten_categories_once() -> None:
 def test_suppressed_counts_are_kept_as_suppressed_never_as_zero() -> None:
     lines = golden_lines(SOURCE)
     suppressed = [line for line in lines if line["attributes"].get("suppressed")]
-    assert {line["record_key"] for line in suppressed} >= {"2024-25/abuse-or-neglect", "2024-25/infection"}
+    assert {line["record_key"] for line in suppressed} >= {
+        "2024-25/abuse-or-neglect",
+        "2024-25/infection",
+    }
     assert all(line["attributes"]["deaths_reviewed"] is None for line in suppressed)
-    assert all(line["attributes"]["deaths_reviewed"] != 0 for line in lines if "deaths_reviewed" in line["attributes"])
+    assert all(
+        line["attributes"]["deaths_reviewed"] != 0
+        for line in lines
+        if "deaths_reviewed" in line["attributes"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,7 +112,10 @@ def test_category_spellings_map_to_one_code(tmp_path: Path, spelling: str, code:
 def test_a_calendar_reporting_year_is_the_calendar_year(tmp_path: Path) -> None:
     item = _one(tmp_path, "2024,Modifiable factors,Insufficient information,<5,,")
     assert isinstance(item, ParsedRecord)
-    assert (item.valid_time.valid_from, item.valid_time.valid_to) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert (item.valid_time.valid_from, item.valid_time.valid_to) == (
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+    )
     assert item.attributes == {
         "reporting_year": "2024",
         "finding": "insufficient-information",
