@@ -8,6 +8,7 @@ suppressed and kept as suppressed, never as zero. Layout and rules: docs/sources
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -190,7 +191,7 @@ def _count(row: Row, *, required: bool) -> SuppressibleCount:
     return parse_count(value, "deaths_reviewed", threshold=SUPPRESSION_THRESHOLD)
 
 
-def _lookup(table: dict[str, str], value: str, column: str, what: str) -> str:
+def _lookup(table: Mapping[str, str], value: str, column: str, what: str) -> str:
     found = table.get(value.casefold())
     if found is None:
         raise RecordError(f"{value!r} is not {what}", column=column, value=value)
