@@ -98,13 +98,6 @@ class _Abort(Exception):
         self.reason = reason
 
 
-_TOPICS = {
-    "recorded": get_topic(SourceRecord.Recorded),
-    "revised": get_topic(SourceRecord.Revised),
-    "withdrawn": get_topic(SourceRecord.Withdrawn),
-}
-
-
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return {
         k: {"from": old.get(k), "to": new.get(k)}
@@ -277,6 +270,9 @@ class _Run:
                             stream,
                             2,
                             ev.hash,
+                            source=self.source.name,
+                            record_kind=kind_name,
+                            record_key=r.record_key,
                             valid_from=newer,
                             reason=f"absent from the newer snapshot of {newer.isoformat()}",
                             provenance=prov,
@@ -322,6 +318,9 @@ class _Run:
                     UUID(entry.stream_id),
                     version,
                     entry.chain_head,
+                    source=self.source.name,
+                    record_kind=kind_name,
+                    record_key=r.record_key,
                     valid_from=r.valid_time.valid_from,
                     valid_to=r.valid_time.valid_to,
                     attributes=r.attributes,
@@ -397,6 +396,9 @@ class _Run:
                         UUID(stream_s),
                         int(version) + 1,
                         head,
+                        source=self.source.name,
+                        record_kind=kind_name,
+                        record_key=key,
                         valid_from=snapshot_day,
                         reason=f"absent from the snapshot of {snapshot_day.isoformat()}",
                         provenance=self.provenance({}),

@@ -45,6 +45,9 @@ class SourceRecord(LifAggregate):
             agg.withdrawn = False
 
     class Revised(LifEvent):
+        source: str
+        record_kind: str
+        record_key: str
         valid_from: date
         valid_to: date | None
         attributes: dict[str, Any]
@@ -61,6 +64,9 @@ class SourceRecord(LifAggregate):
             agg.withdrawn = False
 
     class Withdrawn(LifEvent):
+        source: str
+        record_kind: str
+        record_key: str
         valid_from: date
         reason: str
         provenance: dict[str, Any]

@@ -1,0 +1,174 @@
+"""Action status: one row per action with its RAG against a reference date."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from projections._engine import Column, Context, EventView, Table
+
+NAME = "actions"
+TOPICS = {
+    "Action.Raised",
+    "Action.ProgressReported",
+    "Action.Rescheduled",
+    "Action.Completed",
+    "Action.ImpactVerified",
+    "Action.Cancelled",
+}
+DUE_SOON = timedelta(days=14)
+
+
+def apply(state: dict[str, Any], event: EventView) -> set[str]:
+    d = event.data
+    kind = event.type.split(".", 1)[1]
+    if kind == "Raised":
+        state[event.stream_id] = {
+            "reference": d["reference"],
+            "learning_reference": d["learning_reference"],
+            "description": d["description"],
+            "owner_agency": d["owner_agency"],
+            "raised_on": d["raised_on"],
+            "due": d["due"],
+            "original_due": d["due"],
+            "status": "open",
+            "times_rescheduled": 0,
+            "last_progress": None,
+            "last_progress_on": None,
+            "reported_rag": None,
+            "completed_on": None,
+            "verified_on": None,
+            "raised_by": d["actor"],
+            "last_change": d["timestamp"],
+        }
+        return {event.stream_id}
+    item = state.get(event.stream_id)
+    if item is None:
+        return set()
+    item["last_change"] = d["timestamp"]
+    if kind == "ProgressReported":
+        item["last_progress"] = d["note"]
+        item["last_progress_on"] = d["timestamp"].date()
+        item["reported_rag"] = d["rag"]
+        if item["status"] == "open":
+            item["status"] = "in-progress"
+    elif kind == "Rescheduled":
+        item["due"] = d["due"]
+        item["times_rescheduled"] += 1
+    elif kind == "Completed":
+        item["status"] = "completed"
+        item["completed_on"] = d["completed_on"]
+    elif kind == "ImpactVerified":
+        item["status"] = "impact-verified"
+        item["verified_on"] = d["timestamp"].date()
+    elif kind == "Cancelled":
+        item["status"] = "cancelled"
+    return {event.stream_id}
+
+
+def rag(item: dict[str, Any], today: date) -> str | None:
+    """Red overdue, Amber in progress or due within 14 days, Green complete, Blue impact verified."""
+    status = item["status"]
+    if status == "cancelled":
+        return None
+    if status == "impact-verified":
+        return "blue"
+    if status == "completed":
+        return "green"
+    if item["due"] < today:
+        return "red"
+    return "amber"
+
+
+def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
+    today = context.reference_date
+    out = []
+    for stream_id, item in states.get(NAME, {}).items():
+        open_ = item["status"] in ("open", "in-progress")
+        overdue = open_ and item["due"] < today
+        done_on = item["completed_on"]
+        out.append(
+            {
+                "reference": item["reference"],
+                "stream_id": stream_id,
+                "learning_reference": item["learning_reference"],
+                "description": item["description"],
+                "owner_agency": item["owner_agency"],
+                "raised": item["raised_on"],
+                "due": item["due"],
+                "original_due": item["original_due"],
+                "status": item["status"],
+                "rag": rag(item, today),
+                "overdue": overdue,
+                "due_soon": open_ and not overdue and item["due"] - today <= DUE_SOON,
+                "days_overdue": (today - item["due"]).days if overdue else 0,
+                "times_rescheduled": item["times_rescheduled"],
+                "last_progress_note": item["last_progress"],
+                "last_progress_on": item["last_progress_on"],
+                "reported_rag": item["reported_rag"],
+                "completed": done_on,
+                "completed_on_time": None if done_on is None else done_on <= item["due"],
+                "verified": item["verified_on"],
+                "reference_date": today,
+                "last_change": item["last_change"],
+            }
+        )
+    return out
+
+
+TABLES = [
+    Table(
+        name="action_status",
+        description="One row per action: owner, due date, status and RAG judged against the reference date.",
+        key=("reference",),
+        render=action_rows,
+        columns=(
+            Column("reference", "TEXT", "The action's reference, e.g. ACT-2025-031."),
+            Column("stream_id", "TEXT", "The id of the action's event stream."),
+            Column("learning_reference", "TEXT", "The learning item it answers, if any."),
+            Column("description", "TEXT", "What is to be done."),
+            Column("owner_agency", "TEXT", "The agency that owns it."),
+            Column("raised", "DATE", "The date it was raised."),
+            Column("due", "DATE", "The current due date."),
+            Column("original_due", "DATE", "The due date when it was raised."),
+            Column("status", "TEXT", "open, in-progress, completed, impact-verified or cancelled."),
+            Column(
+                "rag",
+                "TEXT",
+                "red (overdue), amber (in progress or due within 14 days), green (complete), blue (impact verified); empty when cancelled.",
+            ),
+            Column(
+                "overdue", "INTEGER", "1 when open and past its due date at the reference date."
+            ),
+            Column(
+                "due_soon", "INTEGER", "1 when open and due within 14 days of the reference date."
+            ),
+            Column(
+                "days_overdue",
+                "INTEGER",
+                "Days past due at the reference date (0 when not overdue).",
+            ),
+            Column("times_rescheduled", "INTEGER", "How many times the due date was moved."),
+            Column("last_progress_note", "TEXT", "The latest progress update."),
+            Column("last_progress_on", "DATE", "When the latest progress update was recorded."),
+            Column(
+                "reported_rag",
+                "TEXT",
+                "The RAG the owner reported with the latest progress update.",
+            ),
+            Column("completed", "DATE", "The completion date."),
+            Column(
+                "completed_on_time",
+                "INTEGER",
+                "1 when completed on or before the due date, 0 when late.",
+            ),
+            Column("verified", "DATE", "When its impact was verified."),
+            Column("reference_date", "DATE", "The date overdue and RAG were judged against."),
+            Column(
+                "last_change",
+                "TIMESTAMP",
+                "When anything about the action was last recorded (UTC).",
+            ),
+        ),
+    )
+]

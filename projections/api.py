@@ -1,0 +1,120 @@
+"""What the CLI and Dagster call: bring projections up to date, rebuild, travel in time, export."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from lif_core.errors import ConfigError, NotFoundError
+from lif_core.store import Store
+from projections import action_status, catalogue, impact_monitoring, learning_register
+from projections._engine import Context, ProjectionRun, Table, run_projections
+
+__all__ = ["ALL", "TABLES", "context_for", "export_table", "project", "table_checksums"]
+
+ALL = [learning_register, action_status, impact_monitoring, catalogue]
+try:  # learning_candidates joins once its rules exist
+    from projections import candidates
+
+    ALL.append(candidates)
+except ImportError:  # pragma: no cover
+    pass
+TABLES: dict[str, Table] = {t.name: t for m in ALL for t in m.TABLES}
+
+
+def context_for(
+    reference_date: date | None = None, *, sources: dict[str, dict[str, Any]] | None = None
+) -> Context:
+    """The rendering context: the reference date and, from the installed plugins, each source's cadence."""
+    if sources is None:
+        from lif_core.plugins._manager import load_plugins
+
+        sources = {
+            s.name: {
+                "title": s.source.title,
+                "provider": s.source.provider,
+                "cadence": s.source.cadence,
+            }
+            for s in load_plugins()
+        }
+    return Context(
+        reference_date=reference_date or date.today(),
+        sources=sources,
+        local_authority=os.environ.get("LIF_LOCAL_AUTHORITY", "Leeds"),
+    )
+
+
+def project(
+    store: Store,
+    *,
+    rebuild: bool = False,
+    reference_date: date | None = None,
+    as_of: datetime | None = None,
+    out: str | None = None,
+    context: Context | None = None,
+) -> ProjectionRun:
+    """Bring all projections up to date; ``rebuild`` from event one; ``as_of`` into ``out``."""
+    if as_of is not None:
+        if out is None:
+            raise ConfigError(
+                "--as-of needs --out: a SQLite file (sqlite:///path.db) or a PostgreSQL URL with ?schema="
+            )
+        target_url = out if "://" in out else f"sqlite:///{Path(out).resolve()}"
+        ctx = context or context_for(reference_date or as_of.astimezone(UTC).date())
+        with Store(target_url) as target:
+            return run_projections(store, ALL, ctx, until=as_of, target=target)
+    ctx = context or context_for(reference_date)
+    return run_projections(store, ALL, ctx, rebuild=rebuild)
+
+
+def table_checksums(store: Store) -> dict[str, dict[str, Any]]:
+    with store.read() as tx:
+        rows = tx.execute(
+            "SELECT name, rows, checksum, reference_date, position FROM lif_projection_tables ORDER BY name"
+        ).fetchall()
+    return {
+        r[0]: {"rows": r[1], "checksum": r[2], "reference_date": r[3], "position": r[4]}
+        for r in rows
+    }
+
+
+def export_table(store: Store, table: str, fmt: str, out: Path) -> int:
+    """Write a projection table to CSV or Parquet; written to a temporary file, then renamed (never half a file)."""
+    if table not in TABLES:
+        raise NotFoundError(f"no projection table {table!r}; tables: {', '.join(sorted(TABLES))}")
+    if fmt not in ("csv", "parquet"):
+        raise ConfigError(f"--format must be csv or parquet, not {fmt!r}")
+    spec = TABLES[table]
+    names = [c.name for c in spec.columns]
+    with store.read() as tx:
+        rows = tx.execute(
+            f"SELECT {', '.join(names)} FROM {table} ORDER BY {', '.join(spec.key)}"
+        ).fetchall()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(fd)
+    try:
+        if fmt == "csv":
+            with open(tmp, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(names)
+                writer.writerows(rows)
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            arrow_types = {"INTEGER": pa.int64(), "REAL": pa.float64()}
+            columns = {
+                c.name: pa.array([r[i] for r in rows], type=arrow_types.get(c.type, pa.string()))
+                for i, c in enumerate(spec.columns)
+            }
+            pq.write_table(pa.table(columns), tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return len(rows)

@@ -1,0 +1,209 @@
+"""The learning register: one row per learning item, its decisions, dissemination and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections._engine import Column, Context, EventView, Table
+
+NAME = "learning"
+TOPICS = {
+    "Learning.Identified",
+    "Learning.Prioritised",
+    "Learning.Accepted",
+    "Learning.Declined",
+    "Learning.Disseminated",
+    "Learning.EvidenceLinked",
+    "Learning.EmbeddingAssessed",
+    "Learning.Closed",
+    "Learning.Reopened",
+}
+_DECISIONS = {"Prioritised", "Accepted", "Declined", "Closed", "Reopened", "EmbeddingAssessed"}
+
+
+def apply(state: dict[str, Any], event: EventView) -> set[str]:
+    d = event.data
+    kind = event.type.split(".", 1)[1]
+    if kind == "Identified":
+        state[event.stream_id] = {
+            "reference": d["reference"],
+            "title": d["title"],
+            "statement": d["statement"],
+            "themes": list(d["themes"]),
+            "source_kind": d["source_kind"],
+            "identified_on": d["identified_on"],
+            "status": "identified",
+            "priority": None,
+            "last_decision": None,
+            "channels": [],
+            "disseminations": 0,
+            "last_disseminated": None,
+            "evidence": [],
+            "embedding": None,
+            "identified_by": d["actor"],
+            "last_change": d["timestamp"],
+            "events": 1,
+        }
+        return {event.stream_id}
+    item = state.get(event.stream_id)
+    if item is None:
+        return set()
+    item["events"] += 1
+    item["last_change"] = d["timestamp"]
+    if kind in _DECISIONS:
+        item["last_decision"] = {
+            "decision": kind.lower(),
+            "actor": d["actor"],
+            "at": d["timestamp"],
+            "rationale": d.get("rationale"),
+        }
+    if kind == "Prioritised":
+        item["priority"] = d["priority"]
+        if item["status"] == "identified":
+            item["status"] = "prioritised"
+    elif kind in ("Accepted", "Declined", "Closed", "Reopened"):
+        item["status"] = {
+            "Accepted": "accepted",
+            "Declined": "declined",
+            "Closed": "closed",
+            "Reopened": "reopened",
+        }[kind]
+    elif kind == "Disseminated":
+        item["disseminations"] += 1
+        if d["channel"] not in item["channels"]:
+            item["channels"].append(d["channel"])
+        if item["last_disseminated"] is None or d["disseminated_on"] > item["last_disseminated"]:
+            item["last_disseminated"] = d["disseminated_on"]
+        if item["status"] in ("identified", "prioritised", "accepted", "reopened"):
+            item["status"] = "disseminated"
+    elif kind == "EvidenceLinked":
+        item["evidence"].append(d["evidence_id"])
+    elif kind == "EmbeddingAssessed":
+        item["embedding"] = d["assessment"]
+    return {event.stream_id}
+
+
+def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
+    from projections.action_status import action_rows
+
+    by_learning: dict[str, list[dict[str, Any]]] = {}
+    for row in action_rows(states, context):
+        if row["learning_reference"]:
+            by_learning.setdefault(row["learning_reference"], []).append(row)
+    out = []
+    for stream_id, item in states.get(NAME, {}).items():
+        actions = by_learning.get(item["reference"], [])
+        decision = item["last_decision"] or {}
+        out.append(
+            {
+                "reference": item["reference"],
+                "stream_id": stream_id,
+                "title": item["title"],
+                "statement": item["statement"],
+                "themes": "; ".join(item["themes"]),
+                "source_kind": item["source_kind"],
+                "date_identified": item["identified_on"],
+                "status": item["status"],
+                "priority": item["priority"],
+                "last_decision": decision.get("decision"),
+                "last_decision_by": decision.get("actor"),
+                "last_decision_at": decision.get("at"),
+                "last_decision_rationale": decision.get("rationale"),
+                "dissemination_channels": "; ".join(item["channels"]),
+                "dissemination_count": item["disseminations"],
+                "last_disseminated": item["last_disseminated"],
+                "actions_total": len(actions),
+                "actions_open": sum(a["status"] in ("open", "in-progress") for a in actions),
+                "actions_overdue": sum(bool(a["overdue"]) for a in actions),
+                "actions_complete": sum(
+                    a["status"] in ("completed", "impact-verified") for a in actions
+                ),
+                "actions_impact_verified": sum(a["status"] == "impact-verified" for a in actions),
+                "evidence_count": len(item["evidence"]),
+                "embedding_assessment": item["embedding"],
+                "last_change": item["last_change"],
+                "events": item["events"],
+            }
+        )
+    return out
+
+
+TABLES = [
+    Table(
+        name="learning_register",
+        description="One row per learning item: what was learned, the decisions on it, how it was shared, and its actions.",
+        key=("reference",),
+        render=_render,
+        columns=(
+            Column("reference", "TEXT", "The learning item's reference, e.g. LRN-2025-014."),
+            Column(
+                "stream_id", "TEXT", "The id of the item's event stream (for `lif audit trail`)."
+            ),
+            Column("title", "TEXT", "Short title."),
+            Column("statement", "TEXT", "The learning statement."),
+            Column("themes", "TEXT", "Themes, separated by '; '."),
+            Column(
+                "source_kind",
+                "TEXT",
+                "Where the learning came from: review, audit, inspection, cdop, survey, …",
+            ),
+            Column("date_identified", "DATE", "The date the learning was identified (valid time)."),
+            Column(
+                "status",
+                "TEXT",
+                "identified, prioritised, accepted, declined, disseminated, closed or reopened.",
+            ),
+            Column("priority", "TEXT", "high, medium or low; empty until prioritised."),
+            Column(
+                "last_decision",
+                "TEXT",
+                "The latest decision: prioritised, accepted, declined, embeddingassessed, closed, reopened.",
+            ),
+            Column(
+                "last_decision_by",
+                "TEXT",
+                "Who made the latest decision (a person or policy:NAME).",
+            ),
+            Column("last_decision_at", "TIMESTAMP", "When the latest decision was recorded (UTC)."),
+            Column(
+                "last_decision_rationale",
+                "TEXT",
+                "The rationale recorded with the latest decision.",
+            ),
+            Column(
+                "dissemination_channels", "TEXT", "Channels used to share it, separated by '; '."
+            ),
+            Column("dissemination_count", "INTEGER", "How many times it was shared."),
+            Column("last_disseminated", "DATE", "The latest date it was shared."),
+            Column(
+                "actions_total", "INTEGER", "Actions raised against it, cancelled ones included."
+            ),
+            Column("actions_open", "INTEGER", "Actions open or in progress."),
+            Column(
+                "actions_overdue",
+                "INTEGER",
+                "Open actions past their due date at the reference date.",
+            ),
+            Column(
+                "actions_complete",
+                "INTEGER",
+                "Actions completed (with or without verified impact).",
+            ),
+            Column(
+                "actions_impact_verified",
+                "INTEGER",
+                "Completed actions whose impact was evidenced.",
+            ),
+            Column("evidence_count", "INTEGER", "Source records linked as evidence."),
+            Column(
+                "embedding_assessment",
+                "TEXT",
+                "embedded, partly-embedded or not-embedded; empty until assessed.",
+            ),
+            Column(
+                "last_change", "TIMESTAMP", "When anything about the item was last recorded (UTC)."
+            ),
+            Column("events", "INTEGER", "Events in the item's stream."),
+        ),
+    )
+]
