@@ -1,0 +1,227 @@
+"""HMICFRS police (PEEL) and fire and rescue inspections: graded questions and tracked findings.
+
+The layout is the partnership's tracker of HMICFRS inspections of its police force and
+fire and rescue service (docs/sources/hmicfrs.md): one row per entry, the ``Entry type``
+saying which. A ``Grade`` row gives a question's grade on HMICFRS's five-point scale (a
+``grade`` record); a ``Cause of concern`` or ``Area for improvement`` row gives a finding
+and the status of its recommendation as at a date (a ``finding`` record, revised each
+time the tracker reports a new status).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ingestors._fields import parse_date, parse_period, text
+from ingestors._inspection_scales import (
+    HMICFRS_FIVE_POINT,
+    RECOMMENDATION_STATUS,
+    Level,
+    Scale,
+    key_part,
+    leave_blank,
+)
+from lif_core.plugins import (
+    Columns,
+    Emit,
+    InputOptions,
+    RecordError,
+    RecordKind,
+    Row,
+    Source,
+    ValidTime,
+    hookimpl,
+)
+
+__all__ = ["SAMPLES", "SOURCE", "Finding", "QuestionGrade", "map_row", "register_sources"]
+
+ORGANISATION_TYPES = Scale(
+    "hmicfrs-organisation-type",
+    "list of organisation types HMICFRS inspects here",
+    (
+        Level("police_force", "Police force", None, ("Police",)),
+        Level(
+            "fire_and_rescue_service", "Fire and rescue service", None, ("Fire and rescue", "FRS")
+        ),
+    ),
+)
+ENTRY_TYPES = Scale(
+    "hmicfrs-entry-type",
+    "list of tracker entry types",
+    (
+        Level("grade", "Grade", None),
+        Level("cause_of_concern", "Cause of concern", None, ("CoC",)),
+        Level("area_for_improvement", "Area for improvement", None, ("AFI",)),
+    ),
+)
+
+YEAR = "Inspection year"
+GRADE_ONLY = ("Grade",)
+FINDING_ONLY = ("Reference", "Finding", "Recommendation status", "Status as at")
+
+
+class _Inspection(BaseModel):
+    organisation: str = Field(
+        min_length=1, description="The force or service inspected, by its name."
+    )
+    organisation_type: str = Field(description="police_force or fire_and_rescue_service.")
+    inspection_programme: str | None = Field(
+        None, description="The programme as HMICFRS names it (e.g. 'PEEL 2023-25', 'Fire round 3')."
+    )
+    inspection_year: str = Field(
+        description="The year the inspection was carried out in, as written: a financial year "
+        "(2024-25) or a calendar year (2024)."
+    )
+    publication_date: date | None = Field(None, description="Day HMICFRS published the report.")
+
+
+class QuestionGrade(_Inspection):
+    """One inspection question and the grade HMICFRS gave it."""
+
+    question: str = Field(
+        min_length=1, description="The question or area graded, as HMICFRS words it."
+    )
+    grade: str = Field(
+        description="Normalised grade: outstanding, good, adequate, requires_improvement, inadequate."
+    )
+    grade_rank: int = Field(
+        ge=1, le=5, description="Position on the five-point scale, 1 = outstanding."
+    )
+    grade_as_published: str = Field(description="The grade as written in the source.")
+
+
+class Finding(_Inspection):
+    """A cause of concern or area for improvement, with its recommendation's status."""
+
+    finding_type: str = Field(description="cause_of_concern or area_for_improvement.")
+    reference: str = Field(
+        min_length=1, description="The finding's reference in the report (e.g. AFI-2)."
+    )
+    question: str | None = Field(None, description="The question or area the finding sits under.")
+    finding: str = Field(
+        min_length=1, description="The finding (and its recommendation) as published."
+    )
+    status: str = Field(description="Normalised status: open, in_progress, closed, superseded.")
+    status_as_published: str = Field(description="The status as written in the tracker.")
+    status_as_at: date = Field(description="Day the status was last reviewed.")
+
+
+def map_row(row: Row) -> Iterator[Emit]:
+    """One tracker row -> a ``grade`` or a ``finding`` record, by its entry type."""
+    values = dict(row.values)
+    entry = ENTRY_TYPES.require(values.get("Entry type"), "Entry type")
+    organisation_type = ORGANISATION_TYPES.require(
+        values.get("Organisation type"), "Organisation type"
+    )
+    parse_period(values.get(YEAR), YEAR)  # reject a year that is not one, naming the column
+    inspection: dict[str, Any] = {
+        "organisation": text(values.get("Organisation")),
+        "organisation_type": organisation_type.value,
+        "inspection_programme": text(values.get("Inspection programme")),
+        "inspection_year": text(values.get(YEAR)),
+        "publication_date": parse_date(values.get("Publication date"), "Publication date"),
+    }
+    if entry.value == "grade":
+        leave_blank(values, FINDING_ONLY, entry.as_published)
+        grade = HMICFRS_FIVE_POINT.require(values.get("Grade"), "Grade", "(a Grade row needs one)")
+        yield Emit(
+            "grade",
+            {
+                **inspection,
+                "question": text(values.get("Question")),
+                "grade": grade.value,
+                "grade_rank": grade.rank,
+                "grade_as_published": grade.as_published,
+            },
+        )
+        return
+    leave_blank(values, GRADE_ONLY, entry.as_published)
+    status = RECOMMENDATION_STATUS.require(
+        values.get("Recommendation status"), "Recommendation status"
+    )
+    as_at = parse_date(values.get("Status as at"), "Status as at")
+    if as_at is None:
+        raise RecordError(
+            "blank: the day the status was last reviewed is needed", column="Status as at"
+        )
+    yield Emit(
+        "finding",
+        {
+            **inspection,
+            "finding_type": entry.value,
+            "reference": text(values.get("Reference")),
+            "question": text(values.get("Question")),
+            "finding": text(values.get("Finding")),
+            "status": status.value,
+            "status_as_published": status.as_published,
+            "status_as_at": as_at,
+        },
+    )
+
+
+def _inspection_key(record: _Inspection) -> str:
+    return f"{key_part(record.organisation)}/{key_part(record.inspection_year)}"
+
+
+COLUMNS = Columns(
+    variants={
+        "Organisation": ("Force or service", "Force/service", "Force"),
+        "Organisation type": (),
+        "Inspection programme": ("Programme",),
+        YEAR: ("Year",),
+        "Publication date": ("Published",),
+        "Entry type": ("Type",),
+        "Reference": ("Ref",),
+        "Question": ("Area", "PEEL question"),
+        "Grade": ("Judgement",),
+        "Finding": ("Finding and recommendation", "Text"),
+        "Recommendation status": ("Status",),
+        "Status as at": ("Status date",),
+    },
+    required=("Organisation", "Organisation type", YEAR, "Entry type", "Question", "Grade"),
+)
+
+SAMPLES = Path(__file__).parent / "samples" / "hmicfrs"
+
+SOURCE = Source(
+    name="hmicfrs",
+    title="HMICFRS police (PEEL) and fire and rescue inspections",
+    provider="HMICFRS",
+    kinds=(
+        RecordKind(
+            name="grade",
+            model=QuestionGrade,
+            key=lambda r: f"{_inspection_key(r)}/{key_part(r.question)}",
+            valid_time=lambda r: parse_period(r.inspection_year, YEAR),
+            mode="append",
+            description="One inspection question's grade on the five-point scale.",
+        ),
+        RecordKind(
+            name="finding",
+            model=Finding,
+            key=lambda r: f"{_inspection_key(r)}/{key_part(r.reference)}",
+            valid_time=lambda r: ValidTime(r.status_as_at),
+            mode="append",
+            description="A cause of concern or area for improvement and its recommendation's status.",
+        ),
+    ),
+    inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),
+    map_row=map_row,
+    samples=SAMPLES,
+    cadence="P3M",
+    description=(
+        "HMICFRS inspections of the area's police force (PEEL) and fire and rescue service: "
+        "the grade per question, and causes of concern and areas for improvement with the "
+        "status of their recommendations, reviewed quarterly by the partnership."
+    ),
+)
+
+
+@hookimpl
+def register_sources(register: Callable[[Source], None]) -> None:
+    register(SOURCE)

@@ -1,0 +1,142 @@
+"""The jtai source: its samples, themes, inspectorates and the statement of action's statuses."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingestors.jtai import SAMPLES, SOURCE
+from lif_core.parse import ParsedRecord, Rejection, parse_file
+from lif_core.plugins._manager import load_plugins
+from lif_core.samples import bad_inputs, golden_lines
+
+HEADER = [
+    "Local authority", "Theme", "Inspectorates", "Fieldwork start date", "Letter published",
+    "Entry type", "Reference", "Text", "Agencies", "Responds to", "Owner agency", "Due date",
+    "Status", "Status as at",
+]  # fmt: skip
+INSPECTION = {
+    "Local authority": "Leeds",
+    "Theme": "Neglect",
+    "Inspectorates": "Ofsted; CQC; HMICFRS",
+    "Fieldwork start date": "2024-10-07",
+}
+STRENGTH = {
+    **INSPECTION,
+    "Entry type": "Strength",
+    "Reference": "S1",
+    "Text": "Partners know their children well.",
+}
+ACTION = {
+    **INSPECTION,
+    "Entry type": "Action",
+    "Reference": "A1.1",
+    "Text": "Refresh the neglect strategy.",
+    "Owner agency": "Leeds City Council",
+    "Due date": "31/03/2025",
+    "Status as at": "31/12/2024",
+}
+
+
+def parse_one(tmp_path: Path, row: dict[str, str]) -> ParsedRecord | Rejection:
+    path = tmp_path / "one.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerow([row.get(column, "") for column in HEADER])
+    (result,) = parse_file(SOURCE, path)
+    return result
+
+
+def test_sample_parses_to_exactly_its_golden_file() -> None:
+    expected = [json.loads(line) for line in (SAMPLES / "expected.jsonl").read_text().splitlines()]
+    assert golden_lines(SOURCE) == expected
+
+
+def test_bad_rows_are_rejected_naming_the_row_and_column() -> None:
+    expected = [
+        json.loads(line)
+        for line in (SAMPLES / "bad" / "expected-rejections.jsonl").read_text().splitlines()
+    ]
+    rejected = [
+        (path.name, dict(item.locator), item.reasons)
+        for path in bad_inputs(SOURCE)
+        for item in parse_file(SOURCE, path)
+        if isinstance(item, Rejection)
+    ]
+    assert [(f, loc) for f, loc, _ in rejected] == [(e["file"], e["locator"]) for e in expected]
+    for (_, _, reasons), want in zip(rejected, expected, strict=True):
+        assert any(want["reason_contains"] in reason for reason in reasons), reasons
+
+
+def test_the_entry_point_registers_the_source_and_every_field_is_described() -> None:
+    plugins = load_plugins(allow={"jtai"}, third_party=False)
+    assert plugins.failures == []
+    assert plugins.get("jtai").source is SOURCE
+    assert SOURCE.provider == "Ofsted, CQC, HMICFRS, HMI Probation"
+    for kind in SOURCE.kinds:
+        assert all(field.description for field in kind.model.model_fields.values()), kind.name
+
+
+@pytest.mark.parametrize(
+    ("published", "theme"),
+    [("Front door", "front_door"),
+     ("Multi-agency response to identification of initial need and risk", "front_door"),
+     ("Domestic abuse", "domestic_abuse"), ("Child exploitation", "exploitation"),
+     ("Neglect", "neglect"), ("Child sexual abuse in the family environment", "sexual_abuse_in_the_family"),
+     ("Serious youth violence", "serious_youth_violence"), ("Children's mental health", "mental_health")],
+)  # fmt: skip
+def test_theme_mapping(tmp_path: Path, published: str, theme: str) -> None:
+    record = parse_one(tmp_path, {**STRENGTH, "Theme": published})
+    assert isinstance(record, ParsedRecord), record
+    assert (record.attributes["theme"], record.attributes["theme_as_published"]) == (
+        theme,
+        published,
+    )
+
+
+def test_a_finding_is_ungraded_and_keyed_by_inspection_and_reference(tmp_path: Path) -> None:
+    record = parse_one(tmp_path, {**STRENGTH, "Agencies": "LCH; LTHT ;LYPFT"})
+    assert isinstance(record, ParsedRecord), record
+    assert record.kind == "finding"
+    assert record.record_key == "leeds/2024-10-07/s1"
+    assert record.valid_time.valid_from == date(2024, 10, 7)
+    assert record.attributes["agencies"] == ["LCH", "LTHT", "LYPFT"]
+    assert record.attributes["inspectorates"] == ["ofsted", "cqc", "hmicfrs"]
+    assert not any("grade" in name for name in record.attributes)
+
+
+@pytest.mark.parametrize(
+    ("published", "status"),
+    [("Not started", "not_started"), ("In progress", "in_progress"), ("Complete", "complete"),
+     ("Completed", "complete"), ("Embedded", "embedded"), ("Complete and embedded", "embedded")],
+)  # fmt: skip
+def test_action_status_mapping(tmp_path: Path, published: str, status: str) -> None:
+    record = parse_one(tmp_path, {**ACTION, "Status": published})
+    assert isinstance(record, ParsedRecord), record
+    assert record.kind == "action"
+    assert (record.attributes["status"], record.attributes["status_as_published"]) == (
+        status,
+        published,
+    )
+    assert record.attributes["due_date"] == "2025-03-31"
+    assert record.valid_time.valid_from == date(2024, 12, 31)
+
+
+def test_an_unknown_status_word_is_rejected_naming_the_value_and_column(tmp_path: Path) -> None:
+    rejection = parse_one(tmp_path, {**ACTION, "Status": "Green"})
+    assert isinstance(rejection, Rejection)
+    assert (
+        "column 'Status': 'Green' is not on the statement of action status list"
+        in rejection.reasons[0]
+    )
+
+
+def test_a_status_on_a_finding_row_is_rejected_not_dropped(tmp_path: Path) -> None:
+    rejection = parse_one(tmp_path, {**STRENGTH, "Due date": "31/03/2025"})
+    assert isinstance(rejection, Rejection)
+    assert "column 'Due date'" in rejection.reasons[0]
