@@ -186,3 +186,33 @@ def test_an_xlsx_export_reads_its_title_row(tmp_path: Path) -> None:
     assert record.valid_time.valid_from == date(2025, 9, 30)
     assert (record.attributes["due_date"], record.attributes["overdue"]) == ("2025-07-31", True)
     assert dict(record.locator) == {"sheet": "Sheet", "row": 4}
+
+
+def test_ingesting_the_exports_withdraws_only_the_removed_action_of_that_tracker(
+    tmp_path: Path,
+) -> None:
+    from lif_core.ingest import ingest_file
+    from lif_core.plugins._manager import LoadedSource
+    from lif_core.store import Store
+
+    store = Store(f"sqlite:///{tmp_path}/lif.db")
+    loaded = LoadedSource(SOURCE, "action-plans", "lif-platform", "0")
+    first, second, third = sample_inputs(SOURCE)
+    [other_tracker] = [p for p in bad_inputs(SOURCE) if p.name.startswith("AP-MAA")]
+    try:
+        counts = [
+            ingest_file(store, loaded, path).counts
+            for path in (first, other_tracker, second, third)
+        ]
+    finally:
+        store.close()
+    assert [(c["recorded"], c["revised"], c["withdrawn"]) for c in counts] == [
+        (6, 0, 0),
+        (1, 0, 0),  # ACT-2025-040; the other rows of that export are bad on purpose
+        (0, 6, 0),
+        (
+            0,
+            5,
+            1,
+        ),  # ACT-2025-034 left tracker AP-CSPR-2024-02; ACT-2025-040 of AP-MAA-2025-01 stays
+    ]
