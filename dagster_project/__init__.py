@@ -1,0 +1,1 @@
+"""Dagster definitions for the LIF platform: assets, checks, sensors and schedules. No business logic here."""

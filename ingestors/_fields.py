@@ -25,7 +25,16 @@ __all__ = [
 ]
 
 _BLANKS = {"", "-", "n/a", "na", "null", "none", "not applicable"}
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d")
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%Y/%m/%d",
+)
 
 
 def blank(value: Any) -> bool:
@@ -56,7 +65,9 @@ def parse_date(value: Any, column: str) -> date | None:
             return datetime.strptime(candidate, fmt).date()
         except ValueError:
             continue
-    raise RecordError(f"{raw!r} is not a date (expected e.g. 2025-03-31 or 31/03/2025)", column=column, value=raw)
+    raise RecordError(
+        f"{raw!r} is not a date (expected e.g. 2025-03-31 or 31/03/2025)", column=column, value=raw
+    )
 
 
 def parse_int(value: Any, column: str) -> int | None:
@@ -104,32 +115,58 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 def parse_period(value: Any, column: str) -> ValidTime:
     """A reporting period: '2024-25' or '2024/2025' (April-March financial year), '2024'
-    (calendar year), '2024-Q3' (calendar quarter), '2024-06' (month) or a single date."""
+    (calendar year), '2024-Q3' (calendar quarter), '2024-06' (month) or a single date.
+
+    'YYYY-NN' is a financial year when NN is the next year (2024-25), otherwise a month; so
+    '2011-12' reads as the financial year 2011-12 — write December 2011 as '2011-12-01'.
+    """
     if blank(value):
         raise RecordError("the period is blank", column=column)
     raw = str(value).strip()
     if m := _FY.match(raw):
-        start = int(m.group(1))
-        end = int(m.group(2))
-        end = end if end > 99 else (start // 100) * 100 + end
-        if end != start + 1:
-            raise RecordError(f"{raw!r} is not a financial year like 2024-25", column=column, value=raw)
-        return ValidTime(date(start, 4, 1), date(end, 3, 31))
+        first = int(m.group(1))
+        second = int(m.group(2))
+        last = second if second > 99 else (first // 100) * 100 + second
+        if last == first + 1:
+            return ValidTime(date(first, 4, 1), date(last, 3, 31))
+        if not (_MONTH.match(raw) and 1 <= second <= 12):
+            raise RecordError(
+                f"{raw!r} is not a financial year like 2024-25", column=column, value=raw
+            )
     if re.fullmatch(r"\d{4}", raw):
         year = int(raw)
         return ValidTime(date(year, 1, 1), date(year, 12, 31))
     if m := _QUARTER.match(raw):
-        year, q = int(m.group(1)), int(m.group(2))
-        start = date(year, 3 * q - 2, 1)
-        end = date(year + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1)
-        return ValidTime(start, end)
+        year, quarter = int(m.group(1)), int(m.group(2))
+        start = date(year, 3 * quarter - 2, 1)
+        return ValidTime(start, _month_end(year, 3 * quarter))
     if m := _MONTH.match(raw):
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
             raise RecordError(f"{raw!r} is not a month", column=column, value=raw)
-        start = date(year, month, 1)
-        end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
-        return ValidTime(start, end)
+        return ValidTime(date(year, month, 1), _month_end(year, month))
     day = parse_date(raw, column)
     assert day is not None
     return ValidTime(day, day)
+
+
+def _month_end(year: int, month: int) -> date:
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+_EXPORTED = re.compile(
+    r"exported\s*(?:on\s*)?[:\-]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2} \w+ \d{4})",
+    re.IGNORECASE,
+)
+_ISO_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def export_day(title: str, origin: str) -> date | None:
+    """The day a whole-file export was made: 'Exported 30/09/2025' in its title rows, else an
+    ISO date in its file name (learning-log-exported-2025-09-30.xlsx), else None."""
+    if match := _EXPORTED.search(title or ""):
+        return parse_date(match.group(1), "title")
+    if match := _ISO_IN_NAME.search(origin or ""):
+        return parse_date(match.group(1), "file name")
+    return None

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_date, text
+from ingestors._fields import export_day, parse_date, text
 from ingestors._suppression import split_list
 from lif_core.plugins import (
     Columns,
@@ -245,7 +245,10 @@ def map_row(row: Row) -> list[Emit]:
         ),
         "evidence_of_impact": text(values.get("evidence_of_impact")),
     }
-    return [Emit("learning", fields)]
+    # The export's day dates the snapshot, so an item dropped from a newer export is withdrawn
+    # even when it was identified before items that remain.
+    exported = export_day(str(row.origin_meta.get("title", "")), row.origin)
+    return [Emit("learning", fields, as_of=exported)]
 
 
 SOURCE = Source(

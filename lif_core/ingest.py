@@ -224,7 +224,7 @@ class _Run:
 
             for r in items:
                 if kind.mode == "snapshot":
-                    day = r.valid_time.valid_from
+                    day = r.stated_on
                     if self.scopes.get((kind_name, r.scope), date.min) < day:
                         self.scopes[(kind_name, r.scope)] = day
                 entry = index.get(r.record_key)
@@ -259,7 +259,7 @@ class _Run:
                         attrs_json,
                     )
                     newer = (
-                        self.newer_snapshot(kind_name, r.scope, r.valid_time.valid_from)
+                        self.newer_snapshot(kind_name, r.scope, r.stated_on)
                         if kind.mode == "snapshot"
                         else None
                     )
@@ -300,7 +300,7 @@ class _Run:
                         )
                     )
                     continue
-                if r.stated < (entry.valid_from, entry.as_of):
+                if r.order_key < (entry.as_of, entry.valid_from):
                     # An older snapshot or report: it revises nothing a newer one set.
                     self.counts["unchanged"] += 1
                     continue
@@ -383,7 +383,7 @@ class _Run:
             while True:
                 rows = self.tx.execute(
                     "SELECT record_key, stream_id, version, chain_head FROM lif_source_index "
-                    f"WHERE source = ? AND record_kind = ? AND {scope_sql} AND withdrawn = 0 AND (last_run IS NULL OR last_run <> ?) AND valid_from <= ? LIMIT 1000",
+                    f"WHERE source = ? AND record_kind = ? AND {scope_sql} AND withdrawn = 0 AND (last_run IS NULL OR last_run <> ?) AND as_of <= ? LIMIT 1000",
                     (self.source.name, kind_name, *params, self.run_id, snapshot_day.isoformat()),
                 ).fetchall()
                 if not rows:

@@ -46,11 +46,19 @@ class ParsedRecord:
     as_of: date | None = None
 
     @property
+    def stated_on(self) -> date:
+        """When the source stated this: ``as_of`` (a snapshot's date), else the valid time."""
+        return self.as_of or self.valid_time.valid_from
+
+    @property
     def stated(self) -> tuple[str, str]:
-        """(valid from, as of): the newer statement of a fact wins, whatever the arrival order."""
-        return self.valid_time.valid_from.isoformat(), (
-            self.as_of or self.valid_time.valid_from
-        ).isoformat()
+        """(valid from, stated on) as stored in the index."""
+        return self.valid_time.valid_from.isoformat(), self.stated_on.isoformat()
+
+    @property
+    def order_key(self) -> tuple[str, str]:
+        """(stated on, valid from): the newer statement of a fact wins, whatever the arrival order."""
+        return self.stated_on.isoformat(), self.valid_time.valid_from.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +98,7 @@ def describe_validation_error(error: ValidationError) -> list[str]:
 
 # --- the sensitive data guard -------------------------------------------------------------
 
-_NHS = re.compile(r"(?<![\d\-./])(\d{3})[ ]?(\d{3})[ ]?(\d{4})(?![\d\-./])")
+_NHS = re.compile(r"(?<![\d\-/])(?<!\d\.)(\d{3})[ ]?(\d{3})[ ]?(\d{4})(?!\d|[\-/]\d|\.\d)")
 _UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
 _PHONE = re.compile(
@@ -108,11 +116,16 @@ def _nhs_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+_SUSPECT = re.compile(r"[\d@]")
+
+
 def sensitive_findings(column: str, value: Any) -> list[tuple[str, str]]:
     """(what, matched text) for every child-identifying value found in one cell."""
     if value is None or isinstance(value, bool):
         return []
     text = str(value)
+    if not _SUSPECT.search(text):
+        return []  # every pattern below needs a digit or an @
     found: list[tuple[str, str]] = []
     for m in _NHS.finditer(text):
         digits = "".join(m.groups())
