@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from dagster_project.defs.resources import LifStore
 from lif_core.ingest import ingest_file
@@ -29,7 +30,7 @@ def inbox_files(folder: Path) -> list[Path]:
 class IngestConfig(dg.Config):
     """``files``: ingest these paths instead of the inbox; ``samples``: the plugin's shipped samples."""
 
-    files: list[str] = []
+    files: list[str] = Field(default_factory=list)
     samples: bool = False
 
 
