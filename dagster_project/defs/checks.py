@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.defs.assets import POLICIES, source_key
+from dagster_project.defs.assets import POLICIES
 from dagster_project.defs.resources import LifStore
 from lif_core.chain import latest_seal, verify
 from lif_core.plugins._manager import load_plugins
@@ -73,8 +73,8 @@ def rebuild_check(table: str) -> dg.AssetChecksDefinition:
 
 def freshness_check(name: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=source_key(name),
-        name="fresh_for_cadence",
+        asset=dg.AssetKey(["source_catalogue"]),
+        name=f"{name.replace('-', '_')}_fresh",
         description=f"{name} is fresh for its expected cadence (source_catalogue).",
     )
     def check(lif: LifStore) -> dg.AssetCheckResult:
