@@ -5,7 +5,8 @@ published inspection report. The scraper writes its own codes where it could not
 judgement; each is decided below (:data:`MISSING_REASONS`) and in docs/sources/ofsted-ilacs.md:
 a judgement the report does not give is kept as missing with its reason, a value that is
 neither a grade nor a known reason (a sentence fragment such as "to requires improvement")
-rejects the row. ``inspector_name`` is never read: we keep no names of people.
+rejects the row. ``inspector_name`` is never read, not even into a rejected row's raw copy
+(``ignore_columns``): we keep no names of people.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ SOURCE = Source(
             description="One published inspection of a local authority's children's services.",
         ),
     ),
-    inputs=InputOptions(formats=("csv",), columns=COLUMNS),
+    inputs=InputOptions(formats=("csv",), columns=COLUMNS, ignore_columns=("inspector_name",)),
     map_row=map_row,
     samples=Path(__file__).parent / "samples" / "ofsted-ilacs",
     cadence="P3Y",

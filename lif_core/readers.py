@@ -109,6 +109,9 @@ def _tabular(
     # Title rows above the header often carry the snapshot date; keep them for the plugin.
     if header_row > 1:
         titles = _title_lines(path, options, header_row, sheet)
+    ignored = {" ".join(c.split()).casefold() for c in options.ignore_columns}
+    skip = {i for i, h in enumerate(header) if " ".join(h.split()).casefold() in ignored}
+    header = ["" if i in skip else h for i, h in enumerate(header)]
     resolved = (
         options.columns.resolve(header)
         if options.columns
@@ -122,6 +125,7 @@ def _tabular(
         raw = {
             h or f"column {i + 1}": (values[i] if i < len(values) else None)
             for i, h in enumerate(header)
+            if i not in skip
         }
         if len(values) > len(header):
             for i in range(len(header), len(values)):

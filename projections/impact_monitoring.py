@@ -150,6 +150,8 @@ def _observations(
         value = _number(attrs.get(binding.get("value") or "value"))
         if value is None:
             continue
+        if not _fits(measure.get("frequency"), rec["valid_from"], rec["valid_to"]):
+            continue
         period = (rec["valid_from"], rec["valid_to"])
         by_period[period] = {
             "start": rec["valid_from"],
@@ -160,6 +162,18 @@ def _observations(
             "records": sorted({*by_period.get(period, {}).get("records", []), rec["stream_id"]}),
         }
     return sorted(by_period.values(), key=lambda o: o["start"])
+
+
+_SPANS = {"yearly": (300, 400), "quarterly": (80, 100), "monthly": (27, 32)}
+
+
+def _fits(frequency: str | None, start: date, end: date | None) -> bool:
+    """A yearly measure takes yearly periods only (not the quarters of the same indicator), etc."""
+    span = _SPANS.get(frequency or "")
+    if span is None:
+        return True
+    days = ((end or start) - start).days + 1
+    return span[0] <= days <= span[1]
 
 
 def _computed(name: str, state: dict[str, Any], today: date) -> list[dict[str, Any]]:

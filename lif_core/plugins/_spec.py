@@ -117,7 +117,8 @@ class InputOptions:
 
     ``encoding`` None means detect (UTF-8 with or without BOM, then cp1252). ``sheet`` is
     the XLSX sheet name (None: the first). ``header_search_rows`` bounds how far down the
-    header is looked for.
+    header is looked for. ``ignore_columns`` are never read nor kept, not even in a rejected
+    row's raw copy (e.g. a person's name the platform must not hold).
     """
 
     formats: tuple[InputFormat, ...] = ("csv",)
@@ -126,6 +127,7 @@ class InputOptions:
     sheet: str | None = None
     header_search_rows: int = 20
     delimiter: str = ","
+    ignore_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
