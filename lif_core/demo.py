@@ -336,9 +336,7 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
             f"{value:g}{unit if unit == '%' else ''}",
             "" if forecast is None else f"{forecast:.1f}",
             "" if target is None else f"{target:g}",
-            {None: "baseline", 1: "yes", 0: "no", True: "yes", False: "no"}.get(
-                turned, str(turned)
-            ),
+            {None: "baseline", 1: "yes", 0: "no"}.get(turned, str(turned)),
             rag or "",
         )
     console.print(table)
