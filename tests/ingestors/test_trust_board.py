@@ -1,0 +1,120 @@
+"""Children and Families Trust Board annual report: progress ratings against the Board's challenges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lif_core.parse import ParsedRecord, Rejection, parse_file
+from lif_core.plugins import Source
+from lif_core.plugins._manager import load_plugins
+from lif_core.samples import bad_inputs, golden_lines
+from lif_core.testing import assert_conforms
+
+REPO = Path(__file__).resolve().parents[2]
+NAME = "trust-board"
+HEADER = "Year,Challenge,Lead,Progress,Commentary"
+
+
+@pytest.fixture(scope="module")
+def source() -> Source:
+    plugins = load_plugins(allow={NAME}, third_party=False)
+    assert not plugins.failures
+    return plugins.get(NAME).source
+
+
+def _samples(source: Source) -> Path:
+    assert source.samples is not None, f"{source.name} ships no samples"
+    return source.samples
+
+
+def _parse(source: Source, folder: Path, *rows: str) -> list[ParsedRecord | Rejection]:
+    path = folder / "board.csv"
+    path.write_text("\n".join((HEADER, *rows)) + "\n", encoding="utf-8")
+    return list(parse_file(source, path))
+
+
+def test_registered_with_provider_cadence_and_documented_fields(source: Source) -> None:
+    assert source.provider == "Leeds Children and Families Trust Board" and source.cadence == "P1Y"
+    model = source.kind("challenge-progress").model
+    assert [
+        f for f, info in model.model_fields.items() if not (info.description or "").strip()
+    ] == []
+
+
+def test_sample_parses_to_exactly_its_golden_file(source: Source) -> None:
+    expected = [
+        json.loads(line) for line in (_samples(source) / "expected.jsonl").read_text().splitlines()
+    ]
+    assert expected
+    assert golden_lines(source) == expected
+
+
+def test_bad_rows_are_rejected_naming_the_column_and_the_row(source: Source) -> None:
+    expected = [
+        json.loads(line)
+        for line in (_samples(source) / "bad" / "expected-rejections.jsonl")
+        .read_text()
+        .splitlines()
+    ]
+    rejected = [
+        (path.name, dict(item.locator), item.reasons)
+        for path in bad_inputs(source)
+        for item in parse_file(source, path)
+        if isinstance(item, Rejection)
+    ]
+    assert [(file, locator) for file, locator, _ in rejected] == [
+        (e["file"], e["locator"]) for e in expected
+    ]
+    for (_, _, reasons), wanted in zip(rejected, expected, strict=True):
+        assert any(wanted["reason_contains"] in reason for reason in reasons), reasons
+
+
+@pytest.mark.parametrize("word", ["Off track", "Green", "Delayed"])
+def test_an_unknown_progress_rating_is_rejected_naming_the_value_and_the_column(
+    source: Source, tmp_path: Path, word: str
+) -> None:
+    [item] = _parse(source, tmp_path, f"2024-25,Improve school attendance,,{word},")
+    assert isinstance(item, Rejection) and dict(item.locator) == {"line": 2}
+    assert item.reasons == (
+        f"column 'Progress': '{word}' is not a known progress rating; "
+        "expected one of: Achieved, On track, Some progress, Not started",
+    )
+
+
+def test_progress_is_stored_in_the_boards_own_words(source: Source, tmp_path: Path) -> None:
+    items = _parse(
+        source,
+        tmp_path,
+        "2024-25,Improve school attendance,,ON TRACK,",
+        "2024-25,Reduce exploitation,,completed,",
+    )
+    assert [item.attributes["progress"] for item in items if isinstance(item, ParsedRecord)] == [
+        "On track",
+        "Achieved",
+    ]
+
+
+def test_each_challenge_has_a_history_across_years(source: Source) -> None:
+    history = [
+        (r["attributes"]["year"], r["attributes"]["progress"])
+        for r in golden_lines(source)
+        if r["attributes"]["challenge"]
+        == "Every child coming into care has a timely health assessment"
+    ]
+    assert history == [("2023-24", "On track"), ("2024-25", "Achieved")]
+    assert source.kind("challenge-progress").mode == "snapshot"
+
+
+def test_the_docs_page_names_every_field_and_column(source: Source) -> None:
+    page = (REPO / "docs" / "sources" / f"{source.name}.md").read_text(encoding="utf-8")
+    assert source.inputs.columns is not None
+    missing = [f for kind in source.kinds for f in kind.model.model_fields if f"`{f}`" not in page]
+    missing += [s[0] for s in source.inputs.columns.variants.values() if s[0] not in page]
+    assert missing == []
+
+
+def test_conforms_to_the_plugin_kit_through_a_real_store() -> None:
+    assert_conforms(NAME)
