@@ -49,7 +49,7 @@ def _plain(value: Any) -> Any:
 
 
 def _references(store: Store, cls: type[LifAggregate]) -> list[str]:
-    created = {Learning: Learning.Identified, Action: Action.Raised, Measure: Measure.Defined}[cls]  # type: ignore[index]
+    created = {Learning: Learning.Identified, Action: Action.Raised, Measure: Measure.Defined}[cls]
     from eventsourcing.utils import get_topic
 
     topic = get_topic(created)

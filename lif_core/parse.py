@@ -102,7 +102,7 @@ _NHS = re.compile(r"(?<![\d\-/])(?<!\d\.)(\d{3})[ ]?(\d{3})[ ]?(\d{4})(?!\d|[\-/
 _UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
 _PHONE = re.compile(
-    r"(?<![\d.])(?:(?:\+44\s?|0)7\d{3}\s?\d{3}\s?\d{3}|0[12]\d{2,3}\s?\d{3}\s?\d{3,4})(?![\d.])"
+    r"(?<![\d.])(?:(?:\+44\s?|0)7\d{3}\s?\d{3}\s?\d{3}|0[12]\d{2,3}\s?\d{3}\s?\d{3,4})(?!\d|\.\d)"
 )
 _DOB_COLUMN = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _FULL_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?:[ T].*)?$")

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -226,21 +227,21 @@ def _learning_log(batch: _Batch, event: Any) -> None:
     if not when:
         return
     done = {(d["channel"], d["on"].isoformat()) for d in item.disseminations}
+    evidence = str(event.event_id)
+
+    def share(channel: str) -> Any:
+        return item.disseminate(
+            channel,
+            date.fromisoformat(when),
+            a.get("audience"),
+            batch.actor,
+            causation=[evidence],
+            correlation=event.correlation,
+        )
+
     for channel in a.get("dissemination_channels") or []:
         if (channel, when) not in done:
-            _attempt(
-                batch,
-                str(event.event_id),
-                item.reference,
-                lambda c=channel: item.disseminate(
-                    c,
-                    date.fromisoformat(when),
-                    a.get("audience"),
-                    batch.actor,
-                    causation=[str(event.event_id)],
-                    correlation=event.correlation,
-                ),
-            )
+            _attempt(batch, evidence, item.reference, partial(share, channel))
 
 
 def _practice_reviews(batch: _Batch, event: Any) -> None:

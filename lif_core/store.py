@@ -245,7 +245,7 @@ class Store:
 
     def get(self, cls: type[A], stream_id: UUID, *, label: str | None = None) -> A:
         try:
-            agg = self.app.repository.get(stream_id)
+            agg: Any = self.app.repository.get(stream_id)
         except AggregateNotFoundError:
             raise NotFoundError(f"{label or stream_id} does not exist") from None
         if not isinstance(agg, cls):

@@ -11,18 +11,12 @@ from typing import Any
 
 from lif_core.errors import ConfigError, NotFoundError
 from lif_core.store import Store
-from projections import action_status, catalogue, impact_monitoring, learning_register
+from projections import action_status, candidates, catalogue, impact_monitoring, learning_register
 from projections._engine import Context, ProjectionRun, Table, run_projections
 
 __all__ = ["ALL", "TABLES", "context_for", "export_table", "project", "table_checksums"]
 
-ALL = [learning_register, action_status, impact_monitoring, catalogue]
-try:  # learning_candidates joins once its rules exist
-    from projections import candidates
-
-    ALL.append(candidates)
-except ImportError:  # pragma: no cover
-    pass
+ALL = [learning_register, action_status, impact_monitoring, catalogue, candidates]
 TABLES: dict[str, Table] = {t.name: t for m in ALL for t in m.TABLES}
 
 

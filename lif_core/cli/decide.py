@@ -465,10 +465,10 @@ def measure_define(
         binding: dict[str, Any] = {"computed": computed}
     elif source:
         pairs = {}
-        for item in match or []:
-            if "=" not in item:
-                raise ConfigError(f"--match {item!r}: write attribute=value")
-            k, v = item.split("=", 1)
+        for pair in match or []:
+            if "=" not in pair:
+                raise ConfigError(f"--match {pair!r}: write attribute=value")
+            k, v = pair.split("=", 1)
             pairs[k] = v
         binding = {"source": source, "kind": kind, "match": pairs, "value": value}
     else:

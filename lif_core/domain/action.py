@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
 
@@ -14,6 +14,18 @@ class Action(LifAggregate):
     """An action with a human reference such as ``ACT-2025-031``."""
 
     kind = "action"
+
+    if TYPE_CHECKING:  # state set by the events below (not dataclass fields)
+        reference: str
+        learning_reference: str | None
+        description: str
+        owner_agency: str
+        raised_on: date
+        due: date
+        status: str
+        times_rescheduled: int
+        last_progress: str | None
+        completed_on: date
 
     class Raised(LifCreated):
         reference: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
 
@@ -17,6 +17,19 @@ class Learning(LifAggregate):
     """A learning item with a human reference such as ``LRN-2025-014``."""
 
     kind = "learning"
+
+    if TYPE_CHECKING:  # state set by the events below (not dataclass fields)
+        reference: str
+        title: str
+        statement: str
+        themes: list[str]
+        source_kind: str
+        identified_on: date
+        status: str
+        priority: str | None
+        disseminations: list[dict[str, Any]]
+        evidence: list[str]
+        embedding: str | None
 
     class Identified(LifCreated):
         reference: str

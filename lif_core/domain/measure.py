@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
 
@@ -22,6 +22,19 @@ class Measure(LifAggregate):
     """
 
     kind = "measure"
+
+    if TYPE_CHECKING:  # state set by the events below (not dataclass fields)
+        reference: str
+        name: str
+        category: str
+        unit: str
+        polarity: str
+        frequency: str
+        binding: dict[str, Any]
+        baseline_periods: int
+        target: Decimal | None
+        result: str | None
+        status: str
 
     class Defined(LifCreated):
         reference: str

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
-from typing import Any
 
 import pluggy
 
@@ -75,7 +74,7 @@ class Plugins:
             )
             raise NotFoundError(f"no source named {name!r}.{hint}") from None
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[LoadedSource]:
         return iter(sorted(self.sources.values(), key=lambda s: s.name))
 
     def __len__(self) -> int:
