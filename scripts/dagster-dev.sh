@@ -10,5 +10,11 @@ mkdir -p "$DAGSTER_HOME"
 [ -f "$DAGSTER_HOME/dagster.yaml" ] || printf 'telemetry:\n  enabled: false\n' > "$DAGSTER_HOME/dagster.yaml"
 .venv/bin/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p "${DAGSTER_PORT:-3000}" &
 pid=$!
-trap 'kill -TERM -- -$pid 2>/dev/null || true; wait $pid 2>/dev/null || true' INT TERM EXIT
-wait $pid
+stop() {
+  # dagster dev shuts its children down on SIGINT; give it 15 s, then end the whole group.
+  kill -INT -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 1 15); do kill -0 "$pid" 2>/dev/null || return 0; sleep 1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+wait "$pid"
