@@ -122,7 +122,12 @@ class ProviderRecord(BaseModel):
     """A social care provider on Ofsted's register at a 31 March snapshot."""
 
     urn: str = Field(pattern=_URN.pattern, description="Ofsted URN (SC123456 or 1234567)")
-    snapshot_date: date = Field(description="The register snapshot's date: 31 March")
+    snapshot_date: date = Field(
+        exclude=True,
+        description="The register snapshot's date: 31 March. It dates the record (valid time and "
+        "as_of) but is not part of its content, so a provider unchanged from one year's "
+        "snapshot to the next is not revised",
+    )
     provision_type: str = Field(description="Type of provision, e.g. Children's home")
     sector: str | None = Field(description="Private, Local Authority, Voluntary, Academy...")
     registration_status: str | None = Field(description="Active or Suspended")
@@ -249,7 +254,7 @@ def map_row(row: Row) -> Iterator[Emit]:
         "premises": parse_int(row.values.get("premises"), _label(row, "premises")),
     }
     inspections = [_inspection(row, urn), _inspection(row, urn, "previous_")]
-    yield Emit("provider", provider)
+    yield Emit("provider", provider, as_of=stated)
     for fields in inspections:
         if fields is not None:
             # Several snapshots restate one inspection; the host keeps the newest statement.

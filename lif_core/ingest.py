@@ -383,7 +383,7 @@ class _Run:
             while True:
                 rows = self.tx.execute(
                     "SELECT record_key, stream_id, version, chain_head FROM lif_source_index "
-                    f"WHERE source = ? AND record_kind = ? AND {scope_sql} AND withdrawn = 0 AND (last_run IS NULL OR last_run <> ?) AND as_of <= ? LIMIT 1000",
+                    f"WHERE source = ? AND record_kind = ? AND {scope_sql} AND withdrawn = 0 AND (last_run IS NULL OR last_run <> ?) AND as_of < ? LIMIT 1000",
                     (self.source.name, kind_name, *params, self.run_id, snapshot_day.isoformat()),
                 ).fetchall()
                 if not rows:
