@@ -20,7 +20,7 @@ from lif_core.domain.base import GENESIS, seal_event
 from lif_core.errors import InputError, LifError
 from lif_core.parse import ParsedRecord, Rejection, parse_row
 from lif_core.plugins._manager import LoadedSource
-from lif_core.plugins._spec import RecordError, Row
+from lif_core.plugins._spec import RecordError, RecordKind, Row
 from lif_core.readers import read_rows
 from lif_core.store import Store, Tx
 
@@ -78,7 +78,10 @@ def file_origin(path: Path) -> Origin:
 
 
 class _Entry(NamedTuple):
-    """What the index remembers of a record's stream (its head), to decide what to write next."""
+    """What the index remembers of a record's stream (its head), to decide what to write next.
+
+    ``valid_from``/``as_of`` date the content held; ``withdrawn_as_of`` the snapshot that dropped it.
+    """
 
     stream_id: str
     version: int
@@ -89,6 +92,11 @@ class _Entry(NamedTuple):
     withdrawn: int
     last_run: str | None
     attributes: str
+    withdrawn_as_of: str | None
+
+
+_ENTRY_COLUMNS = "stream_id, version, chain_head, content_hash, valid_from, as_of, withdrawn, last_run, attributes, withdrawn_as_of"
+_INDEX_COLUMNS = "stream_id, version, chain_head, content_hash, valid_from, as_of, scope, withdrawn, last_run, attributes, withdrawn_as_of"
 
 
 class _Abort(Exception):
@@ -186,132 +194,109 @@ class _Run:
             part = keys[start : start + 500]
             marks = ",".join("?" * len(part))
             rows = self.tx.execute(
-                "SELECT record_key, stream_id, version, chain_head, content_hash, valid_from, as_of, withdrawn, last_run, attributes "
-                f"FROM lif_source_index WHERE source = ? AND record_kind = ? AND record_key IN ({marks})",
+                f"SELECT record_key, {_ENTRY_COLUMNS} FROM lif_source_index "
+                f"WHERE source = ? AND record_kind = ? AND record_key IN ({marks})",
                 (self.source.name, kind, *part),
             ).fetchall()
             found.update({r[0]: _Entry(*r[1:]) for r in rows})
         return found
 
-    def newer_snapshot(self, kind: str, scope: str | None, valid_from: date) -> date | None:
+    def newer_snapshot(self, kind: str, scope: str | None, day: date) -> date | None:
         row = self.tx.execute(
             "SELECT MIN(valid_from) FROM lif_snapshots WHERE source = ? AND record_kind = ? AND scope = ? AND valid_from > ?",
-            (self.source.name, kind, scope or "", valid_from.isoformat()),
+            (self.source.name, kind, scope or "", day.isoformat()),
         ).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
-    def write_chunk(self, records: list[ParsedRecord], rejections: list[Rejection]) -> None:
-        events: list[Any] = []
-        upserts: list[tuple[Any, ...]] = []
-        seen: list[tuple[Any, ...]] = []
-        by_kind: dict[str, list[ParsedRecord]] = {}
-        for r in records:
-            by_kind.setdefault(r.kind, []).append(r)
-        for kind_name, items in by_kind.items():
-            kind = self.source.kind(kind_name)
-            index = self.index_rows(kind_name, list({r.record_key for r in items}))
+    def _withdrawn(
+        self,
+        kind: str,
+        key: str,
+        stream: UUID,
+        version: int,
+        head: str,
+        day: date,
+        prov: dict[str, Any],
+    ) -> Any:
+        return self.record_event(
+            SourceRecord.Withdrawn,
+            stream,
+            version,
+            head,
+            source=self.source.name,
+            record_kind=kind,
+            record_key=key,
+            valid_from=day,
+            reason=f"absent from the snapshot of {day.isoformat()}",
+            provenance=prov,
+        )
 
-            def remember(
-                r: ParsedRecord,
-                entry: _Entry,
-                index: dict[str, _Entry] = index,
-                kind_name: str = kind_name,
-            ) -> None:
-                index[r.record_key] = entry
-                upserts.append(
-                    (self.source.name, kind_name, r.record_key, *entry[:6], r.scope, *entry[6:])
+    def _decide(
+        self,
+        kind: RecordKind,
+        r: ParsedRecord,
+        entry: _Entry | None,
+        events: list[Any],
+        rejections: list[Rejection],
+    ) -> _Entry | None:
+        """What one record means against what the index holds: the events to write and the new entry.
+
+        In snapshot mode, a snapshot newer than this statement that was ingested earlier and did
+        not hold the key means the record is withdrawn as of that snapshot, whatever the order
+        the files arrived in.
+        """
+        prov = self.provenance(r.locator)
+        fresh = (
+            r.content_hash,
+            *r.stated,
+            0,
+            self.run_id,
+            json.dumps(r.attributes, sort_keys=True),
+            None,
+        )
+        if entry is not None:
+            if entry.last_run == self.run_id and entry.content_hash != r.content_hash:
+                reason = f"record key {r.record_key!r} appears twice in this input with different content"
+                rejections.append(Rejection(r.locator, (reason,), dict(r.attributes), kind.name))
+                return None
+            if r.order_key < (entry.as_of, entry.valid_from):
+                self.counts["unchanged"] += 1  # an older statement revises nothing a newer one set
+                return None
+        gone = (
+            self.newer_snapshot(kind.name, r.scope, r.stated_on)
+            if kind.mode == "snapshot"
+            else None
+        )
+        if entry is None:
+            stream = SourceRecord.record_id(self.source.name, kind.name, r.record_key)
+            ev = self.record_event(
+                SourceRecord.Recorded,
+                stream,
+                1,
+                GENESIS,
+                source=self.source.name,
+                record_kind=kind.name,
+                record_key=r.record_key,
+                valid_from=r.valid_time.valid_from,
+                valid_to=r.valid_time.valid_to,
+                attributes=r.attributes,
+                content_hash=r.content_hash,
+                provenance=prov,
+            )
+            events.append(ev)
+            self.counts["recorded"] += 1
+            new = _Entry(str(stream), 1, ev.hash, *fresh)
+        else:
+            same = entry.content_hash == r.content_hash
+            if same and bool(entry.withdrawn) == (gone is not None):
+                self.counts["unchanged"] += 1
+                if entry.last_run == self.run_id:
+                    return None
+                return entry._replace(
+                    valid_from=r.stated[0], as_of=r.stated[1], last_run=self.run_id
                 )
-
-            for r in items:
-                if kind.mode == "snapshot":
-                    day = r.stated_on
-                    if self.scopes.get((kind_name, r.scope), date.min) < day:
-                        self.scopes[(kind_name, r.scope)] = day
-                entry = index.get(r.record_key)
-                prov = self.provenance(r.locator)
-                attrs_json = json.dumps(r.attributes, sort_keys=True)
-                if entry is None:
-                    stream = SourceRecord.record_id(self.source.name, kind_name, r.record_key)
-                    ev = self.record_event(
-                        SourceRecord.Recorded,
-                        stream,
-                        1,
-                        GENESIS,
-                        source=self.source.name,
-                        record_kind=kind_name,
-                        record_key=r.record_key,
-                        valid_from=r.valid_time.valid_from,
-                        valid_to=r.valid_time.valid_to,
-                        attributes=r.attributes,
-                        content_hash=r.content_hash,
-                        provenance=prov,
-                    )
-                    events.append(ev)
-                    self.counts["recorded"] += 1
-                    new = _Entry(
-                        str(stream),
-                        1,
-                        ev.hash,
-                        r.content_hash,
-                        *r.stated,
-                        0,
-                        self.run_id,
-                        attrs_json,
-                    )
-                    newer = (
-                        self.newer_snapshot(kind_name, r.scope, r.stated_on)
-                        if kind.mode == "snapshot"
-                        else None
-                    )
-                    if newer is not None:
-                        # A newer snapshot of this scope arrived earlier and did not hold this key.
-                        wd = self.record_event(
-                            SourceRecord.Withdrawn,
-                            stream,
-                            2,
-                            ev.hash,
-                            source=self.source.name,
-                            record_kind=kind_name,
-                            record_key=r.record_key,
-                            valid_from=newer,
-                            reason=f"absent from the newer snapshot of {newer.isoformat()}",
-                            provenance=prov,
-                        )
-                        events.append(wd)
-                        self.counts["withdrawn"] += 1
-                        new = new._replace(
-                            version=2,
-                            chain_head=wd.hash,
-                            valid_from=newer.isoformat(),
-                            as_of=newer.isoformat(),
-                            withdrawn=1,
-                        )
-                    remember(r, new)
-                    continue
-                if entry.last_run == self.run_id and entry.content_hash != r.content_hash:
-                    rejections.append(
-                        Rejection(
-                            r.locator,
-                            (
-                                f"record key {r.record_key!r} appears twice in this input with different content",
-                            ),
-                            dict(r.attributes),
-                            kind_name,
-                        )
-                    )
-                    continue
-                if r.order_key < (entry.as_of, entry.valid_from):
-                    # An older snapshot or report: it revises nothing a newer one set.
-                    self.counts["unchanged"] += 1
-                    continue
-                if entry.content_hash == r.content_hash and not entry.withdrawn:
-                    self.counts["unchanged"] += 1
-                    if entry.last_run != self.run_id:
-                        index[r.record_key] = entry._replace(last_run=self.run_id)
-                        seen.append(
-                            (self.run_id, *r.stated, self.source.name, kind_name, r.record_key)
-                        )
-                    continue
+            new = entry._replace(valid_from=r.stated[0], as_of=r.stated[1], last_run=self.run_id)
+            if not same or (entry.withdrawn and gone is None):  # changed, or back in the snapshot
                 version = int(entry.version) + 1
                 ev = self.record_event(
                     SourceRecord.Revised,
@@ -319,7 +304,7 @@ class _Run:
                     version,
                     entry.chain_head,
                     source=self.source.name,
-                    record_kind=kind_name,
+                    record_kind=kind.name,
                     record_key=r.record_key,
                     valid_from=r.valid_time.valid_from,
                     valid_to=r.valid_time.valid_to,
@@ -330,19 +315,49 @@ class _Run:
                 )
                 events.append(ev)
                 self.counts["revised"] += 1
-                remember(
-                    r,
-                    _Entry(
-                        entry.stream_id,
-                        version,
-                        ev.hash,
-                        r.content_hash,
-                        *r.stated,
-                        0,
-                        self.run_id,
-                        attrs_json,
-                    ),
-                )
+                new = _Entry(entry.stream_id, version, ev.hash, *fresh)
+        if gone is not None:
+            wd = self._withdrawn(
+                kind.name,
+                r.record_key,
+                UUID(new.stream_id),
+                int(new.version) + 1,
+                new.chain_head,
+                gone,
+                prov,
+            )
+            events.append(wd)
+            if entry is None or not entry.withdrawn:
+                self.counts["withdrawn"] += 1
+            new = new._replace(
+                version=int(new.version) + 1,
+                chain_head=wd.hash,
+                withdrawn=1,
+                withdrawn_as_of=gone.isoformat(),
+            )
+        return new
+
+    def write_chunk(self, records: list[ParsedRecord], rejections: list[Rejection]) -> None:
+        events: list[Any] = []
+        upserts: list[tuple[Any, ...]] = []
+        by_kind: dict[str, list[ParsedRecord]] = {}
+        for r in records:
+            by_kind.setdefault(r.kind, []).append(r)
+        for kind_name, items in by_kind.items():
+            kind = self.source.kind(kind_name)
+            index = self.index_rows(kind_name, list({r.record_key for r in items}))
+            for r in items:
+                if (
+                    kind.mode == "snapshot"
+                    and self.scopes.get((kind_name, r.scope), date.min) < r.stated_on
+                ):
+                    self.scopes[(kind_name, r.scope)] = r.stated_on
+                new = self._decide(kind, r, index.get(r.record_key), events, rejections)
+                if new is not None:
+                    index[r.record_key] = new
+                    upserts.append(
+                        (self.source.name, kind_name, r.record_key, *new[:6], r.scope, *new[6:])
+                    )
         for rej in rejections:
             self.counts["rejected"] += 1
             if self.source.on_bad_record == "fail-fast":
@@ -361,56 +376,59 @@ class _Run:
             )
         self.store.append(self.tx, events)
         self.tx.executemany(
-            "INSERT INTO lif_source_index (source, record_kind, record_key, stream_id, version, chain_head, content_hash, valid_from, as_of, scope, withdrawn, last_run, attributes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, record_kind, record_key) DO UPDATE SET "
-            "version = excluded.version, chain_head = excluded.chain_head, content_hash = excluded.content_hash, valid_from = excluded.valid_from, "
-            "as_of = excluded.as_of, scope = excluded.scope, withdrawn = excluded.withdrawn, last_run = excluded.last_run, attributes = excluded.attributes",
+            f"INSERT INTO lif_source_index (source, record_kind, record_key, {_INDEX_COLUMNS}) "
+            f"VALUES ({', '.join('?' * 14)}) ON CONFLICT (source, record_kind, record_key) DO UPDATE SET "
+            + ", ".join(
+                f"{c} = excluded.{c}" for c in _INDEX_COLUMNS.split(", ") if c != "stream_id"
+            ),
             upserts,
-        )
-        self.tx.executemany(
-            "UPDATE lif_source_index SET last_run = ?, valid_from = ?, as_of = ? WHERE source = ? AND record_kind = ? AND record_key = ?",
-            seen,
         )
 
     def withdraw_absent(self) -> None:
-        """Snapshot kinds: keys of a scope this input covered but did not hold are withdrawn."""
-        for (kind_name, scope), snapshot_day in self.scopes.items():
+        """Snapshot kinds: keys of a scope this input covered but did not hold are withdrawn as of its day."""
+        for (kind_name, scope), day in self.scopes.items():
             self.tx.execute(
                 "INSERT INTO lif_snapshots (source, record_kind, scope, valid_from, run_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (self.source.name, kind_name, scope or "", snapshot_day.isoformat(), self.run_id),
+                (self.source.name, kind_name, scope or "", day.isoformat(), self.run_id),
             )
             scope_sql, params = ("scope IS NULL", ()) if scope is None else ("scope = ?", (scope,))
             while True:
+                # Held before this day and not restated by this input: withdrawn now — or earlier
+                # than we thought, when a later snapshot had already dropped it.
                 rows = self.tx.execute(
                     "SELECT record_key, stream_id, version, chain_head FROM lif_source_index "
-                    f"WHERE source = ? AND record_kind = ? AND {scope_sql} AND withdrawn = 0 AND (last_run IS NULL OR last_run <> ?) AND as_of < ? LIMIT 1000",
-                    (self.source.name, kind_name, *params, self.run_id, snapshot_day.isoformat()),
+                    f"WHERE source = ? AND record_kind = ? AND {scope_sql} AND (last_run IS NULL OR last_run <> ?) AND as_of < ? "
+                    "AND (withdrawn = 0 OR withdrawn_as_of > ?) LIMIT 1000",
+                    (
+                        self.source.name,
+                        kind_name,
+                        *params,
+                        self.run_id,
+                        day.isoformat(),
+                        day.isoformat(),
+                    ),
                 ).fetchall()
                 if not rows:
                     break
                 events = []
                 updates = []
                 for key, stream_s, version, head in rows:
-                    ev = self.record_event(
-                        SourceRecord.Withdrawn,
+                    ev = self._withdrawn(
+                        kind_name,
+                        key,
                         UUID(stream_s),
                         int(version) + 1,
                         head,
-                        source=self.source.name,
-                        record_kind=kind_name,
-                        record_key=key,
-                        valid_from=snapshot_day,
-                        reason=f"absent from the snapshot of {snapshot_day.isoformat()}",
-                        provenance=self.provenance({}),
+                        day,
+                        self.provenance({}),
                     )
                     events.append(ev)
+                    self.counts["withdrawn"] += 1
                     updates.append(
                         (
                             int(version) + 1,
                             ev.hash,
-                            snapshot_day.isoformat(),
-                            snapshot_day.isoformat(),
-                            self.run_id,
+                            day.isoformat(),
                             self.source.name,
                             kind_name,
                             key,
@@ -418,10 +436,10 @@ class _Run:
                     )
                 self.store.append(self.tx, events)
                 self.tx.executemany(
-                    "UPDATE lif_source_index SET version = ?, chain_head = ?, withdrawn = 1, valid_from = ?, as_of = ?, last_run = ? WHERE source = ? AND record_kind = ? AND record_key = ?",
+                    "UPDATE lif_source_index SET version = ?, chain_head = ?, withdrawn = 1, withdrawn_as_of = ? "
+                    "WHERE source = ? AND record_kind = ? AND record_key = ?",
                     updates,
                 )
-                self.counts["withdrawn"] += len(events)
 
 
 def _where(locator: Any) -> str:

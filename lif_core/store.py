@@ -44,7 +44,7 @@ _TABLES = [
         source TEXT NOT NULL, record_kind TEXT NOT NULL, record_key TEXT NOT NULL,
         stream_id TEXT NOT NULL, version BIGINT NOT NULL, chain_head TEXT NOT NULL,
         content_hash TEXT NOT NULL, valid_from TEXT NOT NULL, as_of TEXT NOT NULL, scope TEXT,
-        withdrawn INTEGER NOT NULL DEFAULT 0, last_run TEXT, attributes TEXT NOT NULL,
+        withdrawn INTEGER NOT NULL DEFAULT 0, last_run TEXT, attributes TEXT NOT NULL, withdrawn_as_of TEXT,
         PRIMARY KEY (source, record_kind, record_key))""",
     """CREATE TABLE IF NOT EXISTS lif_snapshots (
         source TEXT NOT NULL, record_kind TEXT NOT NULL, scope TEXT NOT NULL, valid_from TEXT NOT NULL,
