@@ -1,0 +1,228 @@
+"""Source plugin for a police force's quarterly safeguarding referrals about children.
+
+West Yorkshire Police shares with the partnership, each quarter, how many safeguarding
+referrals about children it made in each of the five districts, by referral type, and how
+many of those went to children's social care. One CSV (or XLSX) per quarter::
+
+    West Yorkshire Police - safeguarding referrals concerning children, 2024-25 Q1
+    Quarter,District,Referral type,Referrals,Of which to children's social care
+    2024-25 Q1,Bradford,Domestic abuse,412,268
+    ...
+
+Quarters are financial-year quarters (Q1 is April to June). One record per quarter, district
+and referral type; a republished quarter revises its figures. Counts only: the figures
+identify no child.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from lif_core.plugins import (
+    Columns,
+    Emit,
+    InputOptions,
+    RecordError,
+    RecordKind,
+    Row,
+    Source,
+    ValidTime,
+    hookimpl,
+)
+
+__all__ = ["SOURCE", "QuarterlyReferrals", "quarter_period", "register_sources"]
+
+District = Literal["bradford", "calderdale", "kirklees", "leeds", "wakefield"]
+ReferralType = Literal[
+    "child-concern", "domestic-abuse", "missing-child", "exploitation", "online-abuse"
+]
+
+_DISTRICTS: dict[str, District] = {
+    "bradford": "bradford",
+    "calderdale": "calderdale",
+    "kirklees": "kirklees",
+    "leeds": "leeds",
+    "wakefield": "wakefield",
+}
+_REFERRAL_TYPES: dict[str, ReferralType] = {
+    "child concern": "child-concern",
+    "child protection concern": "child-concern",
+    "domestic abuse": "domestic-abuse",
+    "domestic abuse (child present)": "domestic-abuse",
+    "missing child": "missing-child",
+    "missing from home or care": "missing-child",
+    "exploitation": "exploitation",
+    "child exploitation (sexual or criminal)": "exploitation",
+    "online abuse": "online-abuse",
+    "online child abuse": "online-abuse",
+}
+_QUARTER = re.compile(
+    r"^(?:q(?P<q1>[1-4])\s+)?(?P<year>\d{4})\s*[-/]\s*(?P<next>\d{2}|\d{4})(?:\s+(?:q|quarter\s*)(?P<q2>[1-4]))?$",
+    re.IGNORECASE,
+)
+
+
+class QuarterlyReferrals(BaseModel):
+    """Safeguarding referrals about children the force made in one district in one quarter."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quarter: str = Field(
+        description="Financial-year quarter, e.g. '2024-25 Q1' (Q1 is April to June 2024)."
+    )
+    district: District = Field(
+        description="West Yorkshire district the referrals were made in, e.g. 'kirklees'."
+    )
+    referral_type: ReferralType = Field(
+        description=(
+            "What the referral was about: child-concern, domestic-abuse (a child present), "
+            "missing-child, exploitation (sexual or criminal) or online-abuse."
+        )
+    )
+    referrals: int = Field(ge=0, description="Referrals made in the quarter.")
+    to_childrens_social_care: int = Field(
+        ge=0,
+        description="Of those referrals, how many were passed to children's social care.",
+    )
+
+    @model_validator(mode="after")
+    def _part_of_the_whole(self) -> QuarterlyReferrals:
+        if self.to_childrens_social_care > self.referrals:
+            raise ValueError(
+                f"{self.to_childrens_social_care} referrals to children's social care is more "
+                f"than the {self.referrals} referrals made"
+            )
+        return self
+
+
+@lru_cache(maxsize=64)
+def quarter_period(value: str) -> tuple[str, ValidTime]:
+    """'2024-25 Q1' (also '2024/25 Q1', 'Q1 2024-25') -> ('2024-25 Q1', April to June 2024)."""
+    match = _QUARTER.match(" ".join(value.split()))
+    quarter = match and (match["q1"] or match["q2"])
+    if not match or not quarter:
+        raise RecordError(
+            f"{value!r} is not a financial-year quarter like 2024-25 Q1",
+            column="quarter",
+            value=value,
+        )
+    start_year = int(match["year"])
+    if int(match["next"]) % 100 != (start_year + 1) % 100:
+        raise RecordError(
+            f"{value!r}: a financial year runs over two consecutive years (e.g. 2024-25)",
+            column="quarter",
+            value=value,
+        )
+    number = int(quarter)
+    first_month = 4 + 3 * (number - 1)
+    year = start_year + (first_month - 1) // 12
+    month = (first_month - 1) % 12 + 1
+    start = date(year, month, 1)
+    after = date(year + (month + 2) // 12, (month + 2) % 12 + 1, 1)
+    end = date.fromordinal(after.toordinal() - 1)
+    return f"{start_year}-{(start_year + 1) % 100:02d} Q{number}", ValidTime(start, end)
+
+
+def _count(row: Row, column: str) -> int:
+    value = row.values.get(column)
+    if value is None:
+        raise RecordError("the count is blank", column=column)
+    text = str(value).replace(",", "").strip()
+    if not text.lstrip("-").isdigit():
+        raise RecordError(f"{value!r} is not a whole number", column=column, value=value)
+    number = int(text)
+    if number < 0:
+        raise RecordError(f"{number} is negative", column=column, value=value)
+    return number
+
+
+def _lookup(table: dict[str, Any], row: Row, column: str, what: str) -> Any:
+    value = row.values.get(column)
+    if value is None:
+        raise RecordError(f"the {what} is blank", column=column)
+    found = table.get(" ".join(str(value).split()).casefold())
+    if found is None:
+        known = ", ".join(sorted(set(table.values())))
+        raise RecordError(f"{value!r} is not a {what} ({known})", column=column, value=value)
+    return found
+
+
+def map_row(row: Row) -> list[Emit]:
+    """One row of the quarterly return -> one :class:`QuarterlyReferrals` record."""
+    quarter, _ = quarter_period(str(row.values.get("quarter") or ""))
+    referrals = _count(row, "referrals")
+    to_csc = _count(row, "to_childrens_social_care")
+    if to_csc > referrals:
+        raise RecordError(
+            f"{to_csc} referrals to children's social care is more than the {referrals} "
+            "referrals made",
+            column="to_childrens_social_care",
+            value=to_csc,
+        )
+    fields = {
+        "quarter": quarter,
+        "district": _lookup(_DISTRICTS, row, "district", "West Yorkshire district"),
+        "referral_type": _lookup(_REFERRAL_TYPES, row, "referral_type", "referral type"),
+        "referrals": referrals,
+        "to_childrens_social_care": to_csc,
+    }
+    return [Emit("quarterly-referrals", fields)]
+
+
+SOURCE = Source(
+    name="police-referrals",
+    title="Police safeguarding referrals about children, quarterly",
+    provider="West Yorkshire Police",
+    kinds=(
+        RecordKind(
+            name="quarterly-referrals",
+            model=QuarterlyReferrals,
+            key=lambda r: f"{r.quarter}/{r.district}/{r.referral_type}",
+            valid_time=lambda r: quarter_period(r.quarter)[1],
+            mode="append",
+            description="Referrals in one quarter, district and referral type.",
+        ),
+    ),
+    inputs=InputOptions(
+        formats=("csv", "xlsx"),
+        columns=Columns(
+            variants={
+                "quarter": ("Quarter", "Period"),
+                "district": ("District", "Local authority", "Policing district"),
+                "referral_type": ("Referral type", "Type of referral", "Category"),
+                "referrals": ("Referrals", "Number of referrals", "Total referrals"),
+                "to_childrens_social_care": (
+                    "Of which to children's social care",
+                    "Of which to CSC",
+                    "Referred to children's social care",
+                ),
+            },
+            required=(
+                "quarter",
+                "district",
+                "referral_type",
+                "referrals",
+                "to_childrens_social_care",
+            ),
+        ),
+    ),
+    map_row=map_row,
+    samples=Path(__file__).parent / "samples",
+    cadence="P3M",
+    description=(
+        "Quarterly counts of the safeguarding referrals about children West Yorkshire Police "
+        "made in Bradford, Calderdale, Kirklees, Leeds and Wakefield, by referral type, and "
+        "how many went to children's social care."
+    ),
+)
+
+
+@hookimpl
+def register_sources(register: Any) -> None:
+    register(SOURCE)

@@ -1,0 +1,285 @@
+"""The conformance kit: it passes a well-made plugin and fails each broken one saying what to fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from broken_plugins import duplicate_keys, good, loses_rows, nondeterministic, undescribed_field
+
+from lif_core.plugins._manager import LoadedSource, load_plugins
+from lif_core.plugins._spec import Source
+from lif_core.store import Store
+from lif_core.testing import (
+    CHECKS,
+    CheckResult,
+    SourceConformance,
+    assert_conforms,
+    check_source,
+    load_module,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+
+def _results(target: object) -> dict[str, CheckResult]:
+    loaded = target if isinstance(target, LoadedSource) else load_module(target)
+    return {r.name: r for r in check_source(loaded)}
+
+
+def _failed(results: dict[str, CheckResult]) -> set[str]:
+    return {name for name, r in results.items() if not r.passed}
+
+
+def _copy_samples(tmp_path: Path) -> Path:
+    folder = tmp_path / "samples"
+    shutil.copytree(good.SAMPLES, folder)
+    return folder
+
+
+def _loaded(source: Source) -> LoadedSource:
+    return LoadedSource(source, "toy", "local", "0")
+
+
+def test_the_kit_passes_a_well_made_plugin_with_every_check() -> None:
+    results = check_source(load_module(good))
+    assert [r.name for r in results] == list(CHECKS)
+    assert all(r.passed for r in results), "\n".join(map(str, results))
+    assert str(results[0]) == "pass  declaration: the declaration is valid and ships its samples"
+
+
+def test_the_kit_runs_on_the_store_it_is_given(store: Store) -> None:
+    results = check_source(load_module(good), store)
+    assert all(r.passed for r in results), "\n".join(map(str, results))
+    assert store.max_notification_id() > 0
+
+
+class TestTheKitAsAbstractTestCases(SourceConformance):
+    """What a plugin author writes: one subclass, seven tests."""
+
+    plugin = good
+
+
+def test_duplicate_record_keys_fail_naming_the_key_the_rows_and_the_fix() -> None:
+    results = _results(duplicate_keys)
+    [first, second] = results["unique-keys"].problems
+    assert first == (
+        "counts-2023.csv: kind 'area-count' gets the record key '2023' 3 times "
+        "(line 2; line 3; line 4): a key must name one fact, so make RecordKind.key include "
+        "what tells these rows apart (e.g. the area or the period)"
+    )
+    assert second.startswith(
+        "counts-2024.csv: kind 'area-count' gets the record key '2024' 4 times"
+    )
+
+
+def test_a_field_without_description_fails_that_check_only_and_says_how_to_declare_it() -> None:
+    results = _results(undescribed_field)
+    assert _failed(results) == {"descriptions"}
+    assert results["descriptions"].problems == (
+        "kind 'area-count': field 'referrals' of AreaCount has no description: declare it as "
+        '`referrals: ... = Field(description="...")` (the catalogue and the docs are made from it)',
+    )
+
+
+def test_non_deterministic_output_fails_naming_the_field_that_changes() -> None:
+    results = _results(nondeterministic)
+    assert {"deterministic", "reingest"} <= _failed(results)
+    problem = results["deterministic"].problems[0]
+    assert problem.startswith("counts-2023.csv line 2 area-count '2023/leeds': import_id differed")
+    assert problem.endswith(
+        "every field must come from the row — no uuid4(), now(), random numbers or set "
+        "ordering in map_row"
+    )
+    assert results["reingest"].problems[0] == (
+        "counts-2023.csv ingested again wrote 0 recorded, 3 revised, 0 withdrawn where nothing "
+        "changed: keys and fields must depend only on the row (no clock, no counters, no randomness)"
+    )
+
+
+def test_a_plugin_that_loses_rows_fails_against_the_golden_file() -> None:
+    results = _results(loses_rows)
+    assert _failed(results) == {"samples"}
+    problems = results["samples"].problems
+    assert problems[0].startswith(
+        "the plugin no longer gives 2 of the 7 records of expected.jsonl (first: counts-2023.csv "
+        "area-count '2023/bradford'): fix the reader options or map_row so no row is lost"
+    )
+    assert problems[1].startswith(
+        "counts-2023.csv: expected.jsonl holds 3 records of this file but the ingest gave 2: "
+        "rows are being lost between the reader and the log."
+    )
+    assert "run `lif plugins golden toy-loses-rows`" in problems[1]
+
+
+def test_assert_conforms_raises_listing_each_failed_check() -> None:
+    assert len(assert_conforms(good)) == len(CHECKS)
+    with pytest.raises(AssertionError) as raised:
+        assert_conforms(undescribed_field)
+    text = str(raised.value)
+    assert text.startswith("source 'toy-undescribed-field' does not conform (1 of 7 checks failed)")
+    assert "FAIL  descriptions: every model field has a description" in text
+
+
+def test_without_samples_the_declaration_fails_and_the_rest_is_not_run() -> None:
+    results = _results(_loaded(dataclasses.replace(good.SOURCE, samples=None, cadence="yearly")))
+    problems = results["declaration"].problems
+    assert "cadence 'yearly' is not an ISO 8601 duration: write e.g. 'P1Y'" in problems[0]
+    assert problems[1].startswith("the source ships no samples: set Source(samples=Path(__file__)")
+    assert all(
+        r.problems == ("not run: fix the declaration first",)
+        for name, r in results.items()
+        if name != "declaration"
+    )
+
+
+def test_a_missing_golden_file_says_how_to_write_it(tmp_path: Path) -> None:
+    samples = _copy_samples(tmp_path)
+    (samples / "expected.jsonl").unlink()
+    results = _results(_loaded(dataclasses.replace(good.SOURCE, samples=samples)))
+    assert _failed(results) == {"samples"}
+    [problem] = results["samples"].problems
+    assert problem.endswith(
+        "expected.jsonl is missing: run `lif plugins golden toy-counts` to write it from the "
+        "samples, then review every line"
+    )
+
+
+def test_a_changed_value_is_named_with_both_values(tmp_path: Path) -> None:
+    samples = _copy_samples(tmp_path)
+    golden = samples / "expected.jsonl"
+    golden.write_text(golden.read_text().replace('"referrals": 990', '"referrals": 991'))
+    results = _results(_loaded(dataclasses.replace(good.SOURCE, samples=samples)))
+    assert any(
+        p.startswith(
+            "counts-2023.csv area-count '2023/bradford': referrals is 990 but 991 in expected.jsonl"
+        )
+        for p in results["samples"].problems
+    ), results["samples"].problems
+
+
+def test_bad_samples_must_be_rejected_where_and_why_declared(tmp_path: Path) -> None:
+    samples = _copy_samples(tmp_path)
+    declared = samples / "bad" / "expected-rejections.jsonl"
+    lines = [json.loads(line) for line in declared.read_text().splitlines()]
+    lines[0]["reason_contains"] = "the area is missing"  # the plugin says "blank"
+    lines[1]["locator"] = {"line": 2}  # line 2 is a good row
+    declared.write_text("".join(json.dumps(line) + "\n" for line in lines[:2]))
+
+    results = _results(_loaded(dataclasses.replace(good.SOURCE, samples=samples)))
+
+    assert _failed(results) == {"bad-samples"}
+    assert results["bad-samples"].problems == (
+        "bad/counts-errors.csv line 3 was rejected with [\"column 'area': the area is blank\"], "
+        "none of which contains 'the area is missing': make the reason say what is wrong and in "
+        "which column, or correct reason_contains",
+        "bad/counts-errors.csv line 2 was accepted, but expected-rejections.jsonl says it is "
+        "rejected with \"column 'referrals': 'lots' is not a whole number\": make map_row raise "
+        "RecordError for it (or correct the line's locator)",
+        "bad/counts-errors.csv line 4 was rejected (column 'referrals': 'lots' is not a whole "
+        "number) but expected-rejections.jsonl does not say so: if that is right, add "
+        '{"file": "counts-errors.csv", "locator": {"line": 4}, "reason_contains": '
+        "\"column 'referrals': 'lots' is not a whole number\"}",
+        "bad/counts-errors.csv line 5 was rejected (column 'year': Input should be greater than "
+        "or equal to 2000 (got int '1999')) but expected-rejections.jsonl does not say so: if "
+        'that is right, add {"file": "counts-errors.csv", "locator": {"line": 5}, '
+        '"reason_contains": "column \'year\': Input should be greater than or equal to 2000 '
+        "(got int '1999')\"}",
+    )
+
+
+def test_a_plugin_without_bad_samples_is_told_to_ship_some(tmp_path: Path) -> None:
+    samples = _copy_samples(tmp_path)
+    shutil.rmtree(samples / "bad")
+    results = _results(_loaded(dataclasses.replace(good.SOURCE, samples=samples)))
+    [problem] = results["bad-samples"].problems
+    assert problem.startswith(
+        f"no bad samples in {samples / 'bad'}: add an input with the mistakes"
+    )
+
+
+def test_a_fail_fast_source_still_has_every_bad_row_checked() -> None:
+    strict = dataclasses.replace(good.SOURCE, on_bad_record="fail-fast", max_reject_rate=0.1)
+    assert _failed(_results(_loaded(strict))) == set()
+
+
+def test_a_whole_bad_file_can_be_declared_by_its_message(tmp_path: Path) -> None:
+    samples = _copy_samples(tmp_path)
+    (samples / "bad" / "no-header.csv").write_text("Name,Beds\nOak,4\n")
+    with (samples / "bad" / "expected-rejections.jsonl").open("a") as handle:
+        handle.write(
+            json.dumps({"file": "no-header.csv", "locator": {}, "reason_contains": "no header row"})
+            + "\n"
+        )
+    results = _results(_loaded(dataclasses.replace(good.SOURCE, samples=samples)))
+    assert results["bad-samples"].passed, results["bad-samples"]
+
+
+def test_a_crash_in_the_plugin_fails_the_check_instead_of_the_kit() -> None:
+    def crash(row: object) -> list[object]:
+        raise RuntimeError("kaboom")
+
+    results = _results(_loaded(dataclasses.replace(good.SOURCE, map_row=crash)))
+    assert (
+        results["unique-keys"]
+        .problems[0]
+        .startswith("the check crashed with RuntimeError('kaboom'): the plugin's code raised")
+    )
+
+
+# --- the kit where plugin authors meet it ------------------------------------------------------------
+
+
+def _env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def test_the_kit_is_a_pytest_plugin_with_store_and_conformance_fixtures(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["lif_core.testing"]\n')
+    (tmp_path / "test_mine.py").write_text(
+        "from broken_plugins import good\n\n"
+        "def test_conforms(lif_conformance, lif_store):\n"
+        "    assert len(lif_conformance(good, lif_store)) == 7\n"
+        "    assert lif_store.max_notification_id() > 0\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout
+
+
+def test_the_installed_example_plugin_conforms_through_its_entry_point() -> None:
+    plugins = load_plugins(allow={"police-referrals"}, third_party=True)
+    assert plugins.failures == []
+    loaded = plugins.get("police-referrals")
+    assert loaded.distribution == "lif-plugin-example"
+    results = check_source(loaded)
+    assert all(r.passed for r in results), "\n".join(map(str, results))
+
+
+def test_the_example_plugins_own_tests_pass() -> None:
+    tests = REPO / "plugins" / "lif-plugin-example" / "tests"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)],
+        capture_output=True,
+        text=True,
+        cwd=tests.parent,
+        env={**os.environ, "LIF_PLUGINS_THIRD_PARTY": "1"},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert " passed" in run.stdout and "failed" not in run.stdout
