@@ -1,0 +1,88 @@
+"""What the relay and the consumer share about the broker: its address, its errors, the topic."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import (
+    InvalidTopicError,
+    KafkaConfigurationError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+)
+
+from lif_core.errors import ConfigError, LifError
+
+__all__ = [
+    "BOOTSTRAP_ENV",
+    "BrokerError",
+    "bootstrap_servers",
+    "ensure_topic",
+    "is_fatal",
+]
+
+log = logging.getLogger(__name__)
+BOOTSTRAP_ENV = "LIF_KAFKA_BOOTSTRAP"
+
+# Broker answers that no retry can change: the relay stops and says why instead of looping.
+_FATAL = (
+    MessageSizeTooLargeError,
+    TopicAuthorizationFailedError,
+    InvalidTopicError,
+    KafkaConfigurationError,
+)
+
+
+class BrokerError(LifError):
+    """The broker refused, or stayed unreachable for longer than we were told to wait."""
+
+
+def bootstrap_servers(given: str | None = None) -> str:
+    """``--bootstrap``, else ``LIF_KAFKA_BOOTSTRAP``; HOST:PORT[,HOST:PORT...]."""
+    value = (given or os.environ.get(BOOTSTRAP_ENV) or "").strip()
+    if not value:
+        raise ConfigError(
+            f"no Kafka broker: pass --bootstrap HOST:PORT or set {BOOTSTRAP_ENV} (e.g. localhost:9092)"
+        )
+    for server in value.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"Kafka bootstrap {server.strip()!r} is not HOST:PORT (in {value!r})")
+    return value
+
+
+def is_fatal(exc: BaseException) -> bool:
+    return isinstance(exc, _FATAL)
+
+
+def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout_ms: int) -> None:
+    """Create ``topic`` with ``partitions`` unless it exists (replication: the broker's default).
+
+    A broker that forbids creating topics is not an error here: the topic may have been made
+    by its administrators, and sending will say so if it was not.
+    """
+    admin: KafkaAdminClient | None = None
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            client_id=f"lif-admin-{topic}",
+            request_timeout_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
+        )
+        admin.create_topics([NewTopic(topic, partitions, -1)], timeout_ms=timeout_ms)
+        log.info("created topic %s with %d partitions", topic, partitions)
+    except TopicAlreadyExistsError:
+        pass
+    except KafkaError as exc:
+        if exc.retriable:
+            raise
+        log.warning("could not create topic %s: %s (sending will tell)", topic, exc)
+    finally:
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                admin.close()
