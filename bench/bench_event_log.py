@@ -102,9 +102,10 @@ def _stored_rows(store: Store, total: int) -> list[tuple[Any, ...]]:
         for item in batch:
             for event in item.collect_events():
                 s = store.app.mapper.to_stored_event(event)
+                stream = uuid.UUID(str(s.originator_id))
                 rows.append(
                     (
-                        s.originator_id.hex if store.dialect == "sqlite" else s.originator_id,
+                        stream.hex if store.dialect == "sqlite" else stream,
                         s.originator_version,
                         s.topic,
                         s.state,
