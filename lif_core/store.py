@@ -135,12 +135,10 @@ class Store:
                     "SQLITE_LOCK_TIMEOUT": "30",
                 }
                 self.app = LifApplication(env=env)
+                self.recorder: Any = self.app.recorder
+                self._create_tables()
             else:
-                self.app = self._open_postgres()
-            self.recorder: Any = self.app.recorder
-            with self.transaction() as tx:
-                for statement in _TABLES:
-                    tx.execute(statement)
+                self._open_postgres()
         except (PersistenceError, OSError, Exception) as exc:
             if isinstance(exc, StoreError):
                 raise
@@ -148,7 +146,12 @@ class Store:
                 f"cannot open the store {self.url.masked}: {_first_line(exc)}"
             ) from exc
 
-    def _open_postgres(self) -> LifApplication:
+    def _create_tables(self) -> None:
+        with self.transaction() as tx:
+            for statement in _TABLES:
+                tx.execute(statement)
+
+    def _open_postgres(self) -> None:
         import psycopg
 
         u = self.url
@@ -182,7 +185,9 @@ class Store:
             conn.execute("SELECT pg_advisory_lock(hashtext('lif-schema-init'))")
             try:
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{u.schema}"')
-                return LifApplication(env=env)
+                self.app = LifApplication(env=env)
+                self.recorder = self.app.recorder
+                self._create_tables()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext('lif-schema-init'))")
 

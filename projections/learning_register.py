@@ -61,20 +61,20 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         item["priority"] = d["priority"]
         if item["status"] == "identified":
             item["status"] = "prioritised"
-    elif kind in ("Accepted", "Declined", "Closed", "Reopened"):
-        item["status"] = {
-            "Accepted": "accepted",
-            "Declined": "declined",
-            "Closed": "closed",
-            "Reopened": "reopened",
-        }[kind]
+    elif kind == "Closed":
+        item["before_close"] = item["status"]
+        item["status"] = "closed"
+    elif kind == "Reopened":
+        item["status"] = item.get("before_close") or "identified"  # as the domain does
+    elif kind in ("Accepted", "Declined"):
+        item["status"] = kind.lower()
     elif kind == "Disseminated":
         item["disseminations"] += 1
         if d["channel"] not in item["channels"]:
             item["channels"].append(d["channel"])
         if item["last_disseminated"] is None or d["disseminated_on"] > item["last_disseminated"]:
             item["last_disseminated"] = d["disseminated_on"]
-        if item["status"] in ("identified", "prioritised", "accepted", "reopened"):
+        if item["status"] in ("identified", "prioritised", "accepted"):
             item["status"] = "disseminated"
     elif kind == "EvidenceLinked":
         item["evidence"].append(d["evidence_id"])
@@ -151,7 +151,7 @@ TABLES = [
             Column(
                 "status",
                 "TEXT",
-                "identified, prioritised, accepted, declined, disseminated, closed or reopened.",
+                "identified, prioritised, accepted, declined, disseminated or closed; a reopened item returns to the status it had when closed.",
             ),
             Column("priority", "TEXT", "high, medium or low; empty until prioritised."),
             Column(

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import typer
+from rich.markup import escape
 
 from lif_core.cli._common import (
     ActorOpt,
@@ -67,7 +68,8 @@ def _show(events: list[Any], json_out: bool, reference: str = "") -> None:
     for s in summaries:
         ref = s.get("reference") or reference
         console.print(
-            f"[green]recorded[/] {s['type']} {ref} v{s['version']} by {s['actor']} at {s['recorded_at']}",
+            "[green]recorded[/] "
+            + escape(f"{s['type']} {ref} v{s['version']} by {s['actor']} at {s['recorded_at']}"),
             highlight=False,
         )
 
@@ -79,6 +81,32 @@ def _cite(store: Store, evidence: list[str] | None) -> list[str]:
         last = store.recorder.select_events(UUID(stream_id), desc=True, limit=1)[0]
         causation.append(str(store.decode(last).event_id))
     return causation
+
+
+def _correct(
+    cls: type[LifAggregate],
+    reference: str,
+    event_id: str,
+    reason: str | None,
+    actor_name: str | None,
+    json_out: bool,
+) -> None:
+    """Record a correction of one earlier event (nothing is edited or deleted)."""
+    from lif_core.audit.corrections import plan_correction
+
+    with open_store() as store:
+        agg, restores = plan_correction(store, cls, reference, event_id)
+        event = agg.correct(
+            str(UUID(event_id)), reason or "", restores, actor(actor_name), str(uuid4())
+        )
+        store.save(agg)
+    _show([event], json_out, reference)
+
+
+CorrectEventOpt = typer.Option(
+    ..., "--event", help="The id of the event that was wrong (`lif audit trail` shows them)."
+)
+ReasonOpt = typer.Option(None, "--reason", help="Why the event was wrong: required.")
 
 
 def _decide(
@@ -297,6 +325,19 @@ def learning_reopen(
     )
 
 
+@learning_app.command("correct")
+@handle_errors
+def learning_correct(
+    reference: str,
+    event_id: str = CorrectEventOpt,
+    reason: str = ReasonOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Correct a wrong decision: put back what it changed (it stays in the history, linked)."""
+    _correct(Learning, reference, event_id, reason, actor_name, json_out)
+
+
 # --- actions -----------------------------------------------------------------------------------
 
 
@@ -429,6 +470,19 @@ def action_cancel(
     )
 
 
+@action_app.command("correct")
+@handle_errors
+def action_correct(
+    reference: str,
+    event_id: str = CorrectEventOpt,
+    reason: str = ReasonOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Correct a wrong event on an action: put back what it changed (it stays in the history)."""
+    _correct(Action, reference, event_id, reason, actor_name, json_out)
+
+
 # --- measures ----------------------------------------------------------------------------------
 
 
@@ -526,3 +580,16 @@ def measure_retire(
     _decide(
         Measure, reference, json_out, lambda a, m: a.retire(rationale or "", actor(actor_name), **m)
     )
+
+
+@measure_app.command("correct")
+@handle_errors
+def measure_correct(
+    reference: str,
+    event_id: str = CorrectEventOpt,
+    reason: str = ReasonOpt,
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Correct a wrong target or retirement: put back what it changed (it stays in the history)."""
+    _correct(Measure, reference, event_id, reason, actor_name, json_out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from lif_core.chain import latest_seal
@@ -56,7 +57,7 @@ def status(json_out: bool = JsonOpt) -> None:
     if json_out:
         print_json(info)
         return
-    console.print(f"[bold]store[/]  {info['store']}", highlight=False)
+    console.print(f"[bold]store[/]  {escape(info['store'])}", highlight=False)
     console.print(
         f"[bold]events[/] {info['events']}   [bold]last notification[/] {info['last_notification_id']}"
     )

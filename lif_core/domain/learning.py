@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
 
-__all__ = ["EMBEDDING", "PRIORITIES", "Learning"]
+__all__ = ["CORRECTABLE", "EMBEDDING", "PRIORITIES", "Learning"]
 
 PRIORITIES = ("high", "medium", "low")
 EMBEDDING = ("embedded", "partly-embedded", "not-embedded")
+# What a correction may put back: the state decisions change (never the identification itself).
+CORRECTABLE = (
+    "status",
+    "priority",
+    "disseminations",
+    "evidence",
+    "embedding",
+    "status_before_close",
+)
 
 
 class Learning(LifAggregate):
@@ -30,6 +40,7 @@ class Learning(LifAggregate):
         disseminations: list[dict[str, Any]]
         evidence: list[str]
         embedding: str | None
+        corrected: list[str]
 
     class Identified(LifCreated):
         reference: str
@@ -80,7 +91,7 @@ class Learning(LifAggregate):
 
         def evolve(self, agg: Any) -> None:
             agg.disseminations.append({"channel": self.channel, "on": self.disseminated_on})
-            if agg.status in ("identified", "prioritised", "accepted", "reopened"):
+            if agg.status in ("identified", "prioritised", "accepted"):
                 agg.status = "disseminated"
 
     class EvidenceLinked(LifEvent):
@@ -108,7 +119,21 @@ class Learning(LifAggregate):
         rationale: str
 
         def evolve(self, agg: Any) -> None:
-            agg.status = "reopened"
+            # Back to where it was: a declined item reopened is still declined (and so is
+            # still not disseminated) until someone decides otherwise.
+            agg.status = agg.status_before_close
+
+    class Corrected(LifEvent):
+        """An earlier event was wrong: the state it changed is put back; the event itself stays."""
+
+        corrects: str
+        reason: str
+        restores: dict[str, Any]
+
+        def evolve(self, agg: Any) -> None:
+            for name, value in self.restores.items():
+                setattr(agg, name, copy.deepcopy(value))
+            agg.corrected = [*getattr(agg, "corrected", []), self.corrects]
 
     # --- commands ---------------------------------------------------------------------
 
@@ -230,3 +255,30 @@ class Learning(LifAggregate):
             f"{self.reference} is {self.status}: only a closed item can be reopened",
         )
         return self._record(self.Reopened, actor=actor, rationale=rationale, **meta)
+
+    def correct(
+        self,
+        corrects: str,
+        reason: str,
+        restores: dict[str, Any],
+        actor: str,
+        correlation: str | None = None,
+    ) -> Any:
+        """Undo what event ``corrects`` changed (``restores``: the values before it); cites it."""
+        self.require(bool(reason and reason.strip()), "a correction needs a reason (--reason)")
+        self.require(
+            corrects not in getattr(self, "corrected", []),
+            f"event {corrects} of {self.reference} was already corrected",
+        )
+        self.require(bool(restores), f"event {corrects} changed nothing a correction can restore")
+        unknown = sorted(set(restores) - set(CORRECTABLE))
+        self.require(not unknown, f"a correction cannot restore {', '.join(unknown)}")
+        return self._record(
+            self.Corrected,
+            actor=actor,
+            causation=[corrects],
+            correlation=correlation,
+            corrects=corrects,
+            reason=reason,
+            restores=restores,
+        )

@@ -266,8 +266,9 @@ def test_a_learning_item_through_every_command(lif):
     assert recorded[2]["disseminated_on"] == "2025-04-01"
     with Store(lif.url) as store:
         item = store.get(Learning, Learning.stream_id("LRN-2025-001"))
+    # Reopening returns the item to the status it had when it was closed.
     assert (item.status, item.priority, item.embedding, item.evidence) == (
-        "reopened",
+        "disseminated",
         "high",
         "partly-embedded",
         [record_id],
