@@ -230,10 +230,25 @@ class Store:
             return
         stored = [self.app.mapper.to_stored_event(e) for e in events]
         if self.dialect == "postgresql":
-            self.recorder._insert_stored_events(tx.cursor, stored)
-            tx.cursor.fetchall()
+            # The library's exclusive table lock keeps notification ids in commit order; then
+            # COPY, which is several times faster than the library's composite-type insert.
+            self.recorder._lock_table(tx.cursor)
+            self.recorder._notify_channel(tx.cursor)
+            table = f'"{self.url.schema}"."{self.recorder.events_table_name}"'
+            with tx.cursor.copy(
+                f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN"
+            ) as copy:
+                for e in stored:
+                    copy.write_row((e.originator_id, e.originator_version, e.topic, e.state))
         else:
-            self.recorder._insert_events(tx.cursor, stored)
+            # One executemany: the library inserts row by row to return notification ids we don't need.
+            tx.cursor.executemany(
+                f"INSERT INTO {self.recorder.events_table_name} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+                [
+                    (UUID(str(e.originator_id)).hex, e.originator_version, e.topic, e.state)
+                    for e in stored
+                ],
+            )
 
     # --- aggregates -----------------------------------------------------------------------
 
