@@ -41,6 +41,7 @@ EVENTS = int(os.environ.get("LIF_BENCH_KAFKA_EVENTS", "50000"))
 MESSAGES = int(os.environ.get("LIF_BENCH_KAFKA_MESSAGES", "20000"))
 PARTITIONS = 6
 FLOOR = 0.5
+ROUNDS = 2
 PRODUCER = {"acks": "all", "enable_idempotence": True, "linger_ms": 20, "batch_size": 256 * 1024}
 
 
@@ -150,14 +151,21 @@ def _outbound(bootstrap: str, store: Store) -> list[dict[str, Any]]:
     page = store.notifications(1, head)
     messages = list(zip([stream_key(n) for n in page], encode_envelopes(store, page), strict=True))
     size = sum(len(v) for _, v in messages) / len(messages)
-    raw_before = _raw_producer_rate(bootstrap, _topic(bootstrap, "bench.raw.1"), messages)
-    settings = RelaySettings(topic=_topic(bootstrap, "bench.relay"), bootstrap=bootstrap)
-    report = Relay(store, settings).run()
-    assert report.published == head
-    raw_after = _raw_producer_rate(bootstrap, _topic(bootstrap, "bench.raw.2"), messages)
-    raw = (raw_before + raw_after) / 2
-    ratio = report.rate / raw
-    note = f"{head:,} events of {size:.0f} B, {PARTITIONS} partitions, acks=all"
+    # Interleaved, best of ROUNDS each: the machine's other load shifts during a run.
+    raw_rates, relay_rates = [], []
+    for round_ in range(ROUNDS):
+        raw_rates.append(
+            _raw_producer_rate(bootstrap, _topic(bootstrap, f"bench.raw.{round_}"), messages)
+        )
+        settings = RelaySettings(
+            topic=_topic(bootstrap, f"bench.relay.{round_}"), bootstrap=bootstrap
+        )
+        report = Relay(store, settings).run()
+        assert report.published == head
+        relay_rates.append(report.rate)
+    raw, relay = max(raw_rates), max(relay_rates)
+    ratio = relay / raw
+    runs = ", ".join(f"{r:,.0f}" for r in raw_rates)
     return [
         {
             "name": "raw kafka-python producer, the same messages",
@@ -166,16 +174,16 @@ def _outbound(bootstrap: str, store: Store) -> list[dict[str, Any]]:
             "vs_raw": 1.0,
             "floor": "",
             "ok": True,
-            "note": f"mean of a run before ({raw_before:,.0f}/s) and after ({raw_after:,.0f}/s)",
+            "note": f"best of {ROUNDS} ({runs}/s); {size:.0f} B, {PARTITIONS} partitions, acks=all",
         },
         {
             "name": "relay: lif kafka publish (read, decode, envelope, send, commit)",
-            "count": report.published,
-            "per_second": report.rate,
+            "count": head,
+            "per_second": relay,
             "vs_raw": round(ratio, 2),
             "floor": f">= {FLOOR:.0%} of raw",
             "ok": ratio >= FLOOR,
-            "note": note,
+            "note": f"best of {ROUNDS} ({', '.join(f'{r:,.0f}' for r in relay_rates)}/s), interleaved",
         },
     ]
 

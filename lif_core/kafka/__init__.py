@@ -10,7 +10,7 @@ docs/kafka.md describes the envelope, the guarantees and the commands.
 
 from lif_core.kafka._broker import BOOTSTRAP_ENV, BrokerError, bootstrap_servers
 from lif_core.kafka.consumer import ConsumeReport, ConsumerSettings, TopicConsumer
-from lif_core.kafka.envelope import ENVELOPE_SCHEMA, ENVELOPE_VERSION, envelope
+from lif_core.kafka.envelope import ENVELOPE_SCHEMA, ENVELOPE_VERSION, envelope_of
 from lif_core.kafka.relay import Relay, RelayReport, RelaySettings, RelayStatus, relay_status
 
 __all__ = [
@@ -26,6 +26,6 @@ __all__ = [
     "RelayStatus",
     "TopicConsumer",
     "bootstrap_servers",
-    "envelope",
+    "envelope_of",
     "relay_status",
 ]

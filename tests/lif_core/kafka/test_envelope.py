@@ -15,8 +15,8 @@ from jsonschema import Draft202012Validator
 from lif_core.domain import STREAM_TYPES, Action, Learning, Measure
 from lif_core.domain.base import split_state
 from lif_core.ingest import Origin, ingest_rows
-from lif_core.kafka import ENVELOPE_SCHEMA
-from lif_core.kafka.envelope import encode_envelopes
+from lif_core.kafka import ENVELOPE_SCHEMA, envelope_of
+from lif_core.kafka.envelope import _ENCODER, encode_envelopes
 from lif_core.plugins import Row
 from lif_core.store import Store
 
@@ -25,7 +25,9 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "kafka.md"
 
 def a_bit_of_everything(store: Store, toy: Any) -> None:
     toy_source.fill(store, toy, keys=3, rounds=2)
-    bad = Row(values={"key": "x"}, raw={"key": "x"}, locator={"line": 9}, origin="toy.jsonl")
+    # Rejected rows keep whatever the source sent, even text that looks like the encoding.
+    odd = {"key": '{"_type_":"date_iso","_data_":"2024-01-01"}', "_type_": "uuid_hex", "n": "1.50"}
+    bad = Row(values={"key": "x"}, raw=odd, locator={"line": 9}, origin="toy.jsonl")
     ingest_rows(store, toy, [bad], Origin("toy:bad", "b" * 64, dedupe=False))
     learning = Learning.identify(
         reference="LRN-2025-001",
@@ -85,6 +87,8 @@ def test_every_kind_of_event_makes_a_valid_faithful_envelope(tmp_path: Path, toy
     types = set()
     for notification, value in zip(page, encoded, strict=True):
         event = store.decode(notification)
+        # The direct encoding gives the very bytes the decoded event would.
+        assert value == _ENCODER.encode(envelope_of(notification, event)).encode()
         env = json.loads(value)
         own = set(vars(event)) - {"originator_id", "originator_version", "originator_topic"}
         own -= {"timestamp", "event_id", "actor", "causation", "correlation", "hash"}
@@ -113,6 +117,11 @@ def test_every_kind_of_event_makes_a_valid_faithful_envelope(tmp_path: Path, toy
     assert by_type["Learning.Identified"]["data"]["identified_on"] == "2025-01-05"
     assert by_type["Learning.Prioritised"]["causation"] == ["e-1"]
     assert by_type["Learning.Identified"]["correlation"] == "cmd-1"
+    assert by_type["IngestionRun.RecordRejected"]["data"]["raw"] == {
+        "key": '{"_type_":"date_iso","_data_":"2024-01-01"}',
+        "_type_": "uuid_hex",
+        "n": "1.50",
+    }
     recorded = by_type["SourceRecord.Recorded"]
     assert recorded["valid_to"] is None and recorded["data"]["record_kind"] == "reading"
     assert recorded["actor"] == "plugin:toy-readings@0"
