@@ -1,0 +1,214 @@
+"""The Dagster code location: it loads, validates, and mirrors the installed plugins by itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+# pytest puts tests/ on sys.path, where tests/dagster_project (a folder without __init__.py)
+# would shadow the dagster_project package; the repository on sys.path lets the real one win.
+sys.path.append(str(Path(__file__).resolve().parents[2]))
+
+import dagster as dg
+
+from dagster_project.defs.assets import POLICIES, source_key
+from dagster_project.run import load_definitions, materialize_all
+from lif_core.plugins._manager import load_plugins
+from projections import TABLES
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "dagster-home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("LIF_HOME", str(tmp_path / "lif-home"))
+    return home
+
+
+def _source_assets(definitions: dg.Definitions) -> set[dg.AssetKey]:
+    return {k for k in definitions.resolve_all_asset_keys() if k.path[0] == "sources"}
+
+
+def test_the_definitions_load_and_validate() -> None:
+    definitions = load_definitions()
+    dg.Definitions.validate_loadable(definitions)
+    graph = definitions.resolve_asset_graph()
+    assert graph.get_all_asset_keys()
+
+
+def test_dagster_validates_the_code_location_from_the_command_line(dagster_home: Path) -> None:
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            *("definitions", "validate", "-m", "dagster_project.definitions"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Validation successful" in done.stdout + done.stderr
+
+
+def test_there_is_one_asset_per_installed_source_plugin() -> None:
+    definitions = load_definitions()
+    plugins = load_plugins()
+    assert len(plugins) >= 30
+    assert _source_assets(definitions) == {source_key(p.name) for p in plugins}
+    for loaded in plugins:
+        spec = definitions.resolve_assets_def(source_key(loaded.name)).specs_by_key[
+            source_key(loaded.name)
+        ]
+        assert spec.metadata["source"] == loaded.name
+        assert spec.metadata["version"] == loaded.version
+        assert spec.group_name == "sources"
+
+
+def test_policies_and_every_projection_table_are_assets_downstream_of_the_sources() -> None:
+    definitions = load_definitions()
+    graph = definitions.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    assert POLICIES in keys
+    assert {dg.AssetKey([t]) for t in TABLES} <= keys
+    assert graph.get(POLICIES).parent_keys == _source_assets(definitions)
+    for table in TABLES:
+        assert graph.get(dg.AssetKey([table])).parent_keys == {POLICIES}
+        columns = (
+            definitions.resolve_assets_def(dg.AssetKey([table]))
+            .specs_by_key[dg.AssetKey([table])]
+            .metadata["columns"]
+        )
+        assert [c.name for c in columns.columns] == [c.name for c in TABLES[table].columns]
+
+
+def test_every_source_has_an_inbox_sensor_and_a_job_and_projections_refresh_hourly() -> None:
+    definitions = load_definitions()
+    names = [p.name.replace("-", "_") for p in load_plugins()]
+    sensors = {s.name: s for s in definitions.sensors or []}
+    assert set(sensors) == {f"inbox_{n}" for n in names}
+    for name in names:
+        sensor = sensors[f"inbox_{name}"]
+        assert sensor.job_name == f"ingest_{name}"
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    schedule = definitions.resolve_schedule_def("refresh_projections_hourly")
+    assert schedule.cron_schedule == "0 * * * *"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    refresh = definitions.resolve_job_def("refresh_projections")
+    assert {dg.AssetKey([t]) for t in TABLES} | {POLICIES} == set(
+        refresh.asset_layer.selected_asset_keys
+    )
+
+
+def test_every_table_has_a_rebuild_check_and_every_source_a_freshness_check() -> None:
+    definitions = load_definitions()
+    checks = {k.name for c in definitions.asset_checks or [] for k in c.check_keys}
+    assert {f"{t}_equals_rebuild" for t in TABLES} <= checks
+    assert {f"{p.name.replace('-', '_')}_fresh" for p in load_plugins()} <= checks
+    assert {"event_log_verifies", "rejections_reviewed"} <= checks
+
+
+TOY_MODULE = '''
+"""A plugin nobody told the platform about: page visits of a toy website."""
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from lif_core.plugins import Emit, InputOptions, RecordKind, Source, ValidTime, hookimpl
+
+
+class Visits(BaseModel):
+    page: str = Field(description="The page.")
+    day: date = Field(description="The day.")
+    visits: int = Field(description="How many visits.")
+
+
+SOURCE = Source(
+    name="toy-visits",
+    title="Toy visits",
+    provider="The Dagster tests",
+    kinds=(
+        RecordKind(
+            name="visits",
+            model=Visits,
+            key=lambda r: f"{r.page}/{r.day}",
+            valid_time=lambda r: ValidTime(r.day),
+            description="Visits of one page on one day.",
+        ),
+    ),
+    inputs=InputOptions(formats=("csv",)),
+    map_row=lambda row: [Emit("visits", dict(row.values))],
+    samples=Path(__file__).parent / "toy-visits-samples",
+    cadence="P1D",
+)
+
+
+@hookimpl
+def register_sources(register):
+    register(SOURCE)
+'''
+
+
+@pytest.fixture
+def toy_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An installed distribution with one ``lif.ingestors`` entry point, as pip would leave it."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "lif_toy_visits.py").write_text(textwrap.dedent(TOY_MODULE), encoding="utf-8")
+    samples = site / "toy-visits-samples"
+    samples.mkdir()
+    (samples / "visits.csv").write_text(
+        "page,day,visits\n/,2025-06-01,12\n/reviews,2025-06-01,3\n", encoding="utf-8"
+    )
+    info = site / "lif_toy_visits-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: lif-toy-visits\nVersion: 0.1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[lif.ingestors]\ntoy-visits = lif_toy_visits\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("LIF_PLUGINS_THIRD_PARTY", "1")
+    monkeypatch.setenv("LIF_PLUGINS_ALLOW", "toy-visits,action-plans")
+    return "toy-visits"
+
+
+def test_a_newly_installed_plugin_appears_without_code_changes(toy_plugin: str) -> None:
+    definitions = load_definitions()
+    assert _source_assets(definitions) == {source_key("toy-visits"), source_key("action-plans")}
+    spec = definitions.resolve_assets_def(source_key("toy-visits")).specs_by_key[
+        source_key("toy-visits")
+    ]
+    assert (spec.metadata["plugin"], spec.metadata["version"]) == ("toy-visits", "0.1.0")
+    assert definitions.resolve_sensor_def("inbox_toy_visits").job_name == "ingest_toy_visits"
+    checks = {k.name for c in definitions.asset_checks or [] for k in c.check_keys}
+    assert "toy_visits_fresh" in checks
+
+
+def test_a_newly_installed_plugin_materialises_with_the_rest(
+    toy_plugin: str, store_url: str
+) -> None:
+    result = materialize_all(store_url, sources=["toy-visits"])
+    assert result.success
+    done = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert source_key("toy-visits") in done
+    from lif_core.store import Store
+
+    with Store(store_url) as store, store.read() as tx:
+        row = tx.execute(
+            "SELECT records, freshness FROM source_catalogue WHERE source = ?", ("toy-visits",)
+        ).fetchone()
+    assert row is not None and row[0] == 2

@@ -1,0 +1,184 @@
+"""Exports: CSV and Parquet give back the table, and a crash never leaves half a file."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+# pytest puts tests/ on sys.path, where tests/projections (a folder without __init__.py) would
+# shadow the projections package; the repository on sys.path lets the real package win.
+sys.path.append(str(Path(__file__).resolve().parents[2]))
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lif_core.cli.app import app
+from lif_core.domain import Measure
+from lif_core.errors import ConfigError, NotFoundError
+from lif_core.ingest import ingest_file
+from lif_core.plugins._manager import load_plugins
+from lif_core.policies import run_policies
+from lif_core.samples import bad_inputs, sample_inputs
+from lif_core.store import Store
+from projections import TABLES, export_table, project
+from projections import api as projections_api
+
+SOURCES = ("action-plans", "learning-log", "practice-reviews", "performance")
+
+
+@pytest.fixture
+def populated(store: Store) -> Store:
+    """Every table with rows: samples, a bad file, the policies, a measure."""
+    plugins = load_plugins()
+    for name in SOURCES:
+        loaded = plugins.get(name)
+        for path in sample_inputs(loaded.source):
+            ingest_file(store, loaded, path)
+    performance = plugins.get("performance")
+    for path in bad_inputs(performance.source):
+        ingest_file(store, performance, path)
+    run_policies(store)
+    store.save(
+        Measure.define(
+            reference="MEA-CPP-REPEAT",
+            name="Repeat child protection plans",
+            category="better-off",
+            unit="%",
+            polarity="lower-is-better",
+            frequency="yearly",
+            binding={
+                "source": "performance",
+                "kind": "indicator-value",
+                "match": {"indicator_code": "CPP-REPEAT", "area": "Leeds"},
+                "value": "value",
+            },
+            baseline_periods=2,
+            actor="jane.smith",
+        )
+    )
+    project(store)
+    return store
+
+
+def _stored(store: Store, table: str) -> list[tuple[Any, ...]]:
+    spec = TABLES[table]
+    with store.read() as tx:
+        return tx.execute(
+            f"SELECT {', '.join(c.name for c in spec.columns)} FROM {table} ORDER BY {', '.join(spec.key)}"
+        ).fetchall()
+
+
+def test_csv_gives_back_every_table(populated: Store, tmp_path: Path) -> None:
+    for table, spec in TABLES.items():
+        out = tmp_path / "exports" / f"{table}.csv"
+        count = export_table(populated, table, "csv", out)
+        rows = _stored(populated, table)
+        assert count == len(rows)
+        with out.open(newline="", encoding="utf-8") as handle:
+            header, *body = list(csv.reader(handle))
+        assert header == [c.name for c in spec.columns]
+        assert body == [["" if v is None else str(v) for v in row] for row in rows], table
+
+
+def test_parquet_gives_back_every_table_with_its_types(populated: Store, tmp_path: Path) -> None:
+    types = {"INTEGER": pa.int64(), "REAL": pa.float64()}
+    for table, spec in TABLES.items():
+        out = tmp_path / f"{table}.parquet"
+        count = export_table(populated, table, "parquet", out)
+        read = pq.read_table(out)
+        assert read.column_names == [c.name for c in spec.columns]
+        assert [f.type for f in read.schema] == [
+            types.get(c.type, pa.string()) for c in spec.columns
+        ]
+        assert [tuple(r.values()) for r in read.to_pylist()] == _stored(populated, table), table
+        assert count == read.num_rows
+
+
+def test_every_table_is_exported_with_rows(populated: Store, tmp_path: Path) -> None:
+    counts = {t: export_table(populated, t, "csv", tmp_path / f"{t}.csv") for t in TABLES}
+    assert all(counts[t] > 0 for t in ("learning_register", "action_status", "impact_monitoring"))
+    assert counts["rejections"] == 10
+
+
+def test_an_unknown_table_or_format_is_refused(populated: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    with pytest.raises(NotFoundError, match="learning_register"):
+        export_table(populated, "learning_registr", "csv", folder / "x.csv")
+    with pytest.raises(ConfigError, match="csv or parquet"):
+        export_table(populated, "action_status", "xlsx", folder / "x.xlsx")
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+class _PowerCut(Exception):
+    pass
+
+
+_CSV_WRITER = csv.writer
+
+
+def _crashing_csv_writer(handle: Any) -> Any:
+    writer = _CSV_WRITER(handle)
+
+    class Half:
+        def writerow(self, row: Any) -> None:
+            writer.writerow(row)
+
+        def writerows(self, rows: Any) -> None:
+            rows = list(rows)
+            writer.writerows(rows[: len(rows) // 2])
+            handle.flush()
+            raise _PowerCut("the machine lost power half way through")
+
+    return Half()
+
+
+def _crashing_parquet_writer(table: Any, where: Any, **kwargs: Any) -> None:
+    Path(where).write_bytes(b"PAR1 half a file")
+    raise _PowerCut("the machine lost power half way through")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_crash_mid_export_leaves_no_half_written_file(
+    populated: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    folder = tmp_path / "exports"
+    fresh = folder / f"new.{fmt}"
+    previous = folder / f"previous.{fmt}"
+    export_table(populated, "action_status", fmt, previous)
+    before = previous.read_bytes()
+    if fmt == "csv":
+        monkeypatch.setattr(projections_api.csv, "writer", _crashing_csv_writer)
+    else:
+        monkeypatch.setattr(pq, "write_table", _crashing_parquet_writer)
+    for target in (fresh, previous):
+        with pytest.raises(_PowerCut):
+            export_table(populated, "action_status", fmt, target)
+    assert not fresh.exists()
+    assert previous.read_bytes() == before  # the last good export stays whole
+    assert sorted(p.name for p in folder.iterdir()) == [previous.name]  # no temporary files left
+
+
+def test_lif_export_writes_the_file(populated: Store, store_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "register.parquet"
+    result = CliRunner().invoke(
+        app,
+        [
+            "--store",
+            store_url,
+            "export",
+            "learning_register",
+            "--format",
+            "parquet",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = _stored(populated, "learning_register")
+    assert f"wrote {len(rows)} rows" in result.output
+    assert pq.read_table(out).num_rows == len(rows)
