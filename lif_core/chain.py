@@ -14,9 +14,21 @@ from lif_core.domain.base import GENESIS, chain_hash, split_state
 from lif_core.errors import VerificationError
 from lif_core.store import Store
 
-__all__ = ["Problem", "Seal", "VerifyReport", "latest_seal", "make_seal", "verify"]
+__all__ = [
+    "Problem",
+    "Seal",
+    "VerifyReport",
+    "check_link",
+    "hash_lines",
+    "latest_seal",
+    "make_seal",
+    "stream_text",
+    "verify",
+]
 
 PAGE = 5000
+_MMAP = 0x7FFF0000  # SQLite's largest memory map
+_HASH_FIELD = b',"hash":"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,36 +100,103 @@ def _stream_type(topic: str) -> str:
     return topic.split(":", 1)[-1].split(".", 1)[0]
 
 
-def _rows_by_stream(store: Store) -> Iterator[tuple[str, int, str, bytes, int]]:
-    """(stream id, version, topic, state, notification id) in stream order, paged by keyset."""
+_HEX_DIGITS = "0123456789abcdef"
+
+
+def stream_text(oid: Any) -> str:
+    """A stored originator id as the canonical UUID text (SQLite stores 32 hex digits)."""
+    if isinstance(oid, UUID):
+        return str(oid)
+    text = str(oid)
+    if len(text) == 32 and not text.strip(_HEX_DIGITS):
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return str(UUID(text))
+
+
+def _pages_by_stream(store: Store) -> Iterator[list[Any]]:
+    """Pages of (stream id, version, topic, state, notification id) in stream order, by keyset."""
     table, nid = store.events_table, store.id_column
+    columns = f"SELECT originator_id, originator_version, topic, state, {nid} FROM {table}"
     last: tuple[Any, int] | None = None
     while True:
         with store.read() as tx:
+            if store.dialect == "sqlite":
+                # Reading in stream order jumps about the table: mapped pages make that cheap.
+                tx.execute(f"PRAGMA mmap_size = {_MMAP}")
+            # A row-value comparison, so both databases seek the primary key (an OR scans it).
             if last is None:
-                tx.execute(
-                    f"SELECT originator_id, originator_version, topic, state, {nid} FROM {table} ORDER BY originator_id, originator_version LIMIT ?",
-                    (PAGE,),
-                )
+                tx.execute(f"{columns} ORDER BY originator_id, originator_version LIMIT ?", (PAGE,))
             else:
                 tx.execute(
-                    f"SELECT originator_id, originator_version, topic, state, {nid} FROM {table} "
-                    "WHERE originator_id > ? OR (originator_id = ? AND originator_version > ?) "
+                    f"{columns} WHERE (originator_id, originator_version) > (?, ?) "
                     "ORDER BY originator_id, originator_version LIMIT ?",
-                    (last[0], last[0], last[1], PAGE),
+                    (last[0], last[1], PAGE),
                 )
-            rows = tx.fetchall()
+            rows: list[Any] = tx.cursor.fetchall()
         if not rows:
             return
-        for oid, version, topic, state, notification_id in rows:
-            yield (
-                str(UUID(str(oid))) if not isinstance(oid, UUID) else str(oid),
-                int(version),
-                topic,
-                state.encode() if isinstance(state, str) else bytes(state),
-                int(notification_id),
-            )
+        if isinstance(rows[0], dict):  # psycopg's dict rows
+            rows = [tuple(r.values()) for r in rows]
+        yield rows
         last = (rows[-1][0], int(rows[-1][1]))
+
+
+_NO_PROBLEM: tuple[str, ...] = ()
+
+
+def check_link(
+    prev_hash: str,
+    prev_version: int,
+    prev_nid: int,
+    stream_id: str,
+    version: int,
+    topic: str,
+    state: bytes,
+    nid: int,
+) -> tuple[tuple[str, ...], str]:
+    """What is wrong with one event, given its stream's previous event; and the hash it carries.
+
+    ``prev_version`` 0 (with :data:`GENESIS`) for the first event. No problems means the event
+    is where it should be and its content matches its hash.
+    """
+    in_place = version == prev_version + 1
+    cut = state.rfind(_HASH_FIELD)
+    if in_place and nid >= prev_nid and cut >= 0 and state.endswith(b'"}'):
+        # The intact case, on every event: what split_state and chain_hash compute, hashed
+        # from the stored bytes in place instead of copying the body twice.
+        stored = state[cut + len(_HASH_FIELD) : -2].decode("ascii", "replace")
+        sha = hashlib.sha256(f"{prev_hash}|{stream_id}|{version}|{topic}|".encode())
+        sha.update(memoryview(state)[:cut])
+        sha.update(b"}")
+        if stored and sha.hexdigest() == stored:
+            return _NO_PROBLEM, stored
+    body, stored = split_state(state)
+    problems: list[str] = []
+    if not in_place:
+        missing = (
+            f"version {prev_version + 1}"
+            if version == prev_version + 2
+            else f"versions {prev_version + 1}-{version - 1}"
+        )
+        problems.append(f"{missing} of this stream is missing: an event was deleted")
+    if nid < prev_nid:
+        problems.append(
+            f"it comes before version {prev_version} in the log (notification {prev_nid}): events were reordered"
+        )
+    if not stored:
+        problems.append("it carries no chain hash: it was not written by LIF (forged or inserted)")
+    elif in_place and chain_hash(prev_hash, stream_id, version, topic, body) != stored:
+        problems.append("its content does not match its hash: it was altered, swapped or forged")
+    return tuple(problems), stored
+
+
+def _stored_hash(state: bytes | str) -> str:
+    """``split_state(state)[1]`` without copying the body."""
+    raw = state.encode() if isinstance(state, str) else bytes(state)
+    cut = raw.rfind(_HASH_FIELD)
+    if cut < 0 or not raw.endswith(b'"}'):
+        return ""
+    return raw[cut + len(_HASH_FIELD) : -2].decode("ascii", "replace")
 
 
 def _digest(store: Store, stop: int) -> tuple[str, int, int]:
@@ -125,50 +204,55 @@ def _digest(store: Store, stop: int) -> tuple[str, int, int]:
     sha = hashlib.sha256()
     count = 0
     top = 0
-    for n in store.iter_notifications(1, stop=stop, page=PAGE):
-        sha.update(f"{n.id}:{split_state(n.state)[1]}\n".encode())
+    for nid, hash_ in hash_lines(store, stop):
+        sha.update(f"{nid}:{hash_}\n".encode())
         count += 1
-        top = n.id
+        top = nid
     return sha.hexdigest(), count, top
+
+
+def hash_lines(store: Store, stop: int) -> Iterator[tuple[int, str]]:
+    """(notification id, stored hash) in log order up to ``stop``: what a seal's digest is over."""
+    table, nid = store.events_table, store.id_column
+    position = 0
+    while True:
+        with store.read() as tx:
+            rows = tx.execute(
+                f"SELECT {nid}, state FROM {table} WHERE {nid} > ? AND {nid} <= ? ORDER BY {nid} LIMIT ?",
+                (position, stop, PAGE),
+            ).fetchall()
+        if not rows:
+            return
+        for notification_id, state in rows:
+            yield int(notification_id), _stored_hash(state)
+        position = int(rows[-1][0])
 
 
 def verify(store: Store, seal: Seal | None = None) -> VerifyReport:
     """Recompute every chain; with a seal, also prove nothing sealed was removed, added or reordered."""
     report = VerifyReport(seal=seal)
-    stream: str | None = None
+    raw_stream: Any = None
+    stream = ""
     prev_hash, prev_version, prev_nid = GENESIS, 0, 0
-    for oid, version, topic, state, nid in _rows_by_stream(store):
-        report.events += 1
-        if oid != stream:
-            stream, prev_hash, prev_version, prev_nid = oid, GENESIS, 0, 0
-            report.streams += 1
-        kind = _stream_type(topic)
-
-        def problem(
-            what: str, _oid: str = oid, _v: int = version, _n: int = nid, _k: str = kind
-        ) -> None:
-            report.problems.append(Problem(_n, _oid, _k, _v, what))
-
-        if version != prev_version + 1:
-            missing = (
-                f"version {prev_version + 1}"
-                if version == prev_version + 2
-                else f"versions {prev_version + 1}-{version - 1}"
+    events = streams = 0
+    for rows in _pages_by_stream(store):
+        events += len(rows)
+        for raw_oid, raw_version, topic, raw_state, raw_nid in rows:
+            if raw_oid != raw_stream:
+                raw_stream, text = raw_oid, stream_text(raw_oid)
+                if text != stream:
+                    stream = text
+                    prev_hash, prev_version, prev_nid = GENESIS, 0, 0
+                    streams += 1
+            version, nid = int(raw_version), int(raw_nid)
+            state = raw_state.encode() if isinstance(raw_state, str) else bytes(raw_state)
+            problems, stored = check_link(
+                prev_hash, prev_version, prev_nid, stream, version, topic, state, nid
             )
-            problem(f"{missing} of this stream is missing: an event was deleted")
-        if nid < prev_nid:
-            problem(
-                f"it comes before version {prev_version} in the log (notification {prev_nid}): events were reordered"
-            )
-        body, stored = split_state(state)
-        if not stored:
-            problem("it carries no chain hash: it was not written by LIF (forged or inserted)")
-        elif (
-            version == prev_version + 1
-            and chain_hash(prev_hash, oid, version, topic, body) != stored
-        ):
-            problem("its content does not match its hash: it was altered, swapped or forged")
-        prev_hash, prev_version, prev_nid = stored or prev_hash, version, nid
+            for what in problems:
+                report.problems.append(Problem(nid, stream, _stream_type(topic), version, what))
+            prev_hash, prev_version, prev_nid = stored or prev_hash, version, nid
+    report.events, report.streams = events, streams
     if seal is not None:
         digest, count, top = _digest(store, seal.last_notification_id)
         if top < seal.last_notification_id and count < seal.event_count:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
 
-__all__ = ["Action"]
+__all__ = ["CORRECTABLE", "Action"]
+
+# What a correction may put back: the state later events change (never how it was raised).
+CORRECTABLE = ("status", "due", "times_rescheduled", "last_progress", "completed_on")
 
 
 class Action(LifAggregate):
@@ -26,6 +30,7 @@ class Action(LifAggregate):
         times_rescheduled: int
         last_progress: str | None
         completed_on: date
+        corrected: list[str]
 
     class Raised(LifCreated):
         reference: str
@@ -82,6 +87,18 @@ class Action(LifAggregate):
 
         def evolve(self, agg: Any) -> None:
             agg.status = "cancelled"
+
+    class Corrected(LifEvent):
+        """An earlier event was wrong: the state it changed is put back; the event itself stays."""
+
+        corrects: str
+        reason: str
+        restores: dict[str, Any]
+
+        def evolve(self, agg: Any) -> None:
+            for name, value in self.restores.items():
+                setattr(agg, name, copy.deepcopy(value))
+            agg.corrected = [*getattr(agg, "corrected", []), self.corrects]
 
     @classmethod
     def raise_action(
@@ -164,3 +181,30 @@ class Action(LifAggregate):
         )
         self._open("cancelled")
         return self._record(self.Cancelled, actor=actor, rationale=rationale, **meta)
+
+    def correct(
+        self,
+        corrects: str,
+        reason: str,
+        restores: dict[str, Any],
+        actor: str,
+        correlation: str | None = None,
+    ) -> Any:
+        """Undo what event ``corrects`` changed (``restores``: the values before it); cites it."""
+        self.require(bool(reason and reason.strip()), "a correction needs a reason (--reason)")
+        self.require(
+            corrects not in getattr(self, "corrected", []),
+            f"event {corrects} of {self.reference} was already corrected",
+        )
+        self.require(bool(restores), f"event {corrects} changed nothing a correction can restore")
+        unknown = sorted(set(restores) - set(CORRECTABLE))
+        self.require(not unknown, f"a correction cannot restore {', '.join(unknown)}")
+        return self._record(
+            self.Corrected,
+            actor=actor,
+            causation=[corrects],
+            correlation=correlation,
+            corrects=corrects,
+            reason=reason,
+            restores=restores,
+        )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
 
-__all__ = ["CATEGORIES", "POLARITIES", "Measure"]
+__all__ = ["CATEGORIES", "CORRECTABLE", "POLARITIES", "Measure"]
 
 CATEGORIES = ("how-much", "how-well", "better-off")
 POLARITIES = ("higher-is-better", "lower-is-better")
+# What a correction may put back: a target set or a retirement (never the definition).
+CORRECTABLE = ("target", "status")
 
 
 class Measure(LifAggregate):
@@ -35,6 +38,7 @@ class Measure(LifAggregate):
         target: Decimal | None
         result: str | None
         status: str
+        corrected: list[str]
 
     class Defined(LifCreated):
         reference: str
@@ -76,6 +80,18 @@ class Measure(LifAggregate):
 
         def evolve(self, agg: Any) -> None:
             agg.status = "retired"
+
+    class Corrected(LifEvent):
+        """An earlier event was wrong: the state it changed is put back; the event itself stays."""
+
+        corrects: str
+        reason: str
+        restores: dict[str, Any]
+
+        def evolve(self, agg: Any) -> None:
+            for name, value in self.restores.items():
+                setattr(agg, name, copy.deepcopy(value))
+            agg.corrected = [*getattr(agg, "corrected", []), self.corrects]
 
     @classmethod
     def define(
@@ -142,3 +158,30 @@ class Measure(LifAggregate):
         )
         self.require(self.status != "retired", f"{self.reference} is already retired")
         return self._record(self.Retired, actor=actor, rationale=rationale, **meta)
+
+    def correct(
+        self,
+        corrects: str,
+        reason: str,
+        restores: dict[str, Any],
+        actor: str,
+        correlation: str | None = None,
+    ) -> Any:
+        """Undo what event ``corrects`` changed (``restores``: the values before it); cites it."""
+        self.require(bool(reason and reason.strip()), "a correction needs a reason (--reason)")
+        self.require(
+            corrects not in getattr(self, "corrected", []),
+            f"event {corrects} of {self.reference} was already corrected",
+        )
+        self.require(bool(restores), f"event {corrects} changed nothing a correction can restore")
+        unknown = sorted(set(restores) - set(CORRECTABLE))
+        self.require(not unknown, f"a correction cannot restore {', '.join(unknown)}")
+        return self._record(
+            self.Corrected,
+            actor=actor,
+            causation=[corrects],
+            correlation=correlation,
+            corrects=corrects,
+            reason=reason,
+            restores=restores,
+        )

@@ -1,0 +1,170 @@
+"""Finding events by event id: an index that follows the log, rebuildable from it.
+
+``lif_event_ids`` maps every event id (what ``causation`` lists) to where the event sits;
+``lif_action_links`` maps each action to the learning item it was raised against, so a
+learning item's trail can name its actions without reading every stream. Both follow the log
+from the tracked position ``audit:event-ids`` in ``lif_tracking``; rows and position commit
+in one transaction per batch, so a crash never leaves the index ahead of (or behind) what it
+says it has read. They describe the log and are never a source of truth: the audit reads the
+events themselves and checks their hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from lif_core.audit.log import plain_decode
+from lif_core.chain import stream_text
+from lif_core.domain.base import split_state
+from lif_core.store import Store, Tx
+
+__all__ = [
+    "POSITION",
+    "actions_against",
+    "locate_events",
+    "rebuild_event_ids",
+    "sync_event_ids",
+]
+
+POSITION = "audit:event-ids"
+BATCH = 20_000
+_TABLES = [
+    """CREATE TABLE IF NOT EXISTS lif_event_ids (
+        event_id TEXT PRIMARY KEY, notification_id BIGINT NOT NULL, stream_id TEXT NOT NULL,
+        version BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS lif_action_links (
+        action_stream_id TEXT PRIMARY KEY, action_reference TEXT NOT NULL,
+        learning_reference TEXT, notification_id BIGINT NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS lif_action_links_learning ON lif_action_links (learning_reference)""",
+]
+_EVENT_ID = b'"event_id":{"_type_":"uuid_hex","_data_":"'
+_RAISED = ":Action.Raised"
+
+
+def _ensure(tx: Tx) -> None:
+    for statement in _TABLES:
+        tx.execute(statement)
+
+
+def _event_id(state: bytes) -> str | None:
+    """The event id from the stored bytes, without decoding the whole event."""
+    at = state.find(_EVENT_ID)
+    if at < 0:
+        return None
+    start = at + len(_EVENT_ID)
+    hex_ = state[start : start + 32].decode("ascii", "replace")
+    if len(hex_) != 32 or state[start + 32 : start + 33] != b'"':
+        return None
+    return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
+
+
+def _position(tx: Tx) -> int:
+    row = tx.execute("SELECT position FROM lif_tracking WHERE name = ?", (POSITION,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def sync_event_ids(store: Store) -> int:
+    """Bring the index up to the end of the log; returns how many events it read."""
+    with store.transaction() as tx:
+        _ensure(tx)
+    table, nid = store.events_table, store.id_column
+    read = 0
+    while True:
+        with store.transaction() as tx:
+            start = _position(tx)
+            rows = tx.execute(
+                f"SELECT {nid}, originator_id, originator_version, topic, state FROM {table} "
+                f"WHERE {nid} > ? ORDER BY {nid} LIMIT ?",
+                (start, BATCH),
+            ).fetchall()
+            if not rows:
+                return read
+            ids: list[tuple[Any, ...]] = []
+            links: list[tuple[Any, ...]] = []
+            for n, oid, version, topic, raw in rows:
+                state = raw.encode() if isinstance(raw, str) else bytes(raw)
+                stream = stream_text(oid)
+                event_id = _event_id(state)
+                if event_id is not None:
+                    ids.append((event_id, int(n), stream, int(version)))
+                if topic.endswith(_RAISED):
+                    link = _action_link(state)
+                    if link is not None:
+                        links.append((stream, *link, int(n)))
+            # Another process may have indexed the same rows meanwhile: the first one wins.
+            tx.executemany(
+                "INSERT INTO lif_event_ids (event_id, notification_id, stream_id, version) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                ids,
+            )
+            tx.executemany(
+                "INSERT INTO lif_action_links (action_stream_id, action_reference, learning_reference, notification_id) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                links,
+            )
+            top = int(rows[-1][0])
+            tx.execute(
+                "INSERT INTO lif_tracking (name, position, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at "
+                "WHERE lif_tracking.position < excluded.position",
+                (POSITION, top, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+            read += len(rows)
+
+
+def _action_link(state: bytes) -> tuple[str, str | None] | None:
+    try:
+        data = plain_decode(split_state(state)[0])
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("reference"), str):
+        return None
+    learning = data.get("learning_reference")
+    return data["reference"], learning if isinstance(learning, str) else None
+
+
+def rebuild_event_ids(store: Store) -> int:
+    """Forget the index and read the whole log again (it is only ever derived from the log)."""
+    with store.transaction() as tx:
+        _ensure(tx)
+        tx.execute("DELETE FROM lif_event_ids")
+        tx.execute("DELETE FROM lif_action_links")
+        tx.execute("DELETE FROM lif_tracking WHERE name = ?", (POSITION,))
+    return sync_event_ids(store)
+
+
+def locate_events(store: Store, event_ids: Iterable[str]) -> dict[str, tuple[int, str, int]]:
+    """Event id -> (notification id, stream id, version), for the ids the index knows."""
+    wanted = sorted({_canonical(e) for e in event_ids} - {""})
+    found: dict[str, tuple[int, str, int]] = {}
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        with store.read() as tx:
+            rows = tx.execute(
+                "SELECT event_id, notification_id, stream_id, version FROM lif_event_ids "
+                f"WHERE event_id IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall()
+        found.update({r[0]: (int(r[1]), str(r[2]), int(r[3])) for r in rows})
+    return found
+
+
+def actions_against(store: Store, learning_reference: str) -> list[str]:
+    """Stream ids of the actions raised against a learning item, in the order they were raised."""
+    with store.read() as tx:
+        rows = tx.execute(
+            "SELECT action_stream_id FROM lif_action_links WHERE learning_reference = ? "
+            "ORDER BY notification_id",
+            (learning_reference,),
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _canonical(event_id: str) -> str:
+    try:
+        return str(UUID(str(event_id)))
+    except ValueError:
+        return ""

@@ -1,0 +1,274 @@
+"""An audit pack: one folder an auditor can take away and re-check on another machine.
+
+::
+
+    MANIFEST.sha256   sha256 of every other file (``sha256sum -c MANIFEST.sha256`` works)
+    README.txt        what each file is and how to check it
+    trail.json        the trail (lif_core.audit.trail.Trail.to_dict)
+    trail.html        the same trail as a printable page
+    seal.json         the seal everything is proven against
+    hash-list.txt     the exact text the seal's digest is over: sha256 of this file = the digest
+    proof.json        the stored bytes of every event the trail rests on
+    records/<id>.json the cited source records' events, readable
+
+``check_pack`` rebuilds ``trail.json`` and ``trail.html`` from the stored bytes in
+``proof.json`` and requires them identical, recomputes every event's hash link, finds every
+event in the sealed hash list and the list's digest in the seal. So editing any file — even
+with the manifest recomputed — is caught; only a different seal could hide a forged log, which
+is why the seal must be compared with one kept outside the system (``--seal``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from lif_core.audit.html import render_html
+from lif_core.audit.log import StoredRow, check_streams
+from lif_core.audit.proof import (
+    ProofReport,
+    check_hash_list,
+    check_kept_seal,
+    hash_list_text,
+)
+from lif_core.audit.trail import TrailInput, assemble, gather
+from lif_core.chain import Seal, hash_lines, make_seal
+from lif_core.errors import InputError, RefusedError, VerificationError
+from lif_core.store import Store
+
+__all__ = ["FORMAT", "check_pack", "write_pack"]
+
+FORMAT = "lif-pack/1"
+MANIFEST = "MANIFEST.sha256"
+README = """LIF audit pack for {reference} ({kind}), made {generated_at} UTC.
+
+Files
+  trail.html        the trail, readable and printable (open it in any browser)
+  trail.json        the same trail as data
+  records/*.json    the source records the trail cites: every version, readable
+  proof.json        the stored bytes of every event above (base64), exactly as the database holds them
+  seal.json         the seal these events are proven against
+  hash-list.txt     the lines the seal's digest is computed over: "notification_id:hash"
+  MANIFEST.sha256   the sha256 of every other file
+
+Check it (no database needed)
+  lif audit check-pack THIS_FOLDER --seal THE_SEAL_YOU_KEPT.json
+
+By hand
+  sha256sum -c MANIFEST.sha256           every file is as it was packed
+  sha256sum hash-list.txt                equals "digest" in seal.json
+  compare seal.json with the seal published or kept outside the system (e.g. the annual report)
+
+What it proves: every event shown is, byte for byte, an event of the log that the seal covers,
+in its place in its stream. What it cannot prove: that what was recorded was true, or anything
+about events recorded after the seal.
+"""
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _sha256(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _record_files(source: TrailInput) -> dict[str, str]:
+    """records/<stream>.json for each cited stream: its events, readable, with their bytes."""
+    cited = set(source.cited_streams.values())
+    files: dict[str, str] = {}
+    for stream in sorted(cited):
+        rows = sorted((r for r in source.rows if r.stream_id == stream), key=lambda r: r.version)
+        if rows:
+            files[f"records/{stream}.json"] = _dump(
+                {
+                    "stream_id": stream,
+                    "events": [{"type": r.type, "data": r.data(), **r.to_dict()} for r in rows],
+                }
+            )
+    return files
+
+
+def write_pack(
+    store: Store, reference: str, out: Path, *, seal: Seal | None = None, actor: str
+) -> dict[str, Any]:
+    """Write the pack for ``reference`` to ``out`` (a new folder): all of it, or nothing."""
+    if out.exists():
+        raise RefusedError(f"{out} already exists: choose a new folder for the pack")
+    source = gather(store, reference, seal)
+    newest = max((r.notification_id for r in source.rows), default=0)
+    sealed_now = False
+    if source.seal is None or source.seal.last_notification_id < newest:
+        if seal is not None:
+            raise RefusedError(
+                f"the seal {seal.seal_id} covers up to notification {seal.last_notification_id}, "
+                f"but the trail of {reference} reaches {newest}: pack without --seal to seal the log now"
+            )
+        source = replace(source, seal=make_seal(store, actor))
+        sealed_now = True
+    assert source.seal is not None
+    trail = assemble(source).to_dict()
+    files = {
+        "trail.json": _dump(trail),
+        "trail.html": render_html(trail),
+        "seal.json": source.seal.to_json() + "\n",
+        "hash-list.txt": hash_list_text(hash_lines(store, source.seal.last_notification_id)),
+        "proof.json": _dump({"format": FORMAT, "input": source.to_dict()}),
+        "README.txt": README.format(
+            reference=reference, kind=source.kind, generated_at=source.generated_at
+        ),
+        **_record_files(source),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, text in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        manifest = "".join(f"{_sha256(tmp / name)}  {name}\n" for name in sorted(files))
+        (tmp / MANIFEST).write_text(manifest, encoding="utf-8")
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {
+        "reference": reference,
+        "out": str(out),
+        "files": len(files) + 1,
+        "events": len(source.rows),
+        "seal": source.seal.seal_id,
+        "sealed_now": sealed_now,
+        "intact": trail["intact"],
+    }
+
+
+def _read(folder: Path, name: str) -> str:
+    try:
+        return (folder / name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{folder / name}: {exc.strerror}") from None
+
+
+def _check_manifest(report: ProofReport, folder: Path) -> None:
+    listed: dict[str, str] = {}
+    for line in _read(folder, MANIFEST).splitlines():
+        digest, sep, name = line.partition("  ")
+        if not sep:
+            report.add("manifest", False, f"malformed line {line[:80]!r}")
+            return
+        listed[name] = digest
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {
+        MANIFEST
+    }
+    bad = sorted(
+        name
+        for name, digest in listed.items()
+        if name not in present or _sha256(folder / name) != digest
+    )
+    extra = sorted(present - set(listed))
+    ok = not bad and not extra
+    report.add(
+        "manifest",
+        ok,
+        f"{len(listed)} files match their sha256"
+        if ok
+        else "; ".join(
+            [f"changed or missing: {', '.join(bad)}"] * bool(bad)
+            + [f"not in the manifest: {', '.join(extra)}"] * bool(extra)
+        ),
+    )
+
+
+def check_pack(folder: Path, kept: Seal | None = None) -> ProofReport:
+    """Re-verify a pack with no store: manifest, every hash link, the seal, the trail itself."""
+    report = ProofReport()
+    if not (folder / MANIFEST).is_file():
+        raise InputError(f"{folder} is not an audit pack (no {MANIFEST})")
+    _check_manifest(report, folder)
+    try:
+        seal = Seal.from_json(_read(folder, "seal.json"))
+        proof = json.loads(_read(folder, "proof.json"))
+        if proof.get("format") != FORMAT:
+            raise VerificationError(f"proof.json is not a {FORMAT} file")
+        source = TrailInput.from_dict(proof["input"], seal)
+        trail_json = json.loads(_read(folder, "trail.json"))
+        html = _read(folder, "trail.html")
+    except (ValueError, KeyError, TypeError, VerificationError) as exc:
+        report.add("pack files", False, f"cannot be read as a pack: {exc}")
+        return report
+    lines = _read(folder, "hash-list.txt").splitlines()
+    listed = check_hash_list(report, lines, seal)
+    _check_events(report, source.rows, listed, seal)
+    rebuilt = assemble(source).to_dict()
+    same = rebuilt == trail_json
+    report.add(
+        "trail.json",
+        same,
+        "is exactly the trail the proven events give"
+        if same
+        else "differs from the trail the proven events give: it was edited",
+    )
+    same_html = render_html(rebuilt) == html
+    report.add(
+        "trail.html",
+        same_html,
+        "is exactly the page the proven events give"
+        if same_html
+        else "differs from the page the proven events give: it was edited",
+    )
+    for name, text in _record_files(source).items():
+        try:
+            ok = json.loads(_read(folder, name)) == json.loads(text)
+        except (InputError, ValueError):
+            ok = False
+        report.add(
+            name, ok, "matches the proven events" if ok else "differs from the proven events"
+        )
+    if kept is not None:
+        newest = max((r.notification_id for r in source.rows), default=0)
+        check_kept_seal(report, lines, seal, kept, newest)
+    return report
+
+
+def _check_events(
+    report: ProofReport, rows: tuple[StoredRow, ...], listed: dict[int, str], seal: Seal
+) -> None:
+    problems = check_streams(rows)
+    broken = [
+        f"{r.type} v{r.version} (notification {r.notification_id}): {'; '.join(problems[r.notification_id])}"
+        for r in rows
+        if problems.get(r.notification_id)
+    ]
+    report.add(
+        "hash links",
+        not broken,
+        f"all {len(rows)} events recompute to their stored hash, linked in their streams"
+        if not broken
+        else f"{len(broken)} event(s) fail: " + " | ".join(broken),
+    )
+    missing = [
+        f"notification {r.notification_id}"
+        for r in rows
+        if r.notification_id > seal.last_notification_id
+        or listed.get(r.notification_id) != r.stored_hash
+        or not r.stored_hash
+    ]
+    report.add(
+        "sealed",
+        not missing,
+        f"all {len(rows)} events are lines of the sealed hash list"
+        if not missing
+        else f"not in the sealed hash list: {', '.join(missing[:20])}"
+        + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""),
+    )
