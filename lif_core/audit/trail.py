@@ -429,6 +429,16 @@ def _from(version: RecordVersion) -> str:
     return f" from {name}" + (f" ({where})" if where else "")
 
 
+def _when(recorded_at: str, decisions: list[str]) -> str:
+    """Where a later version falls against the decisions that cited the earlier one."""
+    one = len(decisions) == 1
+    if recorded_at > max(decisions):
+        return "after the decision" if one else "after them"
+    if recorded_at < min(decisions):
+        return "before the decision" if one else "before them"
+    return "between them"
+
+
 def _evidence(
     event_id: str,
     citing: list[TrailEvent],
@@ -449,23 +459,23 @@ def _evidence(
     stream_rows = by_stream.get(d.row.stream_id, [])
     later = tuple(_version(x) for x in stream_rows if x.row.version > d.row.version)
     cited = _version(d)
-    first_decision = min(e.recorded_at for e in citing)
     is_record = d.row.stream_type == "SourceRecord"
     data = d.data
     if not is_record:
         status, note = "event", f"cites {d.row.type} v{d.row.version} of stream {d.row.stream_id}"
     else:
         total = stream_rows[-1].row.version if stream_rows else d.row.version
-        note = f"this decision cited version {d.row.version} of {total}{_from(cited)}"
+        who = "this decision" if len(citing) == 1 else f"these {len(citing)} decisions"
+        note = f"{who} cited version {d.row.version} of {total}{_from(cited)}"
         status = "current"
         for v in later:
-            when = "after" if v.recorded_at > first_decision else "before"
+            when = _when(v.recorded_at, [e.recorded_at for e in citing])
             if v.type.endswith(".Withdrawn"):
                 status = "withdrawn"
-                note += f"; withdrawn on {v.recorded_at} ({when} the decision): {v.reason}"
+                note += f"; withdrawn on {v.recorded_at} ({when}): {v.reason}"
             else:
                 status = "revised"
-                note += f"; version {v.version} arrived on {v.recorded_at} ({when} the decision){_from(v)}: {v.summary}"
+                note += f"; version {v.version} arrived on {v.recorded_at} ({when}){_from(v)}: {v.summary}"
         if not later:
             note += "; it is still the current version"
     return Evidence(

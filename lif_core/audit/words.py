@@ -22,7 +22,7 @@ def _restored(d: dict[str, Any]) -> str:
 
 def _value(value: Any) -> str:
     if value is None:
-        return "nothing"
+        return "(none)"
     if isinstance(value, list):
         return f"{len(value)} item(s)"
     return str(value)

@@ -34,7 +34,8 @@ from lif_core.errors import ConfigError, InputError
 __all__ = ["audit_app"]
 
 audit_app = typer.Typer(
-    help="Replay and prove the history: verify, seal, trail.", no_args_is_help=True
+    help="Replay and prove the history: verify, seal, trail, as-of, diff, prove, pack (docs/audit.md).",
+    no_args_is_help=True,
 )
 app.add_typer(audit_app, name="audit")
 

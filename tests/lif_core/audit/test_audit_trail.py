@@ -129,8 +129,8 @@ def test_each_cited_record_shows_the_version_the_decision_rested_on_and_its_prov
     assert v2.provenance.run_id == history.runs["second"]
     assert v2.recorded_at > accepted.recorded_at
     assert ev.note == (
-        "this decision cited version 1 of 2 from counts-2024.csv (line 3); "
-        f"version 2 arrived on {v2.recorded_at} (after the decision) from "
+        "these 2 decisions cited version 1 of 2 from counts-2024.csv (line 3); "
+        f"version 2 arrived on {v2.recorded_at} (after them) from "
         "counts-2024-revised.csv (line 2): revised at the source: referrals 120 → 125"
     )
     # The decline cited the record as it is now: version 2, still current.
@@ -207,7 +207,7 @@ def test_a_policy_made_action_shows_the_tracker_rows_it_rests_on(history: Histor
         assert ev.cited.provenance.plugin == "action-plans"
     assert trail.evidence[0].cited_by == (trail.events[0].event_id, trail.events[1].event_id)
     assert [v.version for v in trail.evidence[0].later] == [2, 3]
-    assert "(before the decision)" in trail.evidence[0].note  # the policy ran after all three
+    assert "(before them)" in trail.evidence[0].note  # the policy ran after all three exports
     [learning] = trail.related
     assert (learning.reference, learning.relation, learning.found) == (
         REFERENCE,
@@ -223,7 +223,7 @@ def test_a_measure_trail_shows_its_target_and_the_correction(history: History) -
     assert [e.summary for e in trail.events[:3]] == [
         "defined “Learning items identified” (how-much, count, higher-is-better)",
         "target set to 12",
-        "corrected version 2 (Measure.TargetSet): target back to nothing",
+        "corrected version 2 (Measure.TargetSet): target back to (none)",
     ]
     assert trail.events[1].corrected_by == (trail.events[2].event_id,)
     assert trail.evidence == () and trail.related == ()
