@@ -113,6 +113,15 @@ def stream_text(oid: Any) -> str:
     return str(UUID(text))
 
 
+def _lean(tx: Any) -> None:
+    """SQLite, for reads of the whole log: mapped pages (reading in stream order jumps about
+    the table) and plain tuples rather than ``sqlite3.Row`` objects."""
+    tx.execute(f"PRAGMA mmap_size = {_MMAP}")
+    raw = getattr(tx.cursor, "sqlite_cursor", None)
+    if raw is not None:
+        raw.row_factory = None
+
+
 def _pages_by_stream(store: Store) -> Iterator[list[Any]]:
     """Pages of (stream id, version, topic, state, notification id) in stream order, by keyset."""
     table, nid = store.events_table, store.id_column
@@ -121,8 +130,7 @@ def _pages_by_stream(store: Store) -> Iterator[list[Any]]:
     while True:
         with store.read() as tx:
             if store.dialect == "sqlite":
-                # Reading in stream order jumps about the table: mapped pages make that cheap.
-                tx.execute(f"PRAGMA mmap_size = {_MMAP}")
+                _lean(tx)
             # A row-value comparison, so both databases seek the primary key (an OR scans it).
             if last is None:
                 tx.execute(f"{columns} ORDER BY originator_id, originator_version LIMIT ?", (PAGE,))
@@ -217,6 +225,8 @@ def hash_lines(store: Store, stop: int) -> Iterator[tuple[int, str]]:
     position = 0
     while True:
         with store.read() as tx:
+            if store.dialect == "sqlite":
+                _lean(tx)
             rows = tx.execute(
                 f"SELECT {nid}, state FROM {table} WHERE {nid} > ? AND {nid} <= ? ORDER BY {nid} LIMIT ?",
                 (position, stop, PAGE),
