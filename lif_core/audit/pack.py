@@ -99,6 +99,19 @@ def _record_files(source: TrailInput) -> dict[str, str]:
     return files
 
 
+def _still_sealed(store: Store, seal: Seal) -> None:
+    """Refuse to seal over a log that no longer matches its last seal: that would bless it."""
+    lines = hash_list_text(hash_lines(store, seal.last_notification_id))
+    if (
+        hashlib.sha256(lines.encode()).hexdigest() != seal.digest
+        or lines.count("\n") != seal.event_count
+    ):
+        raise VerificationError(
+            f"the log no longer matches seal {seal.seal_id}: run `lif audit verify`; "
+            "no new seal was made and no pack was written"
+        )
+
+
 def write_pack(
     store: Store, reference: str, out: Path, *, seal: Seal | None = None, actor: str
 ) -> dict[str, Any]:
@@ -114,6 +127,8 @@ def write_pack(
                 f"the seal {seal.seal_id} covers up to notification {seal.last_notification_id}, "
                 f"but the trail of {reference} reaches {newest}: pack without --seal to seal the log now"
             )
+        if source.seal is not None:
+            _still_sealed(store, source.seal)
         source = replace(source, seal=make_seal(store, actor))
         sealed_now = True
     assert source.seal is not None

@@ -94,6 +94,8 @@ _CORRECTED = ("Learning.Corrected", "Action.Corrected", "Measure.Corrected")
 
 def describe(event_type: str, data: dict[str, Any], corrected: str = "") -> str:
     """One sentence for one event. ``corrected`` names the event a correction corrects."""
+    if "_unreadable" in data:
+        return f"unreadable: {data['_unreadable']}"
     if event_type in _CORRECTED:
         return f"corrected {corrected or _text(data, 'corrects')}: {_restored(data)}"
     words = _WORDS.get(event_type)

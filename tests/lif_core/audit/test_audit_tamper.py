@@ -212,6 +212,21 @@ def test_events_after_the_seal_are_shown_unsealed_and_the_pack_seals_first(
     assert check_pack(out).ok
     assert check_pack(out, h.seal).ok is False  # the new seal is newer than the one kept
 
+    # A new seal is never made over a log that no longer matches the last one.
+    with h.store() as store:
+        _rewrite(store, LEARNING, 3, b'"hash":"', b'"hash":"0')
+        item = store.get(Measure, Measure.stream_id(MEASURE))
+        item.correct(
+            trail.events[-1].event_id, "Retired by mistake.", {"status": "active"}, "chair"
+        )
+        store.save(item)
+    result = h.lif("audit", "pack", MEASURE, "--out", str(tmp_path / "second"))
+    assert result.exit_code == 1
+    assert (
+        "the log no longer matches seal" in result.stderr and "no pack was written" in result.stderr
+    )
+    assert not (tmp_path / "second").exists()
+
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:
     names = []
