@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 from eventsourcing.utils import get_topic
 
 from lif_core.domain import IngestionRun, SourceRecord
-from lif_core.domain.base import GENESIS, seal_event
+from lif_core.domain.base import GENESIS, new_event_id, seal_event
 from lif_core.errors import InputError, LifError
 from lif_core.parse import ParsedRecord, Rejection, parse_row
 from lif_core.plugins._manager import LoadedSource
@@ -144,7 +144,7 @@ class _Run:
             originator_id=self.run_stream,
             originator_version=self.run_version,
             timestamp=datetime.now(UTC),
-            event_id=uuid4(),
+            event_id=new_event_id(),
             actor=self.actor,
             causation=[],
             correlation=self.run_id,
@@ -177,7 +177,7 @@ class _Run:
             originator_id=stream,
             originator_version=version,
             timestamp=self.now,
-            event_id=uuid4(),
+            event_id=new_event_id(),
             actor=self.loaded.actor,
             causation=[],
             correlation=self.run_id,

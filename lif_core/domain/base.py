@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import random
 from collections.abc import Sequence
 from typing import Any, ClassVar
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, AggregateCreated
 from eventsourcing.utils import get_topic
 
 from lif_core.errors import RefusedError
-from lif_core.transcoding import LifTranscoder
+from lif_core.transcoding import encode_fast
 
 __all__ = [
     "GENESIS",
@@ -20,6 +22,7 @@ __all__ = [
     "LifCreated",
     "LifEvent",
     "chain_hash",
+    "new_event_id",
     "seal_event",
     "split_state",
 ]
@@ -27,7 +30,15 @@ __all__ = [
 LIF_NAMESPACE = UUID("6c1f3b1e-2f7a-4c55-9d0e-4b1a0c2f6e11")
 GENESIS = "0" * 64
 _HASH_FIELD = b',"hash":"'
-_TRANSCODER = LifTranscoder()
+
+
+_random = random.Random()  # seeded from the OS, and again in every forked child (below)
+os.register_at_fork(after_in_child=_random.seed)
+
+
+def new_event_id() -> UUID:
+    """A random (version 4) UUID for an event, without a system call per event."""
+    return UUID(int=_random.getrandbits(128), version=4)
 
 
 def chain_hash(prev: str, originator_id: UUID | str, version: int, topic: str, body: bytes) -> str:
@@ -53,7 +64,7 @@ def seal_event(event: Any, prev: str) -> str:
     version = state.pop("originator_version")
     state.pop("hash", None)
     state.pop("_lif_body", None)
-    body = _TRANSCODER.encode(state)
+    body = encode_fast(state)
     digest = chain_hash(prev, originator_id, version, get_topic(type(event)), body)
     object.__setattr__(event, "hash", digest)
     object.__setattr__(event, "_lif_body", body)
@@ -113,7 +124,7 @@ class LifAggregate(Aggregate):
         agg = cls._create(
             event_class,
             id=cls.stream_id(natural_key),
-            event_id=uuid4(),
+            event_id=new_event_id(),
             actor=actor,
             causation=[str(c) for c in causation],
             correlation=correlation,
@@ -135,7 +146,7 @@ class LifAggregate(Aggregate):
     ) -> Any:
         self.trigger_event(
             event_class,
-            event_id=uuid4(),
+            event_id=new_event_id(),
             actor=actor,
             causation=[str(c) for c in causation],
             correlation=correlation,
