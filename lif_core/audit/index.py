@@ -67,7 +67,15 @@ def _position(tx: Tx) -> int:
 
 
 def sync_event_ids(store: Store) -> int:
-    """Bring the index up to the end of the log; returns how many events it read."""
+    """Bring the index up to the end of the log; returns how many events it read.
+
+    An index already at the end of the log is not written to at all, so a store opened
+    read-only (the web view) can still build trails once the index has caught up.
+    """
+    top = store.max_notification_id()
+    with store.read() as tx:
+        if _position(tx) >= top:
+            return 0
     with store.transaction() as tx:
         _ensure(tx)
     table, nid = store.events_table, store.id_column
