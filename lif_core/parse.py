@@ -6,6 +6,7 @@ This module touches no store. The ingestion pipeline (``lif_core.ingest``) consu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -116,7 +117,14 @@ def _nhs_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-_SUSPECT = re.compile(r"[\d@]")
+# NHS numbers, UPNs and phone numbers all hold ten digits or more, at most one character
+# apart; emails an @. A cell with neither (most counts, codes and dates) skips those patterns.
+_SUSPECT = re.compile(r"@|\d(?:\D{0,2}\d){9}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _dob_column(column: str) -> bool:
+    return _DOB_COLUMN.search(column) is not None
 
 
 def sensitive_findings(column: str, value: Any) -> list[tuple[str, str]]:
@@ -124,17 +132,16 @@ def sensitive_findings(column: str, value: Any) -> list[tuple[str, str]]:
     if value is None or isinstance(value, bool):
         return []
     text = str(value)
-    if not _SUSPECT.search(text):
-        return []  # every pattern below needs a digit or an @
     found: list[tuple[str, str]] = []
-    for m in _NHS.finditer(text):
-        digits = "".join(m.groups())
-        if _nhs_valid(digits):
-            found.append(("an NHS number", m.group(0)))
-    found += [("a unique pupil number", m.group(0)) for m in _UPN.finditer(text)]
-    found += [("an email address", m.group(0)) for m in _EMAIL.finditer(text)]
-    found += [("a phone number", m.group(0)) for m in _PHONE.finditer(text)]
-    if _DOB_COLUMN.search(column) and _FULL_DATE.match(text):
+    if _SUSPECT.search(text):
+        for m in _NHS.finditer(text):
+            digits = "".join(m.groups())
+            if _nhs_valid(digits):
+                found.append(("an NHS number", m.group(0)))
+        found += [("a unique pupil number", m.group(0)) for m in _UPN.finditer(text)]
+        found += [("an email address", m.group(0)) for m in _EMAIL.finditer(text)]
+        found += [("a phone number", m.group(0)) for m in _PHONE.finditer(text)]
+    if _dob_column(column) and _FULL_DATE.match(text):
         found.append(("a full date of birth", text))
     return found
 

@@ -118,20 +118,29 @@ def _tabular(
         else {h: i for i, h in enumerate(header) if h}
     )
     meta = {"title": " | ".join(titles), "header_row": header_row, "header": header}
+    # Worked out once, not per row: the name each kept cell goes under, and the positions read.
+    kept = [(h or f"column {i + 1}", i) for i, h in enumerate(header) if i not in skip]
+    wanted = list(resolved.items())
+    width = len(header)
     for number, row in numbered:
-        values = [_cell(v) for v in row]
-        if not any(v is not None for v in values):
-            continue
-        raw = {
-            h or f"column {i + 1}": (values[i] if i < len(values) else None)
-            for i, h in enumerate(header)
-            if i not in skip
-        }
-        if len(values) > len(header):
-            for i in range(len(header), len(values)):
+        if sheet is None:  # a CSV cell is always text: _cell comes down to this
+            values = [v.strip() or None for v in row]
+            if not any(values):
+                continue
+        else:
+            values = [_cell(v) for v in row]
+            if not any(v is not None for v in values):
+                continue
+        if len(values) >= width:
+            raw = {name: values[i] for name, i in kept}
+            canonical = {name: values[i] for name, i in wanted}
+            for i in range(width, len(values)):
                 if values[i] is not None:
                     raw[f"column {i + 1}"] = values[i]
-        canonical = {name: (values[i] if i < len(values) else None) for name, i in resolved.items()}
+        else:
+            short = len(values)
+            raw = {name: (values[i] if i < short else None) for name, i in kept}
+            canonical = {name: (values[i] if i < short else None) for name, i in wanted}
         locator: dict[str, Any] = {"row": number} if sheet else {"line": number}
         if sheet:
             locator = {"sheet": sheet, "row": number}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from broken_plugins import good
 
+from lif_core import parse
 from lif_core.parse import (
     ParsedRecord,
     Rejection,
@@ -98,6 +100,35 @@ def test_an_nhs_number_needs_a_valid_mod_11_check_digit() -> None:
     assert sensitive_findings("x", "943 476 5919") == [("an NHS number", "943 476 5919")]
     assert sensitive_findings("x", "943 476 5918") == []
     assert sensitive_findings("x", 9434765919) == [("an NHS number", "9434765919")]
+
+
+def test_the_quick_pre_check_never_hides_a_finding() -> None:
+    """Cells the pre-check lets through unexamined give what the full patterns would give."""
+
+    def every_pattern(column: str, text: str) -> list[tuple[str, str]]:
+        found = [
+            ("an NHS number", m.group(0))
+            for m in parse._NHS.finditer(text)
+            if parse._nhs_valid("".join(m.groups()))
+        ]
+        found += [("a unique pupil number", m.group(0)) for m in parse._UPN.finditer(text)]
+        found += [("an email address", m.group(0)) for m in parse._EMAIL.finditer(text)]
+        found += [("a phone number", m.group(0)) for m in parse._PHONE.finditer(text)]
+        if parse._DOB_COLUMN.search(column) and parse._FULL_DATE.match(text):
+            found.append(("a full date of birth", text))
+        return found
+
+    rng = random.Random(20250331)
+    alphabet = "0123456789" * 6 + " .-/+@AHZ\tx"
+    found = 0
+    for _ in range(30_000):
+        text = rng.choice(("", "", "+44 ", "07", "0113 ")) + "".join(
+            rng.choice(alphabet) for _ in range(rng.randint(1, 24))
+        )
+        column = rng.choice(("Notes", "DOB", "Date of birth"))
+        assert sensitive_findings(column, text) == every_pattern(column, text), (column, text)
+        found += bool(every_pattern(column, text))
+    assert found > 300  # the strings did exercise the patterns
 
 
 def test_blank_and_boolean_cells_are_never_findings() -> None:
