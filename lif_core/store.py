@@ -198,6 +198,10 @@ class Store:
         """One database transaction (rolled back on error, or when ``commit`` is False)."""
         with self.recorder.datastore.transaction(commit=commit) as cursor:
             if self.dialect == "postgresql":
+                from psycopg.rows import tuple_row
+
+                # Plain tuples, as on SQLite: dict rows collapse columns that share a name.
+                cursor.row_factory = tuple_row
                 cursor.execute(f'SET LOCAL search_path TO "{self.url.schema}", public')
             yield Tx(cursor, self.dialect)
 

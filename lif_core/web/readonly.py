@@ -46,6 +46,9 @@ class ReadOnlyStore(Store):
         try:
             with self.recorder.datastore.transaction(commit=False) as cursor:
                 if self.dialect == "postgresql":
+                    from psycopg.rows import tuple_row
+
+                    cursor.row_factory = tuple_row
                     cursor.execute("SET TRANSACTION READ ONLY")
                     cursor.execute(f'SET LOCAL search_path TO "{self.url.schema}", public')
                 yield Tx(cursor, self.dialect)
