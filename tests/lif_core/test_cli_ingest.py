@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -187,3 +190,41 @@ def test_a_copy_of_a_file_under_another_name_writes_no_records(lif, tmp_path: Pa
     shutil.copy(Q1, copy)
     again = lif("ingest", "police-referrals", str(copy))
     assert again.stdout.startswith("= copy.csv  already ingested")
+
+
+def test_on_a_terminal_a_live_row_counter_shows_progress(tmp_path: Path) -> None:
+    big = tmp_path / "referrals-big.csv"
+    lines = Q1.read_text().splitlines()
+    rows = [
+        f"{i // 25 + 2000}-{(i // 25 + 2001) % 100:02d} Q1,{line.split(',', 2)[1]},{line.split(',', 2)[2]}"
+        for i, line in enumerate(lines[2:] * 200)
+    ]
+    big.write_text("\n".join(lines[:2] + rows) + "\n")
+    leader, follower = os.openpty()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("lif")),
+            "--store",
+            f"sqlite:///{tmp_path}/t.db",
+            "ingest",
+            "police-referrals",
+            str(big),
+        ],
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, **ENV, "TERM": "xterm", "COLUMNS": "120"},
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=120) == 0, output.decode(errors="replace")
+    text = output.decode(errors="replace")
+    assert "rows" in text.split("✓")[0]  # the counter, drawn before the summary line
+    assert "5,000 recorded" in text or "5000 recorded" in text
