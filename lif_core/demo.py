@@ -242,6 +242,9 @@ def run_demo(store_url: str | None = None, console: Console | None = None) -> di
         "audit            .venv/bin/lif audit verify; .venv/bin/lif audit trail LRN-2025-014",
         highlight=False,
     )
+    from lif_core.web.demo_hook import after_demo
+
+    after_demo(url, console)
     summary["ok"] = ok
     return summary
 
