@@ -19,7 +19,9 @@ def real_data() -> Path:
     value = os.environ.get("LIF_REAL_DATA") or str(REPO.parent / "shared" / "data")
     path = Path(value).resolve()
     if not (path / "ofsted_csc_provider_level").is_dir():
-        pytest.fail(f"LIF_REAL_DATA={value!r} does not hold the shared real data; `make test` sets it")
+        pytest.fail(
+            f"LIF_REAL_DATA={value!r} does not hold the shared real data; `make test` sets it"
+        )
     return path
 
 
@@ -34,7 +36,9 @@ def _pg_reachable() -> None:
 
     u = StoreURL.parse(_pg_admin_url())
     try:
-        psycopg.connect(host=u.host, port=u.port, user=u.user, dbname=u.dbname, connect_timeout=3).close()
+        psycopg.connect(
+            host=u.host, port=u.port, user=u.user, dbname=u.dbname, connect_timeout=3
+        ).close()
     except psycopg.Error as exc:
         pytest.fail(f"PostgreSQL at {u.masked} is required by the suite and unreachable: {exc}")
 
@@ -53,7 +57,9 @@ def pg_url():
     base = _pg_admin_url()
     yield f"{base}{'&' if '?' in base else '?'}schema={schema}"
     u = StoreURL.parse(base)
-    with psycopg.connect(host=u.host, port=u.port, user=u.user, dbname=u.dbname, autocommit=True) as conn:
+    with psycopg.connect(
+        host=u.host, port=u.port, user=u.user, dbname=u.dbname, autocommit=True
+    ) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 

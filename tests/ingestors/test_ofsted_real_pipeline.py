@@ -33,7 +33,8 @@ def _data_rows(path: Path) -> int:
 def _state(store: Store) -> dict[tuple[str, str], tuple[str, int]]:
     with store.read() as tx:
         rows = tx.execute(
-            "SELECT record_kind, record_key, content_hash, withdrawn FROM lif_source_index WHERE source = ?", (SOURCE,)
+            "SELECT record_kind, record_key, content_hash, withdrawn FROM lif_source_index WHERE source = ?",
+            (SOURCE,),
         ).fetchall()
     return {(kind, key): (digest, int(gone)) for kind, key, digest, gone in rows}
 
@@ -75,7 +76,9 @@ def test_ingesting_the_files_again_writes_nothing(year_order, real_data: Path) -
     assert store.max_notification_id() == before
 
 
-def test_any_order_gives_the_same_histories_and_current_state(year_order, real_data: Path, tmp_path: Path) -> None:
+def test_any_order_gives_the_same_histories_and_current_state(
+    year_order, real_data: Path, tmp_path: Path
+) -> None:
     store, _ = year_order
     files = _files(real_data)
     random.Random(20261128).shuffle(files)
@@ -86,12 +89,20 @@ def test_any_order_gives_the_same_histories_and_current_state(year_order, real_d
         assert _state(shuffled) == _state(store)
 
 
-def test_a_provider_gone_from_a_later_snapshot_is_withdrawn_and_keeps_its_inspections(year_order) -> None:
+def test_a_provider_gone_from_a_later_snapshot_is_withdrawn_and_keeps_its_inspections(
+    year_order,
+) -> None:
     store, _ = year_order
     state = _state(store)
-    gone = sorted(key for (kind, key), (_, withdrawn) in state.items() if kind == "provider" and withdrawn)
+    gone = sorted(
+        key for (kind, key), (_, withdrawn) in state.items() if kind == "provider" and withdrawn
+    )
     assert gone, "some providers leave the register between 2015 and 2025"
-    with_history = [urn for urn in gone if any(k.startswith(f"{urn}/") for (kind, k) in state if kind == "inspection")]
+    with_history = [
+        urn
+        for urn in gone
+        if any(k.startswith(f"{urn}/") for (kind, k) in state if kind == "inspection")
+    ]
     assert with_history
     urn = with_history[0]
     provider = store.get(SourceRecord, SourceRecord.record_id(SOURCE, "provider", urn))
