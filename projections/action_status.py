@@ -9,6 +9,7 @@ from projections._engine import Column, Context, EventView, Table
 
 NAME = "actions"
 TOPICS = {
+    "Action.Corrected",
     "Action.Raised",
     "Action.ProgressReported",
     "Action.Rescheduled",
@@ -46,6 +47,20 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
     if item is None:
         return set()
     item["last_change"] = d["timestamp"]
+    if kind == "Corrected":
+        names = {
+            "status": "status",
+            "due": "due",
+            "times_rescheduled": "times_rescheduled",
+            "last_progress": "last_progress",
+            "completed_on": "completed_on",
+        }
+        for name, value in d["restores"].items():
+            if name in names:
+                item[names[name]] = value
+        if item["status"] not in ("impact-verified",):
+            item["verified_on"] = None
+        return {event.stream_id}
     if kind == "ProgressReported":
         item["last_progress"] = d["note"]
         item["last_progress_on"] = d["timestamp"].date()

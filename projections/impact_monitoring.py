@@ -13,6 +13,8 @@ TOPICS = {
     "Measure.Defined",
     "Measure.TargetSet",
     "Measure.Retired",
+    "Measure.Corrected",
+    "Action.Corrected",
     "SourceRecord.Recorded",
     "SourceRecord.Revised",
     "SourceRecord.Withdrawn",
@@ -81,6 +83,10 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             return set()
         if kind == "Measure.TargetSet":
             m["target"] = d["target"]
+        elif kind == "Measure.Corrected":
+            for name in ("target", "status"):
+                if name in d["restores"]:
+                    m[name] = d["restores"][name]
         else:
             m["status"] = "retired"
         return {f"m:{event.stream_id}"}
@@ -114,6 +120,14 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
                 state[key]["completed_on"] = d["completed_on"]
             elif kind == "Action.Cancelled":
                 state[key]["cancelled"] = True
+            elif kind == "Action.Corrected":
+                restores = d["restores"]
+                if "due" in restores:
+                    state[key]["due"] = restores["due"]
+                if "completed_on" in restores:
+                    state[key]["completed_on"] = restores["completed_on"]
+                if "status" in restores:
+                    state[key]["cancelled"] = restores["status"] == "cancelled"
         return {key}
     counts = state.setdefault("learning-counts", {"identified": {}, "disseminated": {}})
     year = str((d["identified_on"] if kind == "Learning.Identified" else d["disseminated_on"]).year)

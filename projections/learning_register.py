@@ -8,6 +8,7 @@ from projections._engine import Column, Context, EventView, Table
 
 NAME = "learning"
 TOPICS = {
+    "Learning.Corrected",
     "Learning.Identified",
     "Learning.Prioritised",
     "Learning.Accepted",
@@ -50,6 +51,15 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         return set()
     item["events"] += 1
     item["last_change"] = d["timestamp"]
+    if kind == "Corrected":
+        _restore(item, d["restores"])
+        item["last_decision"] = {
+            "decision": "corrected",
+            "actor": d["actor"],
+            "at": d["timestamp"],
+            "rationale": d["reason"],
+        }
+        return {event.stream_id}
     if kind in _DECISIONS:
         item["last_decision"] = {
             "decision": kind.lower(),
@@ -81,6 +91,23 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
     elif kind == "EmbeddingAssessed":
         item["embedding"] = d["assessment"]
     return {event.stream_id}
+
+
+def _restore(item: dict[str, Any], restores: dict[str, Any]) -> None:
+    """A correction puts back the domain's state; mirror it in the register's own names."""
+    for name, value in restores.items():
+        if name in ("status", "priority"):
+            item[name] = value
+        elif name == "embedding":
+            item["embedding"] = value
+        elif name == "evidence":
+            item["evidence"] = list(value)
+        elif name == "status_before_close":
+            item["before_close"] = value
+        elif name == "disseminations":
+            item["disseminations"] = len(value)
+            item["channels"] = list(dict.fromkeys(d["channel"] for d in value))
+            item["last_disseminated"] = max((d["on"] for d in value), default=None)
 
 
 def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
