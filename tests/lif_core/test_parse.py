@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import types
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from lif_core.parse import (
     parse_row,
     sensitive_findings,
 )
-from lif_core.plugins import Emit, RecordError, Row, ValidTime
+from lif_core.plugins import Emit, RecordError, Row, ValidTime, hookimpl
+from lif_core.plugins._manager import load_plugins
 
 MASK = "█"
 
@@ -236,3 +238,18 @@ def test_parse_file_reads_the_file_and_stops_at_the_limit(tmp_path: Path) -> Non
 
 def _with_kind(kind: Any) -> Any:
     return dataclasses.replace(good.SOURCE, kinds=(kind,))
+
+
+def test_a_source_declaring_a_personal_field_is_refused_at_registration() -> None:
+    kind = dataclasses.replace(good.KIND, personal_fields=("area",))
+    module = types.ModuleType("declares_personal_data")
+    module.register_sources = hookimpl(lambda register: register(_with_kind(kind)))
+    plugins = load_plugins(modules=[module], entry_point_list=[])
+    assert len(plugins) == 0
+    [failure] = plugins.failures
+    assert failure.kind == "configuration"
+    assert failure.message == (
+        "kind 'area-count' declares personal fields ['area']: per-subject encryption of "
+        "personal data is not available yet, so this source cannot be registered. Remove "
+        "those fields from the source, or aggregate them."
+    )
