@@ -33,7 +33,7 @@ def materialize_all(
     checks = [c for c in definitions.asset_checks or []]
     return dg.materialize(
         [*assets, *checks],
-        selection=dg.AssetSelection.keys(*selected),
+        selection=dg.AssetSelection.assets(*selected),
         resources={"lif": LifStore(url=store_url)},
         run_config={"ops": ops},
         raise_on_error=False,

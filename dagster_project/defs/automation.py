@@ -13,13 +13,13 @@ from projections import TABLES
 
 refresh_job = dg.define_asset_job(
     "refresh_projections",
-    selection=dg.AssetSelection.keys(POLICIES, *(dg.AssetKey([t]) for t in TABLES)),
+    selection=dg.AssetSelection.assets(POLICIES, *(dg.AssetKey([t]) for t in TABLES)),
 )
 
 
 def ingest_job(name: str) -> Any:
     return dg.define_asset_job(
-        f"ingest_{name.replace('-', '_')}", selection=dg.AssetSelection.keys(source_key(name))
+        f"ingest_{name.replace('-', '_')}", selection=dg.AssetSelection.assets(source_key(name))
     )
 
 
