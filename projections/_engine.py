@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -93,11 +94,51 @@ class Context:
     local_authority: str = "Leeds"
 
 
+_TYPES: dict[str, str] = {}
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _type_of(topic: str) -> str:
-    return topic.split(":", 1)[-1]
+    kind = _TYPES.get(topic)
+    if kind is None:
+        kind = _TYPES[topic] = topic.split(":", 1)[-1]
+    return kind
+
+
+def _stream_id(originator_id: Any) -> str:
+    """The stream id in canonical form (SQLite keeps 32 hex digits; PostgreSQL's uuid is read as text)."""
+    if isinstance(originator_id, UUID):
+        return str(originator_id)
+    text = str(originator_id)
+    # What str(UUID(text)) would give, without the cost of parsing it.
+    if _CANONICAL.fullmatch(text):
+        return text
+    if _HEX32.fullmatch(text):
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return str(UUID(text))
 
 
 _TRANSCODER = LifTranscoder()
+_TRANSCODINGS = _TRANSCODER.names
+
+
+def _tagged(d: dict[str, Any]) -> Any:
+    """The transcoder's object hook (``{"_type_": name, "_data_": data}`` -> the value), leaner.
+
+    Decoding states is most of a rebuild's time and the hook runs for every JSON object; the
+    library's own hook is kept for what this one does not handle (it raises the library's error).
+    """
+    if len(d) == 2 and "_type_" in d and "_data_" in d:
+        try:
+            transcoding = _TRANSCODINGS[d["_type_"]]
+        except (KeyError, TypeError):
+            return _TRANSCODER._decode_obj(d)
+        return transcoding.decode(d["_data_"])
+    return d
+
+
+_STATE_DECODER = json.JSONDecoder(object_hook=_tagged)
 
 
 def events_of(
@@ -113,7 +154,9 @@ def events_of(
     while True:
         with store.read() as tx:
             params: list[Any] = [position]
-            sql = f"SELECT {store.id_column}, originator_id, originator_version, topic, state FROM {store.events_table} WHERE {store.id_column} >= ?"
+            # PostgreSQL's uuid read as text: no UUID object made per event only to be printed.
+            oid = "originator_id::text" if store.dialect == "postgresql" else "originator_id"
+            sql = f"SELECT {store.id_column}, {oid}, originator_version, topic, state FROM {store.events_table} WHERE {store.id_column} >= ?"
             if stop is not None:
                 sql += f" AND {store.id_column} <= ?"
                 params.append(stop)
@@ -127,11 +170,11 @@ def events_of(
             if topics is not None and kind not in topics:
                 continue
             raw = state.encode() if isinstance(state, str) else bytes(state)
-            data = _TRANSCODER.decode(raw)
+            data = _STATE_DECODER.decode(raw.decode("utf8"))  # as _TRANSCODER.decode(raw)
             data.pop("hash", None)
             if until is not None and data["timestamp"] > until:
                 continue
-            yield EventView(int(nid), str(UUID(str(oid))), int(version), kind, data)
+            yield EventView(int(nid), _stream_id(oid), int(version), kind, data)
         position = int(rows[-1][0]) + 1
 
 
@@ -151,7 +194,8 @@ def _cell(value: Any, column: Column) -> Any:
     if value is None:
         return None
     if column.type == "JSON":
-        return json.dumps(_plain(value), sort_keys=True)
+        # Idempotent, so a checksum of the rows read back equals the one recorded when writing.
+        return value if isinstance(value, str) else json.dumps(_plain(value), sort_keys=True)
     if column.type in ("DATE", "TIMESTAMP"):
         return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
     if column.type == "REAL":
@@ -207,6 +251,37 @@ def create_tables(tx: Tx, tables: Sequence[Table]) -> None:
                 )
 
 
+def _insert(tx: Tx, table: str, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows: COPY on PostgreSQL (not a round trip a row), one executemany on SQLite."""
+    if not rows:
+        return
+    if tx.dialect == "postgresql":
+        with tx.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(names))
+    tx.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
+
+
+def _delete_states(tx: Tx, projection: str, entities: set[str]) -> None:
+    """Delete these entities' stored states, many to a statement (a catch-up can touch millions)."""
+    keys = sorted(entities)
+    if tx.dialect == "postgresql":
+        for start in range(0, len(keys), 10_000):
+            tx.execute(
+                "DELETE FROM lif_projection_state WHERE projection = ? AND entity = ANY(?)",
+                (projection, keys[start : start + 10_000]),
+            )
+        return
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        tx.execute(
+            f"DELETE FROM lif_projection_state WHERE projection = ? AND entity IN ({', '.join('?' * len(part))})",
+            (projection, *part),
+        )
+
+
 @dataclass(slots=True)
 class ProjectionRun:
     """What a run did: events read per projection, rows and checksum per table."""
@@ -235,6 +310,7 @@ def run_projections(
     rebuild: bool = False,
     until: datetime | None = None,
     target: Store | None = None,
+    stop: int | None = None,
 ) -> ProjectionRun:
     """Bring every projection up to date (or rebuild it) and render its tables, in one transaction.
 
@@ -264,14 +340,26 @@ def run_projections(
     run = ProjectionRun(events={m.NAME: 0 for m in modules})
     topics = set().union(*(m.TOPICS for m in modules))
     start = min(positions.values(), default=0) + 1
-    top = store.max_notification_id()
+    top = store.max_notification_id() if stop is None else stop
+    # Per event type, the projections that read it (in module order) with what they need:
+    # worked out once per type, since this loop runs once per event of the log.
+    readers: dict[str, list[tuple[str, int, Any, dict[str, Any], set[str]]]] = {}
+    counts = run.events
     for event in events_of(store, start, topics=topics, until=until, stop=top):
-        for m in modules:
-            if event.notification_id > positions[m.NAME] and event.type in m.TOPICS:
-                touched = m.apply(states[m.NAME], event)
+        interested = readers.get(event.type)
+        if interested is None:
+            interested = readers[event.type] = [
+                (m.NAME, positions[m.NAME], m.apply, states[m.NAME], dirty[m.NAME])
+                for m in modules
+                if event.type in m.TOPICS
+            ]
+        nid = event.notification_id
+        for name, position, apply, state, changed_entities in interested:
+            if nid > position:
+                touched = apply(state, event)
                 if touched:
-                    dirty[m.NAME].update(touched)
-                run.events[m.NAME] += 1
+                    changed_entities.update(touched)
+                counts[name] += 1
     run.position = top
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with out.transaction() as tx:
@@ -281,13 +369,11 @@ def run_projections(
                 changed = set(states[m.NAME])
             else:
                 changed = dirty[m.NAME]
-            for entity in changed:
-                tx.execute(
-                    "DELETE FROM lif_projection_state WHERE projection = ? AND entity = ?",
-                    (m.NAME, entity),
-                )
-            tx.executemany(
-                "INSERT INTO lif_projection_state (projection, entity, state) VALUES (?, ?, ?)",
+                _delete_states(tx, m.NAME, changed)
+            _insert(
+                tx,
+                "lif_projection_state",
+                ("projection", "entity", "state"),
                 [
                     (m.NAME, entity, _state_codec_dump(states[m.NAME][entity]))
                     for entity in changed
@@ -301,9 +387,10 @@ def run_projections(
         for table in tables:
             rows = table.render(states, context)
             tx.execute(f"DELETE FROM {table.name}")
-            names = [c.name for c in table.columns]
-            tx.executemany(
-                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            _insert(
+                tx,
+                table.name,
+                [c.name for c in table.columns],
                 [[_cell(r.get(c.name), c) for c in table.columns] for r in rows],
             )
             digest = checksum(rows, table)

@@ -122,7 +122,7 @@ def test_an_altered_recorded_checksum_fails_the_rebuild_check(built: Store, stor
         "impact_monitoring_equals_rebuild"
     ]
     assert not evaluation.passed
-    assert _meta(evaluation, "stored") == "0" * 64
+    assert _meta(evaluation, "recorded") == "0" * 64
 
 
 def test_too_many_rejected_rows_fail_the_rejections_check(
