@@ -172,7 +172,7 @@ class History:
 
     def _performance(self) -> None:
         """New years for every indicator, and some earlier years restated (Revised events)."""
-        codes = [f"GEN-{i:03d}" for i in range(max(4, self.size // 25))]
+        codes = [f"GEN-{i:03d}" for i in range(max(4, self.size // 5))]
         years = [2016 + 2 * self.phase, 2017 + 2 * self.phase]
         rows = []
         for code in codes:
