@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
+from lif_core.domain.base import LifAggregate, LifCorrected, LifCreated, LifEvent
 
 __all__ = ["CORRECTABLE", "Action"]
 
@@ -18,6 +17,7 @@ class Action(LifAggregate):
     """An action with a human reference such as ``ACT-2025-031``."""
 
     kind = "action"
+    CORRECTABLE = CORRECTABLE
 
     if TYPE_CHECKING:  # state set by the events below (not dataclass fields)
         reference: str
@@ -88,17 +88,8 @@ class Action(LifAggregate):
         def evolve(self, agg: Any) -> None:
             agg.status = "cancelled"
 
-    class Corrected(LifEvent):
-        """An earlier event was wrong: the state it changed is put back; the event itself stays."""
-
-        corrects: str
-        reason: str
-        restores: dict[str, Any]
-
-        def evolve(self, agg: Any) -> None:
-            for name, value in self.restores.items():
-                setattr(agg, name, copy.deepcopy(value))
-            agg.corrected = [*getattr(agg, "corrected", []), self.corrects]
+    class Corrected(LifCorrected):
+        """See :class:`~lif_core.domain.base.LifCorrected`."""
 
     @classmethod
     def raise_action(
@@ -181,30 +172,3 @@ class Action(LifAggregate):
         )
         self._open("cancelled")
         return self._record(self.Cancelled, actor=actor, rationale=rationale, **meta)
-
-    def correct(
-        self,
-        corrects: str,
-        reason: str,
-        restores: dict[str, Any],
-        actor: str,
-        correlation: str | None = None,
-    ) -> Any:
-        """Undo what event ``corrects`` changed (``restores``: the values before it); cites it."""
-        self.require(bool(reason and reason.strip()), "a correction needs a reason (--reason)")
-        self.require(
-            corrects not in getattr(self, "corrected", []),
-            f"event {corrects} of {self.reference} was already corrected",
-        )
-        self.require(bool(restores), f"event {corrects} changed nothing a correction can restore")
-        unknown = sorted(set(restores) - set(CORRECTABLE))
-        self.require(not unknown, f"a correction cannot restore {', '.join(unknown)}")
-        return self._record(
-            self.Corrected,
-            actor=actor,
-            causation=[corrects],
-            correlation=correlation,
-            corrects=corrects,
-            reason=reason,
-            restores=restores,
-        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import random
@@ -19,6 +20,7 @@ __all__ = [
     "GENESIS",
     "LIF_NAMESPACE",
     "LifAggregate",
+    "LifCorrected",
     "LifCreated",
     "LifEvent",
     "chain_hash",
@@ -99,10 +101,24 @@ class LifCreated(LifEvent, AggregateCreated):
     """The first event of a stream."""
 
 
+class LifCorrected(LifEvent):
+    """An earlier event was wrong: the state it changed is put back; the event itself stays."""
+
+    corrects: str
+    reason: str
+    restores: dict[str, Any]
+
+    def evolve(self, agg: Any) -> None:
+        for name, value in self.restores.items():
+            setattr(agg, name, copy.deepcopy(value))
+        agg.corrected = [*getattr(agg, "corrected", []), self.corrects]
+
+
 class LifAggregate(Aggregate):
     """An aggregate whose events are hash-chained per stream as they are triggered."""
 
     kind: ClassVar[str] = ""
+    CORRECTABLE: ClassVar[tuple[str, ...]] = ()
     _chain_head: str = GENESIS
 
     @classmethod
@@ -156,6 +172,39 @@ class LifAggregate(Aggregate):
         event = self.pending_events[-1]
         self._chain_head = seal_event(event, self._chain_head)
         return event
+
+    def correct(
+        self,
+        corrects: str,
+        reason: str,
+        restores: dict[str, Any],
+        actor: str,
+        correlation: str | None = None,
+    ) -> Any:
+        """Undo what event ``corrects`` changed (``restores``: the values before it); cites it.
+
+        Each aggregate names what a correction may put back (``CORRECTABLE``) and its own
+        ``Corrected`` event class (a :class:`LifCorrected`).
+        """
+        label = getattr(self, "reference", str(self.id))
+        self.require(bool(reason and reason.strip()), "a correction needs a reason (--reason)")
+        self.require(
+            corrects not in getattr(self, "corrected", []),
+            f"event {corrects} of {label} was already corrected",
+        )
+        self.require(bool(restores), f"event {corrects} changed nothing a correction can restore")
+        unknown = sorted(set(restores) - set(self.CORRECTABLE))
+        self.require(not unknown, f"a correction cannot restore {', '.join(unknown)}")
+        corrected: Any = getattr(type(self), "Corrected")  # noqa: B009 - each aggregate's own event class
+        return self._record(
+            corrected,
+            actor=actor,
+            causation=[corrects],
+            correlation=correlation,
+            corrects=corrects,
+            reason=reason,
+            restores=restores,
+        )
 
     @staticmethod
     def require(condition: bool, message: str) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
+from lif_core.domain.base import LifAggregate, LifCorrected, LifCreated, LifEvent
 
 __all__ = ["CORRECTABLE", "EMBEDDING", "PRIORITIES", "Learning"]
 
@@ -27,6 +26,7 @@ class Learning(LifAggregate):
     """A learning item with a human reference such as ``LRN-2025-014``."""
 
     kind = "learning"
+    CORRECTABLE = CORRECTABLE
 
     if TYPE_CHECKING:  # state set by the events below (not dataclass fields)
         reference: str
@@ -123,17 +123,8 @@ class Learning(LifAggregate):
             # still not disseminated) until someone decides otherwise.
             agg.status = agg.status_before_close
 
-    class Corrected(LifEvent):
-        """An earlier event was wrong: the state it changed is put back; the event itself stays."""
-
-        corrects: str
-        reason: str
-        restores: dict[str, Any]
-
-        def evolve(self, agg: Any) -> None:
-            for name, value in self.restores.items():
-                setattr(agg, name, copy.deepcopy(value))
-            agg.corrected = [*getattr(agg, "corrected", []), self.corrects]
+    class Corrected(LifCorrected):
+        """See :class:`~lif_core.domain.base.LifCorrected`."""
 
     # --- commands ---------------------------------------------------------------------
 
@@ -255,30 +246,3 @@ class Learning(LifAggregate):
             f"{self.reference} is {self.status}: only a closed item can be reopened",
         )
         return self._record(self.Reopened, actor=actor, rationale=rationale, **meta)
-
-    def correct(
-        self,
-        corrects: str,
-        reason: str,
-        restores: dict[str, Any],
-        actor: str,
-        correlation: str | None = None,
-    ) -> Any:
-        """Undo what event ``corrects`` changed (``restores``: the values before it); cites it."""
-        self.require(bool(reason and reason.strip()), "a correction needs a reason (--reason)")
-        self.require(
-            corrects not in getattr(self, "corrected", []),
-            f"event {corrects} of {self.reference} was already corrected",
-        )
-        self.require(bool(restores), f"event {corrects} changed nothing a correction can restore")
-        unknown = sorted(set(restores) - set(CORRECTABLE))
-        self.require(not unknown, f"a correction cannot restore {', '.join(unknown)}")
-        return self._record(
-            self.Corrected,
-            actor=actor,
-            causation=[corrects],
-            correlation=correlation,
-            corrects=corrects,
-            reason=reason,
-            restores=restores,
-        )
