@@ -150,7 +150,7 @@ TABLES = [
             Column(
                 "rag",
                 "TEXT",
-                "red (overdue), amber (in progress or due within 14 days), green (complete), blue (impact verified); empty when cancelled.",
+                "red (overdue), amber (open or in progress, or due within 14 days: an open action counts as in progress), green (complete), blue (impact verified); empty when cancelled.",
             ),
             Column(
                 "overdue", "INTEGER", "1 when open and past its due date at the reference date."

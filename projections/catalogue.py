@@ -54,17 +54,20 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
                 state[gone] = {"source": d["source"]}
                 src["active"] -= 1
                 src["withdrawn"] += 1
-            return {key, gone}
+                return {key, gone}
+            return {key}
         if kind == "SourceRecord.Recorded":
             src["active"] += 1
-        elif gone in state:
+        changed = {key}
+        if kind != "SourceRecord.Recorded" and gone in state:
             del state[gone]
             src["active"] += 1
             src["withdrawn"] -= 1
+            changed.add(gone)  # the entity is gone from the state: its stored row is deleted
         end = d["valid_to"] or d["valid_from"]
         if src["newest_to"] is None or end > src["newest_to"]:
             src["newest_from"], src["newest_to"] = d["valid_from"], end
-        return {key, gone}
+        return changed
     run_key = f"run:{event.stream_id}"
     if kind == "IngestionRun.Started":
         state[run_key] = {

@@ -490,7 +490,9 @@ def action_correct(
 @handle_errors
 def measure_define(
     ref: str = typer.Option(..., "--ref", help="e.g. MEA-ICPC-15WD"),
-    name: str = typer.Option(..., "--name"),
+    name: str = typer.Option(
+        None, "--name", help="What it measures, in words (default: the reference)."
+    ),
     category: str = typer.Option(..., "--category", help="how-much, how-well or better-off"),
     unit: str = typer.Option("count", "--unit"),
     polarity: str = typer.Option(
@@ -532,7 +534,7 @@ def measure_define(
             raise RefusedError(f"{ref} already exists")
         item = Measure.define(
             reference=ref,
-            name=name,
+            name=name or ref,
             category=category,
             unit=unit,
             polarity=polarity,

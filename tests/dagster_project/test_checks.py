@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import functools
-import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
-
-# pytest puts tests/ on sys.path, where tests/dagster_project (a folder without __init__.py)
-# would shadow the dagster_project package; the repository on sys.path lets the real one win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
-
 import dagster as dg
+import pytest
 
 from dagster_project.defs import checks as checks_module
 from dagster_project.defs.resources import LifStore

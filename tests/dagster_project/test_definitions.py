@@ -8,13 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
-# pytest puts tests/ on sys.path, where tests/dagster_project (a folder without __init__.py)
-# would shadow the dagster_project package; the repository on sys.path lets the real one win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
-
 import dagster as dg
+import pytest
 
 from dagster_project.defs.assets import POLICIES, source_key
 from dagster_project.run import load_definitions, materialize_all

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
-import pytest
-
-# pytest puts tests/ on sys.path, where tests/dagster_project (a folder without __init__.py)
-# would shadow the dagster_project package; the repository on sys.path lets the real one win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
-
 import dagster as dg
+import pytest
 
 from dagster_project.run import load_definitions
 from lif_core.plugins._manager import load_plugins

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,10 +9,6 @@ from uuid import UUID
 
 import openpyxl
 import pytest
-
-# pytest puts tests/ on sys.path, where tests/lif_core (a folder without __init__.py) would
-# shadow the lif_core package; the repository on sys.path lets the real package win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from lif_core import policies
 from lif_core.domain import Action, Learning, SourceRecord

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-# pytest puts tests/ on sys.path, where tests/projections (a folder without __init__.py) would
-# shadow the projections package; the repository on sys.path lets the real package win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from lif_core.domain import Action
 from lif_core.store import Store

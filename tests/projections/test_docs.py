@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-# pytest puts tests/ on sys.path, where tests/projections (a folder without __init__.py) would
-# shadow the projections package; the repository on sys.path lets the real package win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from projections import ALL, TABLES
 from projections import action_status as action_status_module

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import random
-import sys
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,10 +12,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-# pytest puts tests/ on sys.path, where tests/projections (a folder without __init__.py) would
-# shadow the projections package; the repository on sys.path lets the real package win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from lif_core.domain import Action, Learning, Measure
 from lif_core.ingest import ingest_file

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner
-
-# pytest puts tests/ on sys.path, where tests/projections (a folder without __init__.py) would
-# shadow the projections package; the repository on sys.path lets the real package win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
-
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
 
 from lif_core.cli.app import app
 from lif_core.domain import Measure

@@ -6,7 +6,6 @@ import csv
 import json
 import random
 import statistics
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,10 +13,6 @@ from typing import Any
 
 import pytest
 from typer.testing import CliRunner
-
-# pytest puts tests/ on sys.path, where tests/projections (a folder without __init__.py) would
-# shadow the projections package; the repository on sys.path lets the real package win.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from ingestors.performance import SOURCE as PERFORMANCE
 from lif_core.cli.app import app
