@@ -114,7 +114,7 @@ _CANONICAL = {
 }  # fmt: skip
 
 _TITLE_DATE = re.compile(r"as at (\d{1,2} )?March (\d{4})", re.IGNORECASE)
-_FILE_YEAR = re.compile(r"provider_at_march_(\d{4})", re.IGNORECASE)
+_FILE_YEAR = re.compile(r"provider[_-]at[_-]march[_-](\d{4})", re.IGNORECASE)
 _URN = re.compile(r"^(SC)?\d{6,8}$")
 
 
