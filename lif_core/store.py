@@ -232,7 +232,7 @@ class Store:
         """Write domain events inside ``tx`` (with whatever else ``tx`` writes: one commit)."""
         if not events:
             return
-        stored = [self.app.mapper.to_stored_event(e) for e in events]
+        rows = [self._row(e) for e in events]
         if self.dialect == "postgresql":
             # The library's exclusive table lock keeps notification ids in commit order; then
             # COPY, which is several times faster than the library's composite-type insert.
@@ -242,17 +242,36 @@ class Store:
             with tx.cursor.copy(
                 f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN"
             ) as copy:
-                for e in stored:
-                    copy.write_row((e.originator_id, e.originator_version, e.topic, e.state))
+                for row in rows:
+                    copy.write_row(row)
         else:
             # One executemany: the library inserts row by row to return notification ids we don't need.
             tx.cursor.executemany(
                 f"INSERT INTO {self.recorder.events_table_name} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-                [
-                    (UUID(str(e.originator_id)).hex, e.originator_version, e.topic, e.state)
-                    for e in stored
-                ],
+                rows,
             )
+
+    def _row(self, event: Any) -> tuple[Any, int, str, bytes]:
+        """(stream id as the database keeps it, version, topic, stored state) of a domain event."""
+        body = vars(event).get("_lif_body")
+        if body is None:
+            stored = self.app.mapper.to_stored_event(event)
+            oid, version, topic, state = (
+                stored.originator_id,
+                stored.originator_version,
+                stored.topic,
+                stored.state,
+            )
+        else:
+            oid, version, topic = (
+                event.originator_id,
+                event.originator_version,
+                get_topic(type(event)),
+            )
+            state = body[:-1] + b',"hash":"' + event.hash.encode() + b'"}'
+        if self.dialect == "sqlite":
+            oid = oid.hex if isinstance(oid, UUID) else UUID(str(oid)).hex
+        return oid, version, topic, state
 
     # --- aggregates -----------------------------------------------------------------------
 

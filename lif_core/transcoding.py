@@ -76,32 +76,30 @@ _FAST: dict[type, Any] = {
     date: lambda v: _tagged("date_iso", v.isoformat()),
     Decimal: lambda v: _tagged("decimal_str", str(v)),
 }
-_PLAIN = (str, int, float, bool, type(None))
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-def _prepare(value: Any) -> Any:
-    if isinstance(value, _PLAIN):
-        return value
-    kind = type(value)
-    if kind is dict:
-        return {k: _prepare(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [_prepare(v) for v in value]
-    convert = _FAST.get(kind)
+def _default(value: Any) -> dict[str, Any]:
+    convert = _FAST.get(type(value))
     if convert is not None:
-        return convert(value)
+        result: dict[str, Any] = convert(value)
+        return result
     if isinstance(value, BaseModel):
         return _tagged(
             "pydantic", {"topic": get_topic(type(value)), "data": value.model_dump(mode="json")}
         )
-    raise TypeError(f"cannot store a {kind.__name__} in an event; register a transcoding for it")
+    raise TypeError(
+        f"cannot store a {type(value).__name__} in an event; register a transcoding for it"
+    )
+
+
+# The C encoder does the plain values; Python is called back only for the few tagged ones.
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False)
 
 
 def encode_fast(state: dict[str, Any]) -> bytes:
-    """The same JSON :class:`LifTranscoder` reads back, made without a Python callback per value.
+    """The same JSON :class:`LifTranscoder` reads back, with a leaner callback than the library's.
 
-    Writing is the hot path of ingestion; the library's encoder calls back into Python for
-    every UUID, date and datetime.
+    Writing is the hot path of ingestion: plain values are encoded in C, and a UUID, date,
+    datetime, decimal or pydantic model costs one small Python call.
     """
-    return _ENCODER.encode(_prepare(state)).encode("utf8")
+    return _ENCODER.encode(state).encode("utf8")

@@ -24,6 +24,7 @@ __all__ = [
     "LifCreated",
     "LifEvent",
     "chain_hash",
+    "make_event",
     "new_event_id",
     "seal_event",
     "split_state",
@@ -71,6 +72,43 @@ def seal_event(event: Any, prev: str) -> str:
     object.__setattr__(event, "hash", digest)
     object.__setattr__(event, "_lif_body", body)
     return digest
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def make_event(
+    event_class: type[Any], originator_id: UUID, version: int, prev: str, state: dict[str, Any]
+) -> Any:
+    """Make a sealed event from its state without the dataclass constructor (the hot path).
+
+    ``state`` holds every field but the stream id, version and hash. The body is encoded once,
+    hashed, and kept for the mapper. As the library's own mapper does when it reads events,
+    the object is made with ``object.__new__``; the field names are checked against the class.
+    """
+    fields = _FIELDS.get(event_class)
+    if fields is None:
+        fields = _FIELDS[event_class] = frozenset(event_class.__dataclass_fields__) - {
+            "originator_id",
+            "originator_version",
+            "hash",
+        }
+    if state.keys() != fields:
+        missing, unknown = sorted(fields - state.keys()), sorted(state.keys() - fields)
+        raise TypeError(
+            f"cannot make {event_class.__qualname__}: missing {missing}, unknown {unknown}"
+        )
+    body = encode_fast(state)
+    digest = chain_hash(prev, originator_id, version, get_topic(event_class), body)
+    event = object.__new__(event_class)
+    event.__dict__.update(
+        originator_id=originator_id,
+        originator_version=version,
+        **state,
+        hash=digest,
+        _lif_body=body,
+    )
+    return event
 
 
 class LifEvent(Aggregate.Event):
@@ -137,18 +175,20 @@ class LifAggregate(Aggregate):
         correlation: str | None = None,
         **fields: Any,
     ) -> Any:
-        agg = cls._create(
-            event_class,
-            id=cls.stream_id(natural_key),
-            event_id=new_event_id(),
-            actor=actor,
-            causation=[str(c) for c in causation],
-            correlation=correlation,
-            hash="",
+        stream = cls.stream_id(natural_key)
+        state = {
+            "timestamp": event_class.create_timestamp(),
+            "event_id": new_event_id(),
+            "actor": actor,
+            "causation": [str(c) for c in causation],
+            "correlation": correlation,
+            "originator_topic": get_topic(cls),
             **fields,
-        )
-        event = agg.pending_events[-1]
-        agg._chain_head = seal_event(event, GENESIS)
+        }
+        event = make_event(event_class, stream, cls.INITIAL_VERSION, GENESIS, state)
+        agg = event.mutate(None)
+        agg.pending_events.append(event)
+        agg._chain_head = event.hash
         return agg
 
     def _record(
@@ -160,17 +200,18 @@ class LifAggregate(Aggregate):
         correlation: str | None = None,
         **fields: Any,
     ) -> Any:
-        self.trigger_event(
-            event_class,
-            event_id=new_event_id(),
-            actor=actor,
-            causation=[str(c) for c in causation],
-            correlation=correlation,
-            hash="",
+        state = {
+            "timestamp": event_class.create_timestamp(),
+            "event_id": new_event_id(),
+            "actor": actor,
+            "causation": [str(c) for c in causation],
+            "correlation": correlation,
             **fields,
-        )
-        event = self.pending_events[-1]
-        self._chain_head = seal_event(event, self._chain_head)
+        }
+        event = make_event(event_class, self.id, self.version + 1, self._chain_head, state)
+        event.mutate(self)
+        self.pending_events.append(event)
+        self._chain_head = event.hash
         return event
 
     def correct(
