@@ -1,0 +1,16 @@
+"""The built-in source plugins: one module per source, each registered through the ``lif.ingestors``
+entry point exactly as a third-party plugin is (built-ins are plugins).
+
+- Inspections: ``ofsted_social_care``, ``ofsted_ilacs``, ``ofsted_schools``, ``ofsted_early_years``,
+  ``cqc``, ``hmicfrs``, ``jtai``, ``other_inspections``.
+- Reviews and the partnership's own records: ``practice_reviews``, ``action_plans``, ``learning_log``.
+- Voice of the child and child deaths: ``school_health_survey``, ``cdop``.
+- Partner annual reports: the ``partner_reports`` package (LADO, IRO, conferences, CSWS, MAPPA,
+  secure settings, private fostering, MALAP), ``partner_safeguarding_reports``.
+- Performance and assurance: ``performance``, ``audits`` / ``audits_single``, ``section_11`` /
+  ``section_175``, ``complaints``, ``learning_development``, ``trust_board``, ``website_stats``.
+- Shared cell parsing: ``_fields`` (dates, numbers, periods); grade scales: ``_grades``,
+  ``_inspection_scales``; suppression of small numbers: ``_suppression``.
+- ``samples/<source>/``: each source's shipped inputs, golden ``expected.jsonl`` and ``bad/`` rows.
+Layouts and rules per source: docs/sources/.
+"""
