@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from lif_core.parse import ParsedRecord, Rejection, parse_file
 from lif_core.plugins import Source
 from lif_core.plugins._manager import load_plugins
-from lif_core.samples import bad_inputs, golden_lines
+from lif_core.samples import golden_lines
 from lif_core.testing import assert_conforms
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,11 +22,6 @@ def sources() -> dict[str, Source]:
     plugins = load_plugins(allow=set(NAMES), third_party=False)
     assert not plugins.failures
     return {name: plugins.get(name).source for name in NAMES}
-
-
-def _samples(source: Source) -> Path:
-    assert source.samples is not None, f"{source.name} ships no samples"
-    return source.samples
 
 
 def _parse(source: Source, folder: Path, *rows: str) -> list[ParsedRecord | Rejection]:
@@ -46,40 +40,6 @@ def test_registered_with_provider_cadence_and_documented_fields(
     assert [
         f for f, info in model.model_fields.items() if not (info.description or "").strip()
     ] == []
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_sample_parses_to_exactly_its_golden_file(sources: dict[str, Source], name: str) -> None:
-    source = sources[name]
-    expected = [
-        json.loads(line) for line in (_samples(source) / "expected.jsonl").read_text().splitlines()
-    ]
-    assert expected
-    assert golden_lines(source) == expected
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_bad_rows_are_rejected_naming_the_column_and_the_row(
-    sources: dict[str, Source], name: str
-) -> None:
-    source = sources[name]
-    expected = [
-        json.loads(line)
-        for line in (_samples(source) / "bad" / "expected-rejections.jsonl")
-        .read_text()
-        .splitlines()
-    ]
-    rejected = [
-        (path.name, dict(item.locator), item.reasons)
-        for path in bad_inputs(source)
-        for item in parse_file(source, path)
-        if isinstance(item, Rejection)
-    ]
-    assert [(file, locator) for file, locator, _ in rejected] == [
-        (e["file"], e["locator"]) for e in expected
-    ]
-    for (_, _, reasons), wanted in zip(rejected, expected, strict=True):
-        assert any(wanted["reason_contains"] in reason for reason in reasons), reasons
 
 
 @pytest.mark.parametrize("name", NAMES)
