@@ -8,7 +8,7 @@ import os
 import random
 from collections.abc import Sequence
 from typing import Any, ClassVar
-from uuid import UUID, uuid5
+from uuid import UUID, SafeUUID, uuid5
 
 from eventsourcing.domain import Aggregate, AggregateCreated
 from eventsourcing.utils import get_topic
@@ -24,10 +24,13 @@ __all__ = [
     "LifCreated",
     "LifEvent",
     "chain_hash",
+    "dashed",
     "make_event",
+    "new_event_hex",
     "new_event_id",
     "seal_event",
     "split_state",
+    "uuid5_hex",
 ]
 
 LIF_NAMESPACE = UUID("6c1f3b1e-2f7a-4c55-9d0e-4b1a0c2f6e11")
@@ -39,9 +42,45 @@ _random = random.Random()  # seeded from the OS, and again in every forked child
 os.register_at_fork(after_in_child=_random.seed)
 
 
+# The bits a version 4 / version 5 UUID fixes (RFC 4122 variant, then the version nibble).
+_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_V4 = (0x8000 << 48) | (4 << 76)
+
+
 def new_event_id() -> UUID:
-    """A random (version 4) UUID for an event, without a system call per event."""
-    return UUID(int=_random.getrandbits(128), version=4)
+    """A random (version 4) UUID for an event, without a system call per event.
+
+    Made as ``UUID.__new__`` plus its two slots, which is what ``UUID(int=..., version=4)``
+    ends with, without that constructor's argument checks (a third of an event's making).
+    """
+    event_id = object.__new__(UUID)
+    object.__setattr__(event_id, "int", _random.getrandbits(128) & _KEEP | _V4)
+    object.__setattr__(event_id, "is_safe", SafeUUID.unknown)
+    return event_id
+
+
+def new_event_hex() -> str:
+    """``new_event_id().hex`` without making the UUID object (the ingestion hot path)."""
+    return f"{_random.getrandbits(128) & _KEEP | _V4:032x}"
+
+
+_NAMESPACE_BYTES: dict[UUID, bytes] = {}
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+
+
+def uuid5_hex(namespace: UUID, name: str) -> str:
+    """``uuid5(namespace, name).hex`` without making the UUID object."""
+    space = _NAMESPACE_BYTES.get(namespace)
+    if space is None:
+        space = _NAMESPACE_BYTES[namespace] = namespace.bytes
+    h = hashlib.sha1(space + name.encode(), usedforsecurity=False).hexdigest()
+    # The version nibble becomes 5; the variant's top two bits become 10.
+    return f"{h[:12]}5{h[13:16]}{_VARIANT[h[16]]}{h[17:32]}"
+
+
+def dashed(hex32: str) -> str:
+    """32 hex digits as the canonical UUID text (what ``str(UUID(hex32))`` gives)."""
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
 def chain_hash(prev: str, originator_id: UUID | str, version: int, topic: str, body: bytes) -> str:
@@ -78,7 +117,12 @@ _FIELDS: dict[type, frozenset[str]] = {}
 
 
 def make_event(
-    event_class: type[Any], originator_id: UUID, version: int, prev: str, state: dict[str, Any]
+    event_class: type[Any],
+    originator_id: UUID,
+    version: int,
+    prev: str,
+    state: dict[str, Any],
+    stream_text: str | None = None,
 ) -> Any:
     """Make a sealed event from its state without the dataclass constructor (the hot path).
 
@@ -99,7 +143,7 @@ def make_event(
             f"cannot make {event_class.__qualname__}: missing {missing}, unknown {unknown}"
         )
     body = encode_fast(state)
-    digest = chain_hash(prev, originator_id, version, get_topic(event_class), body)
+    digest = chain_hash(prev, stream_text or originator_id, version, get_topic(event_class), body)
     event = object.__new__(event_class)
     event.__dict__.update(
         originator_id=originator_id,
@@ -208,7 +252,10 @@ class LifAggregate(Aggregate):
             "correlation": correlation,
             **fields,
         }
-        event = make_event(event_class, self.id, self.version + 1, self._chain_head, state)
+        text = self.__dict__.get("_stream_text")
+        if text is None:
+            text = self._stream_text = str(self.id)
+        event = make_event(event_class, self.id, self.version + 1, self._chain_head, state, text)
         event.mutate(self)
         self.pending_events.append(event)
         self._chain_head = event.hash

@@ -429,3 +429,31 @@ def test_two_creations_of_the_same_reference_conflict(store):
 
     assert store.get(Learning, Learning.stream_id("LRN-2025-014")).version == 1
     assert store.max_notification_id() == 1
+
+
+# --- ids made without the uuid module's constructors (the hot path) ---------------------------------
+
+
+def test_ids_made_on_the_hot_path_are_the_uuids_the_uuid_module_makes() -> None:
+    import random
+    from uuid import UUID, uuid5
+
+    from lif_core.domain.base import (
+        LIF_NAMESPACE,
+        dashed,
+        new_event_hex,
+        new_event_id,
+        uuid5_hex,
+    )
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        name = "".join(rng.choice("abcé|/ 0123456789") for _ in range(rng.randint(0, 40)))
+        assert uuid5_hex(LIF_NAMESPACE, name) == uuid5(LIF_NAMESPACE, name).hex
+        made = new_event_id()
+        assert made == UUID(int=made.int, version=4) and made.version == 4
+        assert str(made) == str(UUID(made.hex)) and hash(made) == hash(UUID(made.hex))
+        text = new_event_hex()
+        assert UUID(text).version == 4 and UUID(text).hex == text
+        assert dashed(text) == str(UUID(text))
+    assert len({new_event_id() for _ in range(1000)}) == 1000

@@ -159,3 +159,29 @@ def test_the_recorded_time_is_set_by_the_application_and_kept_exactly(store):
 
     assert before <= made <= after
     _same(timestamp, made)
+
+
+def test_the_reusable_json_encoder_writes_what_json_dumps_writes() -> None:
+    import json
+
+    from lif_core.transcoding import json_encoder
+
+    values: list[Any] = [
+        {"b": 1, "a": [1.5, None, True, 'é"\n'], "c": {"z": -0.0, "y": float("inf")}},
+        "plain",
+        12,
+        None,
+        [1, {"k": "v"}, []],
+        {"nested": {"deeper": {"deepest": ["x" * 300]}}},
+    ]
+    for sort_keys in (False, True):
+        for ensure_ascii in (False, True):
+            encode = json_encoder(sort_keys=sort_keys, ensure_ascii=ensure_ascii)
+            for value in values:
+                assert encode(value) == json.dumps(
+                    value, sort_keys=sort_keys, ensure_ascii=ensure_ascii, separators=(",", ":")
+                )
+    with pytest.raises(TypeError):
+        json_encoder()(object())
+    tagged = json_encoder(default=lambda v: {"day": v.isoformat()})
+    assert tagged({"d": date(2024, 1, 2)}) == '{"d":{"day":"2024-01-02"}}'
