@@ -34,25 +34,30 @@ A = TypeVar("A", bound=LifAggregate)
 # Our own tables, beside the library's events table, in the same database. lif_source_index,
 # lif_snapshots and lif_ingested are the ingestion pipeline's memory of what it wrote (each
 # rebuildable from the log); they change in the same transaction as the events they describe.
+# On SQLite the index is clustered on its key (WITHOUT ROWID): one B-tree to write, not two.
+_SOURCE_INDEX = """CREATE TABLE IF NOT EXISTS {name} (
+        source TEXT NOT NULL, record_kind TEXT NOT NULL, record_key TEXT NOT NULL,
+        stream_id TEXT NOT NULL, version BIGINT NOT NULL, chain_head TEXT NOT NULL,
+        content_hash TEXT NOT NULL, valid_from TEXT NOT NULL, as_of TEXT NOT NULL, scope TEXT,
+        withdrawn INTEGER NOT NULL DEFAULT 0, last_run TEXT, attributes TEXT NOT NULL, withdrawn_as_of TEXT,
+        PRIMARY KEY (source, record_kind, record_key)){without_rowid}"""
 _TABLES = [
     """CREATE TABLE IF NOT EXISTS lif_seals (
         seal_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, actor TEXT NOT NULL,
         last_notification_id BIGINT NOT NULL, event_count BIGINT NOT NULL, digest TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS lif_tracking (
         name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS lif_source_index (
-        source TEXT NOT NULL, record_kind TEXT NOT NULL, record_key TEXT NOT NULL,
-        stream_id TEXT NOT NULL, version BIGINT NOT NULL, chain_head TEXT NOT NULL,
-        content_hash TEXT NOT NULL, valid_from TEXT NOT NULL, as_of TEXT NOT NULL, scope TEXT,
-        withdrawn INTEGER NOT NULL DEFAULT 0, last_run TEXT, attributes TEXT NOT NULL, withdrawn_as_of TEXT,
-        PRIMARY KEY (source, record_kind, record_key))""",
+    _SOURCE_INDEX.format(name="lif_source_index", without_rowid="{without_rowid}"),
     """CREATE TABLE IF NOT EXISTS lif_snapshots (
         source TEXT NOT NULL, record_kind TEXT NOT NULL, scope TEXT NOT NULL, valid_from TEXT NOT NULL,
         run_id TEXT NOT NULL, PRIMARY KEY (source, record_kind, scope, valid_from))""",
     """CREATE TABLE IF NOT EXISTS lif_ingested (
         source TEXT NOT NULL, origin_sha256 TEXT NOT NULL, run_id TEXT NOT NULL, origin TEXT NOT NULL,
         recorded_at TEXT NOT NULL, PRIMARY KEY (source, origin_sha256))""",
-    """CREATE INDEX IF NOT EXISTS lif_source_index_scope ON lif_source_index (source, record_kind, scope)""",
+    # Only scoped snapshot rows are looked up by scope; unscoped ones by the primary key's prefix.
+    "DROP INDEX IF EXISTS lif_source_index_scope",
+    """CREATE INDEX IF NOT EXISTS lif_source_index_scoped ON lif_source_index (source, record_kind, scope)
+        WHERE scope IS NOT NULL""",
 ]
 
 
@@ -147,9 +152,27 @@ class Store:
             ) from exc
 
     def _create_tables(self) -> None:
+        without_rowid = " WITHOUT ROWID" if self.dialect == "sqlite" else ""
         with self.transaction() as tx:
+            if self.dialect == "sqlite":
+                self._cluster_source_index(tx)
             for statement in _TABLES:
-                tx.execute(statement)
+                tx.execute(statement.replace("{without_rowid}", without_rowid))
+
+    @staticmethod
+    def _cluster_source_index(tx: Tx) -> None:
+        """Stores made before the index was clustered (SQLite): copy it into the clustered form."""
+        row = tx.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'lif_source_index'"
+        ).fetchone()
+        if row is None or "WITHOUT ROWID" in str(row[0]).upper():
+            return
+        tx.execute(
+            _SOURCE_INDEX.format(name="lif_source_index_new", without_rowid=" WITHOUT ROWID")
+        )
+        tx.execute("INSERT INTO lif_source_index_new SELECT * FROM lif_source_index")
+        tx.execute("DROP TABLE lif_source_index")
+        tx.execute("ALTER TABLE lif_source_index_new RENAME TO lif_source_index")
 
     def _open_postgres(self) -> None:
         import psycopg
@@ -227,12 +250,20 @@ class Store:
         else:
             # A dummy write takes SQLite's write lock now, before reads that decide what to write.
             tx.execute("UPDATE lif_tracking SET position = position WHERE name = '__lock__'")
+            import os
+
+            if os.environ.get("XCACHE"):
+                tx.execute(f"PRAGMA cache_size = -{os.environ['XCACHE']}")
 
     def append(self, tx: Tx, events: Sequence[Any]) -> None:
         """Write domain events inside ``tx`` (with whatever else ``tx`` writes: one commit)."""
-        if not events:
+        if events:
+            self.append_rows(tx, [self.stored_row(e) for e in events])
+
+    def append_rows(self, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]]) -> None:
+        """Write stored rows (see :meth:`stored_row`) inside ``tx``, in the order given."""
+        if not rows:
             return
-        rows = [self._row(e) for e in events]
         if self.dialect == "postgresql":
             # The library's exclusive table lock keeps notification ids in commit order; then
             # COPY, which is several times faster than the library's composite-type insert.
@@ -240,10 +271,11 @@ class Store:
             self.recorder._notify_channel(tx.cursor)
             table = f'"{self.url.schema}"."{self.recorder.events_table_name}"'
             with tx.cursor.copy(
-                f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN"
+                f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
             ) as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.set_types(["uuid", "int8", "text", "bytea"])
+                for oid, version, topic, state in rows:
+                    copy.write_row((oid if type(oid) is UUID else UUID(oid), version, topic, state))
         else:
             # One executemany: the library inserts row by row to return notification ids we don't need.
             tx.cursor.executemany(
@@ -251,8 +283,11 @@ class Store:
                 rows,
             )
 
-    def _row(self, event: Any) -> tuple[Any, int, str, bytes]:
-        """(stream id as the database keeps it, version, topic, stored state) of a domain event."""
+    def stored_row(self, event: Any) -> tuple[Any, int, str, bytes]:
+        """(stream id, version, topic, stored state) of a domain event, as :meth:`append_rows` takes.
+
+        The stream id may be a UUID or its 32 hex digits (both databases take either).
+        """
         body = vars(event).get("_lif_body")
         if body is None:
             stored = self.app.mapper.to_stored_event(event)
@@ -272,6 +307,18 @@ class Store:
         if self.dialect == "sqlite":
             oid = oid.hex if isinstance(oid, UUID) else UUID(str(oid)).hex
         return oid, version, topic, state
+
+    def pool_threads(self) -> list[threading.Thread]:
+        """The threads of this store's own connection pool (PostgreSQL; none on SQLite).
+
+        They wait on the pool's queues and run only the pool's work, so a process forked
+        beside them that never touches the pool (``lif_core.forked``) cannot block on them.
+        """
+        pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
+        name = getattr(pool, "name", None)
+        if self.dialect != "postgresql" or not name:
+            return []
+        return [t for t in threading.enumerate() if t.name.startswith(f"{name}-")]
 
     # --- aggregates -----------------------------------------------------------------------
 

@@ -297,3 +297,58 @@ def test_two_processes_opening_a_fresh_schema_at_once_both_succeed(pg_url):
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
     assert outcomes == [["ok", "ok"]] * len(schemas)
+
+
+def test_a_store_made_before_the_index_was_clustered_is_moved_to_it_with_its_rows(
+    tmp_path,
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE lif_source_index (source TEXT NOT NULL, record_kind TEXT NOT NULL, "
+        "record_key TEXT NOT NULL, stream_id TEXT NOT NULL, version BIGINT NOT NULL, "
+        "chain_head TEXT NOT NULL, content_hash TEXT NOT NULL, valid_from TEXT NOT NULL, "
+        "as_of TEXT NOT NULL, scope TEXT, withdrawn INTEGER NOT NULL DEFAULT 0, last_run TEXT, "
+        "attributes TEXT NOT NULL, withdrawn_as_of TEXT, "
+        "PRIMARY KEY (source, record_kind, record_key))"
+    )
+    old.execute(
+        "CREATE INDEX lif_source_index_scope ON lif_source_index (source, record_kind, scope)"
+    )
+    row = (
+        "s",
+        "k",
+        "key",
+        "id",
+        3,
+        "h" * 64,
+        "c" * 64,
+        "2024-01-01",
+        "2024-02-01",
+        "LA",
+        0,
+        "r",
+        "{}",
+        None,
+    )
+    old.execute(f"INSERT INTO lif_source_index VALUES ({', '.join('?' * 14)})", row)
+    old.commit()
+    old.close()
+
+    with Store(f"sqlite:///{path}") as store, store.read() as tx:
+        [(sql,)] = tx.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'lif_source_index'"
+        ).fetchall()
+        indexes = {
+            r[0]
+            for r in tx.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lif_source_index'"
+            ).fetchall()
+        }
+        assert tx.execute("SELECT * FROM lif_source_index").fetchall() == [row]
+    assert sql.rstrip().endswith("WITHOUT ROWID")
+    assert "lif_source_index_scoped" in indexes and "lif_source_index_scope" not in indexes
+    with Store(f"sqlite:///{path}") as again, again.read() as tx:  # opening again changes nothing
+        assert tx.execute("SELECT * FROM lif_source_index").fetchall() == [row]
