@@ -64,3 +64,7 @@ class PluginError(LifError):
         super().__init__(f"plugin {plugin!r} failed ({kind}): {message}")
         self.plugin = plugin
         self.kind = kind
+        self.message = message
+
+    def __reduce__(self) -> tuple[object, ...]:  # raised in a reading process, reported in ours
+        return (type(self), (self.plugin, self.kind, self.message))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
@@ -16,15 +18,34 @@ from uuid import UUID, uuid4
 from eventsourcing.utils import get_topic
 
 from lif_core.domain import IngestionRun, SourceRecord
-from lif_core.domain.base import GENESIS, new_event_id, seal_event
-from lif_core.errors import InputError, LifError
-from lif_core.parse import ParsedRecord, Rejection, parse_row
+from lif_core.domain.base import (
+    GENESIS,
+    LIF_NAMESPACE,
+    dashed,
+    make_event,
+    new_event_hex,
+    new_event_id,
+    uuid5_hex,
+)
+from lif_core.errors import ConfigError, InputError, LifError
+from lif_core.forked import ChildFailed, can_fork, forked_chunks
+from lif_core.parse import ParsedRecord, Rejection, canonical_json, parse_row_items
 from lif_core.plugins._manager import LoadedSource
 from lif_core.plugins._spec import RecordError, RecordKind, Row
 from lif_core.readers import read_rows
 from lif_core.store import Store, Tx
+from lif_core.transcoding import encode_fast, encode_value
 
-__all__ = ["CHUNK", "IngestResult", "Origin", "file_origin", "ingest_file", "ingest_rows"]
+__all__ = [
+    "CHUNK",
+    "FORK_MIN_BYTES",
+    "IngestResult",
+    "Origin",
+    "file_origin",
+    "fork_mode",
+    "ingest_file",
+    "ingest_rows",
+]
 
 log = logging.getLogger(__name__)
 CHUNK = 2000
@@ -51,6 +72,7 @@ class IngestResult:
     seconds: float = 0.0
     message: str = ""
     failure_kind: str | None = None
+    read_in_child: bool = False  # the rows were read and validated in a second process
 
     @property
     def ok(self) -> bool:
@@ -66,6 +88,7 @@ class IngestResult:
             "seconds": round(self.seconds, 3),
             "message": self.message,
             "failure_kind": self.failure_kind,
+            "read_in_child": self.read_in_child,
         }
 
 
@@ -99,11 +122,46 @@ _ENTRY_COLUMNS = "stream_id, version, chain_head, content_hash, valid_from, as_o
 _INDEX_COLUMNS = "stream_id, version, chain_head, content_hash, valid_from, as_of, scope, withdrawn, last_run, attributes, withdrawn_as_of"
 
 
+class _Rec(NamedTuple):
+    """A parsed record as the writer needs it: plain values, quick to pass between processes.
+
+    ``canonical`` is the attributes' canonical JSON (what ``content_hash`` is over, and what
+    the event and the index hold). ``row`` and ``entry`` are made with the record, where it is
+    read: the stored row of its ``Recorded`` event and its index entry, should it be new (most
+    are), so that the writer only looks the key up and writes.
+    """
+
+    kind: str
+    key: str
+    valid_from: date
+    valid_to: date | None
+    canonical: str
+    content_hash: str
+    locator: Mapping[str, Any]
+    scope: str | None
+    stated_on: date
+    stated: tuple[str, str]  # (valid from, stated on) as ISO days, as the index keeps them
+    row: tuple[str, int, str, bytes]
+    entry: _Entry
+
+    @property
+    def order_key(self) -> tuple[str, str]:
+        """(stated on, valid from): the newer statement of a fact wins, whatever the arrival order."""
+        return self.stated[1], self.stated[0]
+
+    def attributes(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.canonical)
+        return value
+
+
 class _Abort(Exception):
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in the reading process, reported here
+        return (_Abort, (self.kind, self.reason))
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +170,44 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         for k in sorted(set(old) | set(new))
         if old.get(k) != new.get(k)
     }
+
+
+_RECORDED = SourceRecord.Recorded
+_RECORDED_TOPIC = get_topic(_RECORDED)
+# The fields _Run.wire writes, in its order: the run's constants, then the record's.
+_RECORDED_CONSTANT = (
+    "timestamp",
+    "actor",
+    "causation",
+    "correlation",
+    "originator_topic",
+    "source",
+    "record_kind",
+)
+_RECORDED_VARIABLE = (
+    "event_id",
+    "record_key",
+    "valid_from",
+    "valid_to",
+    "attributes",
+    "content_hash",
+    "provenance",
+)
+if {*_RECORDED_CONSTANT, *_RECORDED_VARIABLE} != set(_RECORDED.__dataclass_fields__) - {
+    "originator_id",
+    "originator_version",
+    "hash",
+}:  # pragma: no cover - a field added to SourceRecord.Recorded must be written here too
+    raise TypeError("lif_core.ingest writes SourceRecord.Recorded: its fields have changed")
+
+
+def _day_json(value: date | None) -> str:
+    """A valid time as the transcoder writes it (a plain day without a callback)."""
+    if value is None:
+        return "null"
+    if type(value) is date:
+        return '{"_type_":"date_iso","_data_":"' + value.isoformat() + '"}'
+    return encode_value(value)
 
 
 class _Run:
@@ -129,9 +225,15 @@ class _Run:
         self.run_head = GENESIS
         self.counts = dict.fromkeys(_COUNTS, 0)
         self.scopes: dict[tuple[str, str | None], date] = {}
+        self.newer: dict[tuple[str, str | None, date], date | None] = {}
         self.now = datetime.now(UTC)
         self.indexed = 0  # index rows this run wrote
         self.analyze_at = CHUNK
+        self.prefixes: dict[str, str] = {}
+        self.stream_prefix = f"{SourceRecord.kind}:{self.source.name}|"  # + kind|key: uuid5
+        prov = self.provenance({})
+        del prov["locator"]
+        self.provenance_open = ',"provenance":' + encode_value(prov)[:-1] + ',"locator":'
 
     # --- the run's own stream -------------------------------------------------------------
 
@@ -140,53 +242,100 @@ class _Run:
         extra: dict[str, Any] = (
             {"originator_topic": get_topic(IngestionRun)} if self.run_version == 1 else {}
         )
-        event = cls(
-            originator_id=self.run_stream,
-            originator_version=self.run_version,
-            timestamp=datetime.now(UTC),
-            event_id=new_event_id(),
-            actor=self.actor,
-            causation=[],
-            correlation=self.run_id,
-            hash="",
+        state = {
+            "timestamp": datetime.now(UTC),
+            "event_id": new_event_id(),
+            "actor": self.actor,
+            "causation": [],
+            "correlation": self.run_id,
             **extra,
             **fields,
-        )
-        self.run_head = seal_event(event, self.run_head)
+        }
+        event = make_event(cls, self.run_stream, self.run_version, self.run_head, state)
+        self.run_head = event.hash
         return event
 
-    def provenance(self, locator: Any) -> dict[str, Any]:
+    def provenance(self, locator: Mapping[str, Any]) -> dict[str, Any]:
+        """Stamped by the host on every record event: the origin's own metadata cannot override it."""
         return {
+            **self.origin.meta,
             "origin": self.origin.uri,
             "origin_sha256": self.origin.sha256,
-            "locator": dict(locator),
-            **self.origin.meta,
             "plugin": self.loaded.plugin,
             "distribution": self.loaded.distribution,
             "plugin_version": self.loaded.version,
             "run_id": self.run_id,
+            "locator": dict(locator),
         }
 
     def record_event(
         self, cls: type[Any], stream: UUID, version: int, prev: str, **fields: Any
     ) -> Any:
-        extra: dict[str, Any] = (
-            {"originator_topic": get_topic(SourceRecord)} if version == 1 else {}
-        )
-        event = cls(
-            originator_id=stream,
-            originator_version=version,
-            timestamp=self.now,
-            event_id=new_event_id(),
-            actor=self.loaded.actor,
-            causation=[],
-            correlation=self.run_id,
-            hash="",
-            **extra,
+        state = {
+            "timestamp": self.now,
+            "event_id": new_event_id(),
+            "actor": self.loaded.actor,
+            "causation": [],
+            "correlation": self.run_id,
             **fields,
+        }
+        return make_event(cls, stream, version, prev, state)
+
+    def wire(self, r: ParsedRecord) -> _Rec:
+        """A parsed record with the stored row of its ``Recorded`` event, should it be new.
+
+        The hot path of ingestion, run where the rows are read: the run's constant fields are
+        encoded once per kind and the record's own spliced in, giving the JSON
+        :func:`encode_fast` gives for the same event (keys in another order); the hash is the
+        chain hash of that body, as always.
+        """
+        kind = r.kind
+        prefix = self.prefixes.get(kind)
+        if prefix is None:
+            constant = {
+                "timestamp": self.now,
+                "actor": self.loaded.actor,
+                "causation": [],
+                "correlation": self.run_id,
+                "originator_topic": get_topic(SourceRecord),
+                "source": self.source.name,
+                "record_kind": kind,
+            }
+            assert tuple(constant) == _RECORDED_CONSTANT
+            prefix = self.prefixes[kind] = encode_fast(constant).decode()[:-1]
+        key = r.record_key
+        valid_from, valid_to = r.valid_time.valid_from, r.valid_time.valid_to
+        stated_on = r.as_of or valid_from
+        stated = (valid_from.isoformat(), stated_on.isoformat())
+        canonical = r.canonical or canonical_json(r.attributes)
+        locator = dict(r.locator)
+        stream = uuid5_hex(LIF_NAMESPACE, f"{self.stream_prefix}{kind}|{key}")
+        text = dashed(stream)
+        body = (
+            f'{prefix},"event_id":{{"_type_":"uuid_hex","_data_":"{new_event_hex()}"}}'
+            f',"record_key":{encode_basestring(key)}'
+            f',"valid_from":{_day_json(valid_from)},"valid_to":{_day_json(valid_to)}'
+            f',"attributes":{canonical},"content_hash":"{r.content_hash}"'
+            f"{self.provenance_open}{encode_value(locator)}}}}}"
+        ).encode()
+        sha = hashlib.sha256(f"{GENESIS}|{text}|1|{_RECORDED_TOPIC}|".encode())
+        sha.update(body)
+        digest = sha.hexdigest()
+        state = body[:-1] + b',"hash":"' + digest.encode() + b'"}'
+        return _Rec(
+            kind,
+            key,
+            valid_from,
+            valid_to,
+            canonical,
+            r.content_hash,
+            locator,
+            r.scope,
+            stated_on,
+            stated,
+            (stream, 1, _RECORDED_TOPIC, state),
+            _Entry(text, 1, digest, r.content_hash, *stated, 0, self.run_id, canonical, None),
         )
-        seal_event(event, prev)
-        return event
 
     # --- records --------------------------------------------------------------------------
 
@@ -213,11 +362,20 @@ class _Run:
         return found
 
     def newer_snapshot(self, kind: str, scope: str | None, day: date) -> date | None:
+        """The earliest snapshot of ``scope`` newer than ``day`` ingested before this run.
+
+        Asked once per (kind, scope, day) a run: this run adds its own snapshot only at the end.
+        """
+        cached = self.newer.get((kind, scope, day), date.min)
+        if cached != date.min:
+            return cached
         row = self.tx.execute(
             "SELECT MIN(valid_from) FROM lif_snapshots WHERE source = ? AND record_kind = ? AND scope = ? AND valid_from > ?",
             (self.source.name, kind, scope or "", day.isoformat()),
         ).fetchone()
-        return date.fromisoformat(row[0]) if row and row[0] else None
+        found = date.fromisoformat(row[0]) if row and row[0] else None
+        self.newer[(kind, scope, day)] = found
+        return found
 
     def _withdrawn(
         self,
@@ -245,9 +403,9 @@ class _Run:
     def _decide(
         self,
         kind: RecordKind,
-        r: ParsedRecord,
+        r: _Rec,
         entry: _Entry | None,
-        events: list[Any],
+        rows: list[tuple[str, int, str, bytes]],
         rejections: list[Rejection],
     ) -> _Entry | None:
         """What one record means against what the index holds: the events to write and the new entry.
@@ -256,19 +414,10 @@ class _Run:
         not hold the key means the record is withdrawn as of that snapshot, whatever the order
         the files arrived in.
         """
-        prov = self.provenance(r.locator)
-        fresh = (
-            r.content_hash,
-            *r.stated,
-            0,
-            self.run_id,
-            json.dumps(r.attributes, sort_keys=True),
-            None,
-        )
         if entry is not None:
             if entry.last_run == self.run_id and entry.content_hash != r.content_hash:
-                reason = f"record key {r.record_key!r} appears twice in this input with different content"
-                rejections.append(Rejection(r.locator, (reason,), dict(r.attributes), kind.name))
+                reason = f"record key {r.key!r} appears twice in this input with different content"
+                rejections.append(Rejection(r.locator, (reason,), r.attributes(), kind.name))
                 return None
             if r.order_key < (entry.as_of, entry.valid_from):
                 self.counts["unchanged"] += 1  # an older statement revises nothing a newer one set
@@ -279,24 +428,9 @@ class _Run:
             else None
         )
         if entry is None:
-            stream = SourceRecord.record_id(self.source.name, kind.name, r.record_key)
-            ev = self.record_event(
-                SourceRecord.Recorded,
-                stream,
-                1,
-                GENESIS,
-                source=self.source.name,
-                record_kind=kind.name,
-                record_key=r.record_key,
-                valid_from=r.valid_time.valid_from,
-                valid_to=r.valid_time.valid_to,
-                attributes=r.attributes,
-                content_hash=r.content_hash,
-                provenance=prov,
-            )
-            events.append(ev)
+            rows.append(r.row)
             self.counts["recorded"] += 1
-            new = _Entry(str(stream), 1, ev.hash, *fresh)
+            new = r.entry
         else:
             same = entry.content_hash == r.content_hash
             if same and bool(entry.withdrawn) == (gone is not None):
@@ -309,6 +443,7 @@ class _Run:
             new = entry._replace(valid_from=r.stated[0], as_of=r.stated[1], last_run=self.run_id)
             if not same or (entry.withdrawn and gone is None):  # changed, or back in the snapshot
                 version = int(entry.version) + 1
+                attributes = r.attributes()
                 ev = self.record_event(
                     SourceRecord.Revised,
                     UUID(entry.stream_id),
@@ -316,28 +451,30 @@ class _Run:
                     entry.chain_head,
                     source=self.source.name,
                     record_kind=kind.name,
-                    record_key=r.record_key,
-                    valid_from=r.valid_time.valid_from,
-                    valid_to=r.valid_time.valid_to,
-                    attributes=r.attributes,
-                    changes=_changes(json.loads(entry.attributes), r.attributes),
+                    record_key=r.key,
+                    valid_from=r.valid_from,
+                    valid_to=r.valid_to,
+                    attributes=attributes,
+                    changes=_changes(json.loads(entry.attributes), attributes),
                     content_hash=r.content_hash,
-                    provenance=prov,
+                    provenance=self.provenance(r.locator),
                 )
-                events.append(ev)
+                rows.append(self.store.stored_row(ev))
                 self.counts["revised"] += 1
-                new = _Entry(entry.stream_id, version, ev.hash, *fresh)
+                new = r.entry._replace(
+                    stream_id=entry.stream_id, version=version, chain_head=ev.hash
+                )
         if gone is not None:
             wd = self._withdrawn(
                 kind.name,
-                r.record_key,
+                r.key,
                 UUID(new.stream_id),
                 int(new.version) + 1,
                 new.chain_head,
                 gone,
-                prov,
+                self.provenance(r.locator),
             )
-            events.append(wd)
+            rows.append(self.store.stored_row(wd))
             if entry is None or not entry.withdrawn:
                 self.counts["withdrawn"] += 1
             new = new._replace(
@@ -348,26 +485,32 @@ class _Run:
             )
         return new
 
-    def write_chunk(self, records: list[ParsedRecord], rejections: list[Rejection]) -> None:
-        events: list[Any] = []
-        upserts: list[tuple[Any, ...]] = []
-        by_kind: dict[str, list[ParsedRecord]] = {}
+    def write_chunk(self, records: list[_Rec], rejections: list[Rejection]) -> None:
+        rows: list[tuple[Any, int, str, bytes]] = []
+        upserts: dict[tuple[str, str], tuple[Any, ...]] = {}  # the last entry of each key
+        known: set[tuple[str, str]] = set()  # keys the index held before this chunk
+        by_kind: dict[str, list[_Rec]] = {}
         for r in records:
             by_kind.setdefault(r.kind, []).append(r)
+        source = self.source.name
         for kind_name, items in by_kind.items():
             kind = self.source.kind(kind_name)
-            index = self.index_rows(kind_name, list({r.record_key for r in items}))
+            snapshot = kind.mode == "snapshot"
+            index = self.index_rows(kind_name, list({r.key for r in items}))
+            known.update((kind_name, key) for key in index)
             for r in items:
-                if (
-                    kind.mode == "snapshot"
-                    and self.scopes.get((kind_name, r.scope), date.min) < r.stated_on
-                ):
+                if snapshot and self.scopes.get((kind_name, r.scope), date.min) < r.stated_on:
                     self.scopes[(kind_name, r.scope)] = r.stated_on
-                new = self._decide(kind, r, index.get(r.record_key), events, rejections)
+                new = self._decide(kind, r, index.get(r.key), rows, rejections)
                 if new is not None:
-                    index[r.record_key] = new
-                    upserts.append(
-                        (self.source.name, kind_name, r.record_key, *new[:6], r.scope, *new[6:])
+                    index[r.key] = new
+                    upserts[kind_name, r.key] = (
+                        source,
+                        kind_name,
+                        r.key,
+                        *new[:6],
+                        r.scope,
+                        *new[6:],
                     )
         for rej in rejections:
             self.counts["rejected"] += 1
@@ -376,25 +519,61 @@ class _Run:
                     "input",
                     f"rejected at {_where(rej.locator)}: {'; '.join(rej.reasons)} (this source fails fast)",
                 )
-            events.append(
-                self.run_event(
-                    IngestionRun.RecordRejected,
-                    locator=dict(rej.locator),
-                    reasons=list(rej.reasons),
-                    raw=dict(rej.raw),
-                    record_kind=rej.kind,
+            rows.append(
+                self.store.stored_row(
+                    self.run_event(
+                        IngestionRun.RecordRejected,
+                        locator=dict(rej.locator),
+                        reasons=list(rej.reasons),
+                        raw=dict(rej.raw),
+                        record_kind=rej.kind,
+                    )
                 )
             )
-        self.store.append(self.tx, events)
-        self.tx.executemany(
-            f"INSERT INTO lif_source_index (source, record_kind, record_key, {_INDEX_COLUMNS}) "
-            f"VALUES ({', '.join('?' * 14)}) ON CONFLICT (source, record_kind, record_key) DO UPDATE SET "
-            + ", ".join(
-                f"{c} = excluded.{c}" for c in _INDEX_COLUMNS.split(", ") if c != "stream_id"
-            ),
-            upserts,
-        )
+        self.store.append_rows(self.tx, rows)
+        added = [row for k, row in upserts.items() if k not in known]
+        changed = [row for k, row in upserts.items() if k in known]
+        self.write_index(added, changed)
         self.analyze_index(len(upserts))
+
+    def write_index(self, added: list[tuple[Any, ...]], changed: list[tuple[Any, ...]]) -> None:
+        """Write the index rows of keys new to the index (``added``) and of keys it held.
+
+        New keys are plain inserts (this transaction holds the append lock, so no other
+        writer can add them meanwhile); on PostgreSQL both go through ``COPY``, the changed
+        ones into a staging table merged with one statement.
+        """
+        columns = f"source, record_kind, record_key, {_INDEX_COLUMNS}"
+        updates = ", ".join(
+            f"{c} = excluded.{c}" for c in _INDEX_COLUMNS.split(", ") if c != "stream_id"
+        )
+        conflict = f"ON CONFLICT (source, record_kind, record_key) DO UPDATE SET {updates}"
+        if self.tx.dialect != "postgresql":
+            marks = ", ".join("?" * 14)
+            self.tx.executemany(f"INSERT INTO lif_source_index ({columns}) VALUES ({marks})", added)
+            self.tx.executemany(
+                f"INSERT INTO lif_source_index ({columns}) VALUES ({marks}) {conflict}", changed
+            )
+            return
+        if added:
+            self._copy_index("lif_source_index", columns, added)
+        if changed:
+            self.tx.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS lif_index_stage "
+                "(LIKE lif_source_index INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            self._copy_index("lif_index_stage", columns, changed)
+            self.tx.execute(
+                f"INSERT INTO lif_source_index ({columns}) SELECT {columns} FROM lif_index_stage {conflict}"
+            )
+            self.tx.execute("TRUNCATE lif_index_stage")
+
+    def _copy_index(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        types = ["text"] * 4 + ["int8"] + ["text"] * 5 + ["int4"] + ["text"] * 3
+        with self.tx.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
 
     def analyze_index(self, written: int) -> None:
         """PostgreSQL: statistics that include this transaction's own rows, as they double.
@@ -471,41 +650,72 @@ def _where(locator: Any) -> str:
     return ", ".join(f"{k} {v}" for k, v in dict(locator).items()) or "(whole input)"
 
 
-def _chunks(
-    items: Iterable[ParsedRecord | Rejection | int], size: int
-) -> Iterator[tuple[list[ParsedRecord], list[Rejection], int]]:
-    records: list[ParsedRecord] = []
+def _read_chunks(
+    run: _Run, rows: Iterable[Row], limit: int | None, worker: int = 0, workers: int = 1
+) -> Iterator[tuple[list[_Rec], list[Rejection], int]]:
+    """(records, rejections, rows read) a chunk at a time, parsed and ready to write.
+
+    With several readers (``workers``), each reads every row but parses only its own chunks:
+    chunk ``c`` (rows ``c * CHUNK`` up to the next) belongs to reader ``c % workers``. Alone,
+    a chunk ends once it holds ``CHUNK`` records and rejections, however many rows made them.
+    """
+    source, wire = run.source, run.wire
+    records: list[_Rec] = []
     rejections: list[Rejection] = []
-    rows = 0
-    for item in items:
-        if isinstance(item, int):
-            rows += item
-            if len(records) + len(rejections) >= size:
-                yield records, rejections, rows
-                records, rejections, rows = [], [], 0
-        elif isinstance(item, Rejection):
-            rejections.append(item)
-        else:
-            records.append(item)
-    if records or rejections or rows:
-        yield records, rejections, rows
+    read = 0  # rows in the current chunk
+    mine = worker == 0
+    for total, row in enumerate(rows, start=1):
+        read += 1
+        if mine:
+            try:
+                for item in parse_row_items(source, row):
+                    if isinstance(item, Rejection):
+                        rejections.append(item)
+                    else:
+                        records.append(wire(item))
+            except RecordError as exc:
+                rejections.append(Rejection(row.locator, (str(exc),), dict(row.raw)))
+            except LifError:
+                raise
+            except Exception as exc:  # the plugin's own code failed: a plugin bug, reported as such
+                raise _Abort(
+                    "plugin-bug", f"map_row raised {exc!r} at {_where(row.locator)}"
+                ) from exc
+        full = read >= CHUNK if workers > 1 else len(records) + len(rejections) >= CHUNK
+        if full:
+            if mine:
+                yield records, rejections, read
+            records, rejections, read = [], [], 0
+            mine = (total // CHUNK) % workers == worker if workers > 1 else True
+        if limit is not None and total >= limit:
+            break
+    if read and mine:
+        yield records, rejections, read
 
 
-def _parsed(
-    loaded: LoadedSource, rows: Iterable[Row], limit: int | None
-) -> Iterator[ParsedRecord | Rejection | int]:
-    for count, row in enumerate(rows, start=1):
-        try:
-            yield from parse_row(loaded.source, row)
-        except RecordError as exc:
-            yield Rejection(row.locator, (str(exc),), dict(row.raw))
-        except LifError:
-            raise
-        except Exception as exc:  # the plugin's own code failed: a plugin bug, reported as such
-            raise _Abort("plugin-bug", f"map_row raised {exc!r} at {_where(row.locator)}") from exc
-        yield 1
-        if limit is not None and count >= limit:
-            return
+FORK_MIN_BYTES = 1 << 20
+"""``LIF_INGEST_FORK=auto`` reads a file in a second process from this size up."""
+
+
+def fork_mode() -> str:
+    """``LIF_INGEST_FORK``: ``auto`` (the default), ``always`` or ``never``."""
+    mode = os.environ.get("LIF_INGEST_FORK", "auto").strip().lower() or "auto"
+    if mode not in ("auto", "always", "never"):
+        raise ConfigError(f"LIF_INGEST_FORK must be auto, always or never, not {mode!r}")
+    return mode
+
+
+def readers_for() -> int:
+    """How many children read a file at once: one per core, from two to four."""
+    return min(max(os.cpu_count() or 1, 2), 4)
+
+
+def _read_in_child(store: Store, path: Path) -> bool:
+    """Whether to read ``path`` in a forked process (see :mod:`lif_core.forked`)."""
+    mode = fork_mode()
+    if mode == "never" or not can_fork(store.pool_threads()):
+        return False
+    return mode == "always" or path.stat().st_size >= FORK_MIN_BYTES
 
 
 def ingest_rows(
@@ -518,8 +728,18 @@ def ingest_rows(
     dry_run: bool = False,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    read_in_child: bool = False,
+    reopen: Callable[[], Iterable[Row]] | None = None,
 ) -> IngestResult:
-    """Ingest rows from one origin: all of it is recorded, or (after a failure or crash) none of it."""
+    """Ingest rows from one origin: all of it is recorded, or (after a failure or crash) none of it.
+
+    ``read_in_child``: read, map and validate the rows in a forked process while this one
+    writes (:mod:`lif_core.forked`), for large files on two cores or more. Only for rows that
+    the child may consume on its own, such as a file's: never a network consumer's. The caller
+    checks :func:`~lif_core.forked.can_fork` first; ``IngestResult.read_in_child`` says which ran.
+    ``reopen``: a way to read the same rows again from the start, each time on its own; with it,
+    each core reads in a child of its own (see :func:`readers_for`) and writing takes turns.
+    """
     started = time.perf_counter()
     run_id = str(uuid4())
     result = IngestResult(source=loaded.name, origin=origin.uri, run_id=run_id)
@@ -555,7 +775,17 @@ def ingest_rows(
                     )
                 ],
             )
-            for records, rejections, nrows in _chunks(_parsed(loaded, rows, limit), CHUNK):
+            chunks: Iterable[tuple[list[_Rec], list[Rejection], int]]
+            if not read_in_child:
+                chunks = _read_chunks(run, rows, limit)
+            elif reopen is None:
+                chunks = forked_chunks(lambda _i, _n: _read_chunks(run, rows, limit))
+            else:
+                chunks = forked_chunks(
+                    lambda i, n: _read_chunks(run, reopen(), limit, i, n), readers_for()
+                )
+            result.read_in_child = read_in_child
+            for records, rejections, nrows in chunks:
                 run.counts["read"] += nrows
                 run.write_chunk(records, rejections)
                 if progress:
@@ -599,6 +829,9 @@ def ingest_rows(
         result.counts = run.counts if "run" in locals() else result.counts
     except InputError as exc:
         failure = _Abort("input", str(exc))
+    except ChildFailed as exc:
+        failure = _Abort("plugin-bug", str(exc))
+        result.counts = run.counts if "run" in locals() else result.counts
     if failure is not None:
         result.status = "failed"
         result.failure_kind = failure.kind
@@ -700,4 +933,6 @@ def ingest_file(
         dry_run=dry_run,
         limit=(limit if limit else None),
         progress=progress,
+        read_in_child=_read_in_child(store, path),
+        reopen=lambda: read_rows(path, loaded.source.inputs),
     )

@@ -41,9 +41,15 @@ def read_rows(path: Path, options: InputOptions) -> Iterator[Row]:
     return _json(path, options, lines=(fmt == "jsonl"))
 
 
-def _decode(line: bytes, encoding: str | None) -> str:
+def _decode(line: bytes, encoding: str | None, path: Path, number: int) -> str:
     if encoding:
-        return line.decode(encoding)
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path.name}: line {number} is not valid {encoding} ({exc.reason} at byte "
+                f"{exc.start}); save the file as {encoding} or declare its encoding"
+            ) from None
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:
@@ -56,11 +62,11 @@ def _csv_lines(path: Path, options: InputOptions) -> Iterator[list[str]]:
     def lines() -> Iterator[str]:
         with path.open("rb") as handle:
             first = True
-            for raw in handle:
+            for number, raw in enumerate(handle, start=1):
                 if first:
                     raw = raw.removeprefix(b"\xef\xbb\xbf")
                     first = False
-                yield _decode(raw, options.encoding)
+                yield _decode(raw, options.encoding, path, number)
 
     yield from csv.reader(lines(), delimiter=options.delimiter)
 
@@ -203,7 +209,7 @@ def _json(path: Path, options: InputOptions, *, lines: bool) -> Iterator[Row]:
         if lines:
             with path.open("rb") as handle:
                 for number, raw_line in enumerate(handle, start=1):
-                    text = _decode(raw_line, options.encoding).strip()
+                    text = _decode(raw_line, options.encoding, path, number).strip()
                     if not text:
                         continue
                     try:

@@ -77,11 +77,19 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], Callable[[int], None] |
         TextColumn("{task.completed:,.0f} rows"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as progress:
+    # Redrawn as each chunk of rows is written, not by rich's refresh thread: with no thread
+    # running, a large file can be read in a second process (lif_core.forked).
+    with Progress(*columns, console=err, transient=True, auto_refresh=False) as progress:
 
         def start(name: str) -> Callable[[int], None]:
             task = progress.add_task(escape(name), total=None)
-            return lambda rows: progress.advance(task, rows)
+            progress.refresh()
+
+            def advance(rows: int) -> None:
+                progress.advance(task, rows)
+                progress.refresh()
+
+            return advance
 
         yield start
 

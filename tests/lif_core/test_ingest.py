@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from broken_plugins import good
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel, Field
 
+import lif_core.ingest as ingest_module
 from lif_core.domain import IngestionRun, SourceRecord
 from lif_core.ingest import CHUNK, Origin, file_origin, ingest_file, ingest_rows
 from lif_core.plugins import (
@@ -37,6 +39,30 @@ from lif_core.store import Store
 
 HERE = Path(__file__).resolve().parent
 HEADER = "Year,Area,Referrals\n"
+
+
+@pytest.fixture(autouse=True, params=["here", "in a child"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every test of this module runs twice: files read in this process, and in a forked one.
+
+    In the second run every file is read in a child (``LIF_INGEST_FORK=always``), and the
+    test fails unless at least one ingestion of a file really was (so a thread left running
+    cannot quietly send them all back to this process).
+    """
+    monkeypatch.setenv("LIF_INGEST_FORK", "never" if request.param == "here" else "always")
+    calls: list[bool] = []
+    real = ingest_module.ingest_rows
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("read_in_child")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "ingest_rows", spy)
+    yield request.param
+    if request.param == "in a child" and calls:
+        assert any(calls), "no file was read in a child process: is a thread left running?"
+    if request.param == "here":
+        assert not any(calls)
 
 
 def _loaded(source: Source = good.SOURCE) -> LoadedSource:
@@ -550,3 +576,49 @@ def test_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
         )
         peaks[rows] = int(out.stdout.split()[-1]) / 1024
     assert peaks[50_000] - peaks[5_000] < 20, json.dumps(peaks)
+
+
+# --- the event written on the hot path, and reading in a child -----------------------------------
+
+
+def test_a_recorded_event_is_what_the_domain_would_make_and_its_chain_verifies(
+    store: Store, tmp_path: Path
+) -> None:
+    """The pipeline splices a Recorded event's JSON together; it must decode to the event the
+    generic path (make_event over the same state) gives, and carry a hash the audit accepts."""
+    from lif_core.chain import verify
+    from lif_core.domain.base import GENESIS, make_event
+
+    path = _file(tmp_path, "counts.csv", HEADER + '2024,Léeds "north",10\n')
+    ingest_file(store, _loaded(), path)
+    [recorded] = _events(store, SourceRecord.Recorded)
+    state = {
+        name: getattr(recorded, name)
+        for name in SourceRecord.Recorded.__dataclass_fields__
+        if name not in ("originator_id", "originator_version", "hash")
+    }
+    generic = make_event(SourceRecord.Recorded, recorded.originator_id, 1, GENESIS, state)
+    again = store.decode(store.app.mapper.to_stored_event(generic))
+    assert {k: v for k, v in vars(again).items() if k != "hash"} == {
+        k: v for k, v in vars(recorded).items() if k != "hash"
+    }
+    assert recorded.attributes == {"year": 2024, "area": 'Léeds "north"', "referrals": 10}
+    assert recorded.originator_id == SourceRecord.record_id(
+        "toy-counts", "area-count", '2024/léeds "north"'
+    )
+    assert recorded.event_id.version == 4
+    assert verify(store).ok
+
+
+def test_a_bad_byte_mid_file_fails_the_file_as_input_naming_the_line(
+    store: Store, tmp_path: Path
+) -> None:
+    inputs = dataclasses.replace(good.SOURCE.inputs, encoding="utf-8")
+    source = dataclasses.replace(good.SOURCE, inputs=inputs)
+    rows = "".join(f"2024,Area {i},{i}\n" for i in range(CHUNK + 10))
+    path = tmp_path / "bad-byte.csv"
+    path.write_bytes((HEADER + rows).encode() + b"2024,Caf\xe9,3\n")
+    result = ingest_file(store, _loaded(source), path)
+    assert (result.status, result.failure_kind) == ("failed", "input")
+    assert result.message.startswith(f"bad-byte.csv: line {CHUNK + 12} is not valid utf-8")
+    assert _record_events(store) == []

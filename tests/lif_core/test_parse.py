@@ -133,6 +133,27 @@ def test_the_quick_pre_check_never_hides_a_finding() -> None:
     assert found > 300  # the strings did exercise the patterns
 
 
+def test_the_row_pre_check_never_passes_a_row_with_a_finding() -> None:
+    """Rows the one-search pre-check lets through hold no cell the guard would find anything in."""
+    rng = random.Random(20261128)
+    alphabet = "0123456789" * 6 + " .-/+@AHZ\tx\n"
+    found = 0
+    for _ in range(20_000):
+        raw: dict[str, Any] = {}
+        for i in range(rng.randint(1, 5)):
+            text = rng.choice(("", "", "+44 ", "07", "0113 ", "SC")) + "".join(
+                rng.choice(alphabet) for _ in range(rng.randint(0, 16))
+            )
+            raw[rng.choice(("Notes", "Reference", "DOB", "Count")) + str(i)] = rng.choice(
+                (text, text, None, rng.randint(0, 10**11))
+            )
+        hits = any(sensitive_findings(c, v) for c, v in raw.items())
+        if hits:
+            found += 1
+            assert parse._may_hold_sensitive(raw), raw
+    assert found > 500
+
+
 def test_blank_and_boolean_cells_are_never_findings() -> None:
     assert sensitive_findings("DOB", None) == []
     assert sensitive_findings("DOB", True) == []
