@@ -39,14 +39,14 @@ class ChildFailed(RuntimeError):
     """The child process ended without finishing or saying why (killed, or out of memory)."""
 
 
-def can_fork(harmless: Collection[threading.Thread] = ()) -> bool:
-    """True where fork exists, there are two cores or more and no thread is running besides
-    this one and the ``harmless`` ones."""
+def can_fork(harmless: Collection[threading.Thread] = (), *, cores: int = 2) -> bool:
+    """True where fork exists, there are ``cores`` cores or more and no thread is running
+    besides this one and the ``harmless`` ones."""
     if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
         return False
     current = threading.current_thread()
     others = [t for t in threading.enumerate() if t is not current and t not in harmless]
-    return (os.cpu_count() or 1) >= 2 and not others
+    return (os.cpu_count() or 1) >= cores and not others
 
 
 def _run_child(produce: Callable[[], Iterator[Any]], send: Connection, receive: Connection) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -698,7 +699,13 @@ FORK_MIN_BYTES = 1 << 20
 
 
 def fork_mode() -> str:
-    """``LIF_INGEST_FORK``: ``auto`` (the default), ``always`` or ``never``."""
+    """``LIF_INGEST_FORK``: ``auto`` (the default), ``always`` or ``never``.
+
+    ``auto`` reads files of :data:`FORK_MIN_BYTES` or more in children when it is safe (two
+    cores or more, no thread running but the store's pool); ``always`` forks for every file
+    wherever the platform can fork, even beside other threads (for tests, and for processes
+    whose threads you know); ``never`` reads every file in this process.
+    """
     mode = os.environ.get("LIF_INGEST_FORK", "auto").strip().lower() or "auto"
     if mode not in ("auto", "always", "never"):
         raise ConfigError(f"LIF_INGEST_FORK must be auto, always or never, not {mode!r}")
@@ -713,9 +720,11 @@ def readers_for() -> int:
 def _read_in_child(store: Store, path: Path) -> bool:
     """Whether to read ``path`` in a forked process (see :mod:`lif_core.forked`)."""
     mode = fork_mode()
-    if mode == "never" or not can_fork(store.pool_threads()):
-        return False
-    return mode == "always" or path.stat().st_size >= FORK_MIN_BYTES
+    if mode == "always":  # asked for: fork wherever the platform can, whatever threads run
+        return can_fork(threading.enumerate(), cores=1)
+    return (
+        mode == "auto" and path.stat().st_size >= FORK_MIN_BYTES and can_fork(store.pool_threads())
+    )
 
 
 def ingest_rows(
