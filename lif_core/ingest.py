@@ -33,7 +33,7 @@ from lif_core.forked import ChildFailed, can_fork, forked_chunks
 from lif_core.parse import ParsedRecord, Rejection, canonical_json, parse_row_items
 from lif_core.plugins._manager import LoadedSource
 from lif_core.plugins._spec import RecordError, RecordKind, Row
-from lif_core.readers import read_rows
+from lif_core.readers import read_rows, read_some_rows
 from lif_core.store import Store, Tx
 from lif_core.transcoding import encode_fast, encode_value
 
@@ -118,6 +118,9 @@ class _Entry(NamedTuple):
     attributes: str
     withdrawn_as_of: str | None
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled in C, without a Python call per record
+        return (tuple.__new__, (type(self), tuple(self)))
+
 
 _ENTRY_COLUMNS = "stream_id, version, chain_head, content_hash, valid_from, as_of, withdrawn, last_run, attributes, withdrawn_as_of"
 _INDEX_COLUMNS = "stream_id, version, chain_head, content_hash, valid_from, as_of, scope, withdrawn, last_run, attributes, withdrawn_as_of"
@@ -153,6 +156,9 @@ class _Rec(NamedTuple):
     def attributes(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(self.canonical)
         return value
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled in C, without a Python call per record
+        return (tuple.__new__, (type(self), tuple(self)))
 
 
 class _Abort(Exception):
@@ -202,12 +208,13 @@ if {*_RECORDED_CONSTANT, *_RECORDED_VARIABLE} != set(_RECORDED.__dataclass_field
     raise TypeError("lif_core.ingest writes SourceRecord.Recorded: its fields have changed")
 
 
-def _day_json(value: date | None) -> str:
-    """A valid time as the transcoder writes it (a plain day without a callback)."""
+def _day_json(value: date | None, iso: str | None = None) -> str:
+    """A valid time as the transcoder writes it (a plain day without a callback); ``iso``:
+    its ISO form, if already made."""
     if value is None:
         return "null"
     if type(value) is date:
-        return '{"_type_":"date_iso","_data_":"' + value.isoformat() + '"}'
+        return '{"_type_":"date_iso","_data_":"' + (iso or value.isoformat()) + '"}'
     return encode_value(value)
 
 
@@ -307,17 +314,24 @@ class _Run:
         key = r.record_key
         valid_from, valid_to = r.valid_time.valid_from, r.valid_time.valid_to
         stated_on = r.as_of or valid_from
-        stated = (valid_from.isoformat(), stated_on.isoformat())
+        from_iso = valid_from.isoformat()
+        stated = (from_iso, stated_on.isoformat() if r.as_of else from_iso)
         canonical = r.canonical or canonical_json(r.attributes)
         locator = dict(r.locator)
+        line = locator.get("line")
+        located = (
+            f'{{"line":{line}}}'
+            if type(line) is int and len(locator) == 1
+            else encode_value(locator)
+        )
         stream = uuid5_hex(LIF_NAMESPACE, f"{self.stream_prefix}{kind}|{key}")
         text = dashed(stream)
         body = (
             f'{prefix},"event_id":{{"_type_":"uuid_hex","_data_":"{new_event_hex()}"}}'
             f',"record_key":{encode_basestring(key)}'
-            f',"valid_from":{_day_json(valid_from)},"valid_to":{_day_json(valid_to)}'
+            f',"valid_from":{_day_json(valid_from, from_iso)},"valid_to":{_day_json(valid_to)}'
             f',"attributes":{canonical},"content_hash":"{r.content_hash}"'
-            f"{self.provenance_open}{encode_value(locator)}}}}}"
+            f"{self.provenance_open}{located}}}}}"
         ).encode()
         sha = hashlib.sha256(f"{GENESIS}|{text}|1|{_RECORDED_TOPIC}|".encode())
         sha.update(body)
@@ -651,15 +665,22 @@ def _where(locator: Any) -> str:
     return ", ".join(f"{k} {v}" for k, v in dict(locator).items()) or "(whole input)"
 
 
+def _owned(worker: int, workers: int) -> Callable[[int], bool]:
+    """Whether row ``n`` (1, 2, …) is in a chunk of reader ``worker``: chunk ``c`` (rows
+    ``c * CHUNK + 1`` to ``(c + 1) * CHUNK``) belongs to reader ``c % workers``."""
+    return lambda n: ((n - 1) // CHUNK) % workers == worker
+
+
 def _read_chunks(
-    run: _Run, rows: Iterable[Row], limit: int | None, worker: int = 0, workers: int = 1
+    run: _Run, rows: Iterable[Row | None], limit: int | None, worker: int = 0, workers: int = 1
 ) -> Iterator[tuple[list[_Rec], list[Rejection], int]]:
     """(records, rejections, rows read) a chunk at a time, parsed and ready to write.
 
-    With several readers (``workers``), each reads every row but parses only its own chunks:
-    chunk ``c`` (rows ``c * CHUNK`` up to the next) belongs to reader ``c % workers``. Alone,
-    a chunk ends once it holds ``CHUNK`` records and rejections, however many rows made them.
+    With several readers (``workers``), each reads every row but parses only its own chunks
+    (:func:`_owned`; rows of the others may come unbuilt, as ``None``). Alone, a chunk ends
+    once it holds ``CHUNK`` records and rejections, however many rows made them.
     """
+    owned = _owned(worker, workers)
     source, wire = run.source, run.wire
     records: list[_Rec] = []
     rejections: list[Rejection] = []
@@ -668,6 +689,8 @@ def _read_chunks(
     for total, row in enumerate(rows, start=1):
         read += 1
         if mine:
+            if row is None:
+                raise _Abort("plugin-bug", f"row {total} was not read (a reader bug)")
             try:
                 for item in parse_row_items(source, row):
                     if isinstance(item, Rejection):
@@ -687,7 +710,7 @@ def _read_chunks(
             if mine:
                 yield records, rejections, read
             records, rejections, read = [], [], 0
-            mine = (total // CHUNK) % workers == worker if workers > 1 else True
+            mine = owned(total + 1) if workers > 1 else True
         if limit is not None and total >= limit:
             break
     if read and mine:
@@ -738,7 +761,7 @@ def ingest_rows(
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
     read_in_child: bool = False,
-    reopen: Callable[[], Iterable[Row]] | None = None,
+    reopen: Callable[[Callable[[int], bool]], Iterable[Row | None]] | None = None,
 ) -> IngestResult:
     """Ingest rows from one origin: all of it is recorded, or (after a failure or crash) none of it.
 
@@ -746,8 +769,10 @@ def ingest_rows(
     writes (:mod:`lif_core.forked`), for large files on two cores or more. Only for rows that
     the child may consume on its own, such as a file's: never a network consumer's. The caller
     checks :func:`~lif_core.forked.can_fork` first; ``IngestResult.read_in_child`` says which ran.
-    ``reopen``: a way to read the same rows again from the start, each time on its own; with it,
-    each core reads in a child of its own (see :func:`readers_for`) and writing takes turns.
+    ``reopen(keep)``: a way to read the same rows again from the start, each time on its own,
+    rows ``keep`` refuses as ``None`` if it likes (:func:`~lif_core.readers.read_some_rows`);
+    with it, each core reads in a child of its own (see :func:`readers_for`) and writing takes
+    turns.
     """
     started = time.perf_counter()
     run_id = str(uuid4())
@@ -791,7 +816,8 @@ def ingest_rows(
                 chunks = forked_chunks(lambda _i, _n: _read_chunks(run, rows, limit))
             else:
                 chunks = forked_chunks(
-                    lambda i, n: _read_chunks(run, reopen(), limit, i, n), readers_for()
+                    lambda i, n: _read_chunks(run, reopen(_owned(i, n)), limit, i, n),
+                    readers_for(),
                 )
             result.read_in_child = read_in_child
             for records, rejections, nrows in chunks:
@@ -943,5 +969,5 @@ def ingest_file(
         limit=(limit if limit else None),
         progress=progress,
         read_in_child=_read_in_child(store, path),
-        reopen=lambda: read_rows(path, loaded.source.inputs),
+        reopen=lambda keep: read_some_rows(path, loaded.source.inputs, keep),
     )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lif_core.errors import InputError
 from lif_core.plugins._spec import Columns, InputOptions, Row
 
-__all__ = ["FORMATS", "detect_format", "read_rows"]
+__all__ = ["FORMATS", "detect_format", "read_rows", "read_some_rows"]
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -29,15 +29,30 @@ def detect_format(path: Path) -> str:
 
 def read_rows(path: Path, options: InputOptions) -> Iterator[Row]:
     """Stream the data rows of ``path``, header found and columns resolved."""
+    return cast(Iterator[Row], _open(path, options, None))  # without ``keep`` every row comes
+
+
+def read_some_rows(
+    path: Path, options: InputOptions, keep: Callable[[int], bool]
+) -> Iterator[Row | None]:
+    """:func:`read_rows`, but a data row whose number (1, 2, … counting non-blank rows) ``keep``
+    refuses comes as ``None``, unbuilt: for readers that share a file and parse a part each.
+    (JSON inputs come whole: they are built before they can be counted.)"""
+    return _open(path, options, keep)
+
+
+def _open(
+    path: Path, options: InputOptions, keep: Callable[[int], bool] | None
+) -> Iterator[Row | None]:
     fmt = detect_format(path)
     if fmt not in options.formats:
         raise InputError(f"{path.name}: this source reads {', '.join(options.formats)}, not {fmt}")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if fmt == "csv":
-        return _tabular(path, _csv_lines(path, options), options, sheet=None)
+        return _tabular(path, _csv_lines(path, options), options, None, keep)
     if fmt == "xlsx":
-        return _xlsx(path, options)
+        return _xlsx(path, options, keep)
     return _json(path, options, lines=(fmt == "jsonl"))
 
 
@@ -107,8 +122,12 @@ def _cell(value: Any) -> Any:
 
 
 def _tabular(
-    path: Path, cells: Iterator[Sequence[Any]], options: InputOptions, sheet: str | None
-) -> Iterator[Row]:
+    path: Path,
+    cells: Iterator[Sequence[Any]],
+    options: InputOptions,
+    sheet: str | None,
+    keep: Callable[[int], bool] | None = None,
+) -> Iterator[Row | None]:
     numbered = ((i, list(row)) for i, row in enumerate(cells, start=1))
     header_row, header = _find_header(path, numbered, options.columns, options.header_search_rows)
     titles = []
@@ -128,6 +147,7 @@ def _tabular(
     kept = [(h or f"column {i + 1}", i) for i, h in enumerate(header) if i not in skip]
     wanted = list(resolved.items())
     width = len(header)
+    ordinal = 0  # data rows so far, blank ones not counted
     for number, row in numbered:
         if sheet is None:  # a CSV cell is always text: _cell comes down to this
             values = [v.strip() or None for v in row]
@@ -137,6 +157,10 @@ def _tabular(
             values = [_cell(v) for v in row]
             if not any(v is not None for v in values):
                 continue
+        ordinal += 1
+        if keep is not None and not keep(ordinal):
+            yield None
+            continue
         if len(values) >= width:
             raw = {name: values[i] for name, i in kept}
             canonical = {name: values[i] for name, i in wanted}
@@ -188,7 +212,9 @@ def _xlsx_cells(path: Path, sheet: str | None) -> Iterator[tuple[Any, ...]]:
         book.close()
 
 
-def _xlsx(path: Path, options: InputOptions) -> Iterator[Row]:
+def _xlsx(
+    path: Path, options: InputOptions, keep: Callable[[int], bool] | None = None
+) -> Iterator[Row | None]:
     import openpyxl
 
     sheet = options.sheet
@@ -199,7 +225,7 @@ def _xlsx(path: Path, options: InputOptions) -> Iterator[Row]:
             raise InputError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
         sheet = book.sheetnames[0]
         book.close()
-    return _tabular(path, _xlsx_cells(path, sheet), options, sheet=sheet)
+    return _tabular(path, _xlsx_cells(path, sheet), options, sheet, keep)
 
 
 def _json(path: Path, options: InputOptions, *, lines: bool) -> Iterator[Row]:

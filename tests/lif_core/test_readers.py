@@ -11,7 +11,7 @@ import pytest
 
 from lif_core.errors import InputError
 from lif_core.plugins import Columns, InputOptions
-from lif_core.readers import detect_format, read_rows
+from lif_core.readers import detect_format, read_rows, read_some_rows
 
 COLUMNS = Columns(
     variants={"urn": ("URN", "Unique reference number"), "name": ("Provider name", "Name")},
@@ -40,6 +40,26 @@ def test_csv_rows_carry_canonical_values_the_raw_row_and_their_line(tmp_path: Pa
     assert rows[1].raw["Beds"] is None  # blank cells are None, never ""
     assert [r.locator for r in rows] == [{"line": 2}, {"line": 3}]
     assert rows[0].origin == "in.csv"
+
+
+def test_rows_a_reader_does_not_keep_come_unbuilt_counted_without_blank_rows(
+    tmp_path: Path,
+) -> None:
+    lines = "".join(f"{n},Home {n},\n" + (",,\n" if n % 3 == 0 else "") for n in range(1, 11))
+    path = _csv(tmp_path, "URN,Provider name,Beds\n" + lines)
+    every = list(read_rows(path, OPTIONS))
+    some = list(read_some_rows(path, OPTIONS, keep=lambda n: n % 4 in (1, 2)))
+    assert len(every) == len(some) == 10  # the blank rows are neither rows nor numbers
+    for n, (whole, part) in enumerate(zip(every, some, strict=True), start=1):
+        assert part == (whole if n % 4 in (1, 2) else None)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["URN", "Provider name"])
+    for n in range(1, 6):
+        sheet.append([n, f"Home {n}"])
+    book.save(tmp_path / "in.xlsx")
+    kept = list(read_some_rows(tmp_path / "in.xlsx", OPTIONS, keep=lambda n: n > 3))
+    assert [r.values["urn"] if r else None for r in kept] == [None, None, None, 4, 5]
 
 
 def test_header_variants_match_ignoring_case_blanks_and_a_bom(tmp_path: Path) -> None:
