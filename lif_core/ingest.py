@@ -317,7 +317,7 @@ class _Run:
         from_iso = valid_from.isoformat()
         stated = (from_iso, stated_on.isoformat() if r.as_of else from_iso)
         canonical = r.canonical or canonical_json(r.attributes)
-        locator = dict(r.locator)
+        locator = r.locator if type(r.locator) is dict else dict(r.locator)
         line = locator.get("line")
         located = (
             f'{{"line":{line}}}'

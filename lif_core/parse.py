@@ -211,7 +211,8 @@ def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
             raise RecordError(str(exc)) from exc
         try:
             fields = emit.fields
-            model: BaseModel = kind.model.model_validate(
+            # What model_validate and model_dump call, without their Python wrappers (hot path).
+            model: BaseModel = kind.model.__pydantic_validator__.validate_python(
                 fields if type(fields) is dict else dict(fields)
             )
         except ValidationError as exc:
@@ -245,7 +246,7 @@ def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
                 )
             )
             continue
-        attributes = model.model_dump(mode="json")
+        attributes = model.__pydantic_serializer__.to_python(model, mode="json")
         canonical = _CANONICAL_PLAIN(attributes)
         out.append(
             ParsedRecord(
