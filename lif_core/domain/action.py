@@ -124,20 +124,15 @@ class Action(LifAggregate):
         return action
 
     def _open(self, what: str) -> None:
-        self.require(
-            self.status != "cancelled", f"{self.reference} was cancelled: it cannot be {what}"
-        )
-        self.require(
-            self.status not in ("completed", "impact-verified"),
-            f"{self.reference} is {self.status}: it cannot be {what}",
-        )
+        if self.status == "cancelled":
+            self.refuse(f"{self.reference} was cancelled: it cannot be {what}")
+        if self.status in ("completed", "impact-verified"):
+            self.refuse(f"{self.reference} is {self.status}: it cannot be {what}")
 
     def progress(self, note: str, rag: str | None, actor: str, **meta: Any) -> Any:
         self.require(bool(note.strip()), "a progress report needs a note")
-        self.require(
-            rag is None or rag in ("red", "amber", "green", "blue"),
-            f"RAG must be red, amber, green or blue, not {rag!r}",
-        )
+        if rag is not None and rag not in ("red", "amber", "green", "blue"):
+            self.refuse(f"RAG must be red, amber, green or blue, not {rag!r}")
         self._open("progressed")
         return self._record(self.ProgressReported, actor=actor, note=note, rag=rag, **meta)
 
@@ -146,7 +141,8 @@ class Action(LifAggregate):
             bool(rationale and rationale.strip()), "rescheduling needs a rationale (--rationale)"
         )
         self._open("rescheduled")
-        self.require(due != self.due, f"{self.reference} is already due on {due}")
+        if due == self.due:
+            self.refuse(f"{self.reference} is already due on {due}")
         return self._record(self.Rescheduled, actor=actor, due=due, rationale=rationale, **meta)
 
     def complete(self, on: date, note: str | None, actor: str, **meta: Any) -> Any:
@@ -158,10 +154,10 @@ class Action(LifAggregate):
             bool(rationale and rationale.strip()),
             "verifying impact needs a rationale (--rationale)",
         )
-        self.require(
-            self.status == "completed",
-            f"{self.reference} is {self.status}: only a completed action can have its impact verified",
-        )
+        if self.status != "completed":
+            self.refuse(
+                f"{self.reference} is {self.status}: only a completed action can have its impact verified"
+            )
         return self._record(
             self.ImpactVerified, actor=actor, rationale=rationale, evidence=evidence, **meta
         )

@@ -160,49 +160,44 @@ class Learning(LifAggregate):
         return learning
 
     def _decision(self, rationale: str, what: str) -> None:
-        self.require(
-            bool(rationale and rationale.strip()), f"{what} needs a rationale (--rationale)"
-        )
+        if not (rationale and rationale.strip()):
+            self.refuse(f"{what} needs a rationale (--rationale)")
 
     def prioritise(self, priority: str, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "prioritising")
-        self.require(
-            priority in PRIORITIES,
-            f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}",
-        )
-        self.require(
-            self.status not in ("declined", "closed"),
-            f"{self.reference} is {self.status}: it cannot be prioritised",
-        )
+        if priority not in PRIORITIES:
+            self.refuse(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+        if self.status in ("declined", "closed"):
+            self.refuse(f"{self.reference} is {self.status}: it cannot be prioritised")
         return self._record(
             self.Prioritised, actor=actor, priority=priority, rationale=rationale, **meta
         )
 
     def accept(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "accepting")
-        self.require(
-            self.status in ("identified", "prioritised"),
-            f"{self.reference} is {self.status}: only an identified or prioritised item can be accepted",
-        )
+        if self.status not in ("identified", "prioritised"):
+            self.refuse(
+                f"{self.reference} is {self.status}: only an identified or prioritised item can be accepted"
+            )
         return self._record(self.Accepted, actor=actor, rationale=rationale, **meta)
 
     def decline(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "declining")
-        self.require(
-            self.status in ("identified", "prioritised"),
-            f"{self.reference} is {self.status}: only an identified or prioritised item can be declined",
-        )
+        if self.status not in ("identified", "prioritised"):
+            self.refuse(
+                f"{self.reference} is {self.status}: only an identified or prioritised item can be declined"
+            )
         return self._record(self.Declined, actor=actor, rationale=rationale, **meta)
 
     def disseminate(
         self, channel: str, on: date, audience: str | None, actor: str, **meta: Any
     ) -> Any:
-        self.require(bool(channel.strip()), "dissemination needs a channel (--channel)")
-        self.require(
-            self.status != "declined",
-            f"{self.reference} was declined: declined learning is not disseminated",
-        )
-        self.require(self.status != "closed", f"{self.reference} is closed: reopen it first")
+        if not channel.strip():
+            self.refuse("dissemination needs a channel (--channel)")
+        if self.status == "declined":
+            self.refuse(f"{self.reference} was declined: declined learning is not disseminated")
+        if self.status == "closed":
+            self.refuse(f"{self.reference} is closed: reopen it first")
         return self._record(
             self.Disseminated,
             actor=actor,
@@ -213,36 +208,30 @@ class Learning(LifAggregate):
         )
 
     def link_evidence(self, evidence_id: str, note: str | None, actor: str, **meta: Any) -> Any:
-        self.require(
-            evidence_id not in self.evidence, f"{evidence_id} is already linked to {self.reference}"
-        )
+        if evidence_id in self.evidence:
+            self.refuse(f"{evidence_id} is already linked to {self.reference}")
         return self._record(
             self.EvidenceLinked, actor=actor, evidence_id=evidence_id, note=note, **meta
         )
 
     def assess_embedding(self, assessment: str, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "an embedding assessment")
-        self.require(
-            assessment in EMBEDDING,
-            f"assessment must be one of {', '.join(EMBEDDING)}, not {assessment!r}",
-        )
-        self.require(
-            self.status not in ("declined", "closed"),
-            f"{self.reference} is {self.status}: embedding cannot be assessed",
-        )
+        if assessment not in EMBEDDING:
+            self.refuse(f"assessment must be one of {', '.join(EMBEDDING)}, not {assessment!r}")
+        if self.status in ("declined", "closed"):
+            self.refuse(f"{self.reference} is {self.status}: embedding cannot be assessed")
         return self._record(
             self.EmbeddingAssessed, actor=actor, assessment=assessment, rationale=rationale, **meta
         )
 
     def close(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "closing")
-        self.require(self.status != "closed", f"{self.reference} is already closed")
+        if self.status == "closed":
+            self.refuse(f"{self.reference} is already closed")
         return self._record(self.Closed, actor=actor, rationale=rationale, **meta)
 
     def reopen(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "reopening")
-        self.require(
-            self.status == "closed",
-            f"{self.reference} is {self.status}: only a closed item can be reopened",
-        )
+        if self.status != "closed":
+            self.refuse(f"{self.reference} is {self.status}: only a closed item can be reopened")
         return self._record(self.Reopened, actor=actor, rationale=rationale, **meta)

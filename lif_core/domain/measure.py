@@ -102,14 +102,10 @@ class Measure(LifAggregate):
         causation: list[str] | None = None,
         correlation: str | None = None,
     ) -> Measure:
-        cls.require(
-            category in CATEGORIES,
-            f"category must be one of {', '.join(CATEGORIES)}, not {category!r}",
-        )
-        cls.require(
-            polarity in POLARITIES,
-            f"polarity must be one of {', '.join(POLARITIES)}, not {polarity!r}",
-        )
+        if category not in CATEGORIES:
+            cls.refuse(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
+        if polarity not in POLARITIES:
+            cls.refuse(f"polarity must be one of {', '.join(POLARITIES)}, not {polarity!r}")
         cls.require(
             bool(binding), "a measure needs a binding (--source/--match/--value, or --computed)"
         )
@@ -138,14 +134,14 @@ class Measure(LifAggregate):
             bool(rationale and rationale.strip()),
             "setting a target needs a rationale (--rationale)",
         )
-        self.require(
-            self.status != "retired", f"{self.reference} is retired: it takes no new target"
-        )
+        if self.status == "retired":
+            self.refuse(f"{self.reference} is retired: it takes no new target")
         return self._record(self.TargetSet, actor=actor, target=target, rationale=rationale, **meta)
 
     def retire(self, rationale: str, actor: str, **meta: Any) -> Any:
         self.require(
             bool(rationale and rationale.strip()), "retiring needs a rationale (--rationale)"
         )
-        self.require(self.status != "retired", f"{self.reference} is already retired")
+        if self.status == "retired":
+            self.refuse(f"{self.reference} is already retired")
         return self._record(self.Retired, actor=actor, rationale=rationale, **meta)

@@ -9,7 +9,14 @@ import pytest
 
 from lif_core.chain import verify
 from lif_core.domain import Action, Learning, Measure
-from lif_core.domain.base import GENESIS, chain_hash, split_state
+from lif_core.domain.base import (
+    GENESIS,
+    LifAggregate,
+    LifCreated,
+    LifEvent,
+    chain_hash,
+    split_state,
+)
 from lif_core.errors import ConcurrencyError, RefusedError
 from lif_core.store import Store
 
@@ -457,3 +464,107 @@ def test_ids_made_on_the_hot_path_are_the_uuids_the_uuid_module_makes() -> None:
         assert UUID(text).version == 4 and UUID(text).hex == text
         assert dashed(text) == str(UUID(text))
     assert len({new_event_id() for _ in range(1000)}) == 1000
+
+
+# --- a decision's body written by hand (the hot path) ------------------------------------------------
+
+
+def _every_decision() -> list:
+    """One of each kind of event the commands make, with awkward values where they can be."""
+    item = _learning()
+    item.prioritise("high", 'Seen in "two" reviews — and the neglect audit\n', "Zoë O'Neil")
+    item.accept("Agreed", ACTOR, causation=["a1", "b2"], correlation="run-é")
+    item.disseminate("7-minute briefing", date(2025, 4, 1), None, ACTOR)
+    item.link_evidence("6c1f3b1e-2f7a-4c55-9d0e-4b1a0c2f6e11", None, ACTOR)
+    item.assess_embedding("embedded", "Re-audit", ACTOR)
+    item.close("Done", ACTOR)
+    item.reopen("Not done", ACTOR)
+    item.correct(item.pending_events[1].event_id.hex, "wrong", {"status": "prioritised"}, ACTOR)
+    action = _action()
+    action.progress("Under way", "amber", ACTOR)
+    action.reschedule(date(2025, 12, 1), "Staffing", ACTOR)
+    action.complete(date(2025, 11, 1), None, ACTOR)
+    action.verify_impact("Re-audit shows it", ["e1", "e2"], ACTOR)
+    measure = _measure()
+    measure.set_target(Decimal("0.85"), "Regional average", ACTOR)
+    measure.retire("Replaced", ACTOR)
+    bare = _Bare._start(_Bare.Started, natural_key="b", actor=ACTOR)
+    bare._record(_Bare.Poked, actor=ACTOR)  # an event with no fields of its own
+    for aggregate in (item, action, measure, bare):  # what the library's mutate would set
+        assert aggregate.version == len(aggregate.pending_events) > 1
+        assert aggregate.modified_on == aggregate.pending_events[-1].timestamp
+        assert aggregate._chain_head == aggregate.pending_events[-1].hash
+    return [
+        *item.pending_events,
+        *action.pending_events,
+        *measure.pending_events,
+        *bare.pending_events,
+    ]
+
+
+class _Bare(LifAggregate):
+    kind = "bare"
+
+    class Started(LifCreated):
+        pass
+
+    class Poked(LifEvent):
+        pass
+
+
+def test_a_decision_written_by_hand_is_what_the_generic_encoder_writes_byte_for_byte() -> None:
+    from lif_core.domain.base import make_event
+    from lif_core.transcoding import LifTranscoder
+
+    events = _every_decision()
+    for stream in {e.originator_id for e in events}:
+        made = [e for e in events if e.originator_id == stream]
+        assert [e.originator_version for e in made] == list(range(1, len(made) + 1))
+    assert len({type(e) for e in events}) >= 15
+    prev: dict = {}
+    for event in events:
+        state = {
+            k: v
+            for k, v in vars(event).items()
+            if k not in ("originator_id", "originator_version", "hash", "_lif_body")
+        }
+        head = prev.get(event.originator_id, GENESIS)
+        generic = make_event(
+            type(event), event.originator_id, event.originator_version, head, state
+        )
+        assert event._lif_body == generic._lif_body, type(event).__qualname__
+        assert event.hash == generic.hash
+        # and it reads back as the values the event holds
+        decoded = LifTranscoder().decode(event._lif_body)
+        assert decoded["timestamp"] == event.timestamp
+        assert decoded["event_id"] == event.event_id
+        assert decoded["causation"] == event.causation
+        prev[event.originator_id] = event.hash
+
+
+def test_a_command_given_a_field_its_event_does_not_have_is_refused_by_name() -> None:
+    item = _learning()
+    with pytest.raises(TypeError, match=r"unknown \['weather'\]"):
+        item._record(Learning.Accepted, actor=ACTOR, rationale="ok", weather="fine")
+    with pytest.raises(TypeError, match=r"missing \['rationale'\]"):
+        item._record(Learning.Accepted, actor=ACTOR)
+    assert item.version == 1 and len(item.pending_events) == 1
+
+
+def test_the_recorded_time_text_is_its_isoformat_across_seconds_minutes_and_rounding(
+    monkeypatch,
+) -> None:
+    import random
+
+    from lif_core.domain import base
+
+    rng = random.Random(11)
+    start = 1_764_000_000.0
+    moments = [start, start + 0.5, start + 60.5, start + 120.0, start + 5.9999997, start + 6.0]
+    moments += [start + 60 * rng.randint(0, 3) + rng.random() * 2 for _ in range(3000)]
+    moments += [start + rng.randint(0, 10**6) + rng.choice([0.0, 0.999_999_6]) for _ in range(500)]
+    for moment in moments:
+        monkeypatch.setattr(base, "_time", lambda m=moment: m)
+        stamp, text = base._stamp()
+        assert text == stamp.isoformat()
+        assert abs(stamp.timestamp() - moment) < 1e-6
