@@ -118,47 +118,66 @@ class _Entry(NamedTuple):
     attributes: str
     withdrawn_as_of: str | None
 
-    def __reduce__(self) -> tuple[Any, ...]:  # pickled in C, without a Python call per record
-        return (tuple.__new__, (type(self), tuple(self)))
-
 
 _ENTRY_COLUMNS = "stream_id, version, chain_head, content_hash, valid_from, as_of, withdrawn, last_run, attributes, withdrawn_as_of"
 _INDEX_COLUMNS = "stream_id, version, chain_head, content_hash, valid_from, as_of, scope, withdrawn, last_run, attributes, withdrawn_as_of"
 
 
 class _Rec(NamedTuple):
-    """A parsed record as the writer needs it: plain values, quick to pass between processes.
+    """A parsed record as the writer needs it.
 
     ``canonical`` is the attributes' canonical JSON (what ``content_hash`` is over, and what
     the event and the index hold). ``row`` and ``entry`` are made with the record, where it is
     read: the stored row of its ``Recorded`` event and its index entry, should it be new (most
     are), so that the writer only looks the key up and writes.
+
+    It crosses from a reading process to the writer as a plain tuple of strings, numbers and
+    bytes (:meth:`_Run.wire`; ``entry`` too), which pickles in C without a call per record;
+    the writer makes it a ``_Rec`` again with :func:`_rec`. Days are ISO text (``valid_from``
+    and ``stated_on`` are what the index keeps), and the locator its JSON.
     """
 
     kind: str
     key: str
-    valid_from: date
-    valid_to: date | None
+    valid_from: str
+    valid_to: str | None
     canonical: str
     content_hash: str
-    locator: Mapping[str, Any]
+    located: str  # the locator as JSON
     scope: str | None
-    stated_on: date
-    stated: tuple[str, str]  # (valid from, stated on) as ISO days, as the index keeps them
+    stated_on: str  # when the source stated it: a snapshot's day, else ``valid_from``
     row: tuple[str, int, str, bytes]
-    entry: _Entry
+    entry: tuple[Any, ...]  # an _Entry's fields
 
     @property
     def order_key(self) -> tuple[str, str]:
         """(stated on, valid from): the newer statement of a fact wins, whatever the arrival order."""
-        return self.stated[1], self.stated[0]
+        return self.stated_on, self.valid_from
+
+    @property
+    def locator(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.located)
+        return value
 
     def attributes(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(self.canonical)
         return value
 
-    def __reduce__(self) -> tuple[Any, ...]:  # pickled in C, without a Python call per record
-        return (tuple.__new__, (type(self), tuple(self)))
+
+_new = tuple.__new__
+
+
+def _rec(wired: tuple[Any, ...]) -> _Rec:
+    """A record as :meth:`_Run.wire` sent it, as a ``_Rec`` (one call in C)."""
+    rec: _Rec = _new(_Rec, wired)
+    return rec
+
+
+def _day(iso: str | None) -> date | None:
+    """An ISO valid time back as the value it was (a day, or a datetime if a source gave one)."""
+    if iso is None:
+        return None
+    return datetime.fromisoformat(iso) if len(iso) > 10 else date.fromisoformat(iso)
 
 
 class _Abort(Exception):
@@ -232,8 +251,8 @@ class _Run:
         self.run_version = 0
         self.run_head = GENESIS
         self.counts = dict.fromkeys(_COUNTS, 0)
-        self.scopes: dict[tuple[str, str | None], date] = {}
-        self.newer: dict[tuple[str, str | None, date], date | None] = {}
+        self.scopes: dict[tuple[str, str | None], str] = {}  # the latest day (ISO) per scope
+        self.newer: dict[tuple[str, str | None, str], str | None] = {}
         self.now = datetime.now(UTC)
         self.indexed = 0  # index rows this run wrote
         self.analyze_at = CHUNK
@@ -289,7 +308,7 @@ class _Run:
         }
         return make_event(cls, stream, version, prev, state)
 
-    def wire(self, r: ParsedRecord) -> _Rec:
+    def wire(self, r: ParsedRecord) -> tuple[Any, ...]:
         """A parsed record with the stored row of its ``Recorded`` event, should it be new.
 
         The hot path of ingestion, run where the rows are read: the run's constant fields are
@@ -315,7 +334,7 @@ class _Run:
         valid_from, valid_to = r.valid_time.valid_from, r.valid_time.valid_to
         stated_on = r.as_of or valid_from
         from_iso = valid_from.isoformat()
-        stated = (from_iso, stated_on.isoformat() if r.as_of else from_iso)
+        stated_iso = stated_on.isoformat() if r.as_of else from_iso
         canonical = r.canonical or canonical_json(r.attributes)
         locator = r.locator if type(r.locator) is dict else dict(r.locator)
         line = locator.get("line")
@@ -337,19 +356,29 @@ class _Run:
         sha.update(body)
         digest = sha.hexdigest()
         state = body[:-1] + b',"hash":"' + digest.encode() + b'"}'
-        return _Rec(
+        return (  # a _Rec's fields (see _Rec: a plain tuple pickles in C)
             kind,
             key,
-            valid_from,
-            valid_to,
+            from_iso,
+            None if valid_to is None else valid_to.isoformat(),
             canonical,
             r.content_hash,
-            locator,
+            located,
             r.scope,
-            stated_on,
-            stated,
+            stated_iso,
             (stream, 1, _RECORDED_TOPIC, state),
-            _Entry(text, 1, digest, r.content_hash, *stated, 0, self.run_id, canonical, None),
+            (
+                text,
+                1,
+                digest,
+                r.content_hash,
+                from_iso,
+                stated_iso,
+                0,
+                self.run_id,
+                canonical,
+                None,
+            ),
         )
 
     # --- records --------------------------------------------------------------------------
@@ -376,20 +405,19 @@ class _Run:
             found.update({r[0]: _Entry(*r[1:]) for r in rows})
         return found
 
-    def newer_snapshot(self, kind: str, scope: str | None, day: date) -> date | None:
-        """The earliest snapshot of ``scope`` newer than ``day`` ingested before this run.
-
-        Asked once per (kind, scope, day) a run: this run adds its own snapshot only at the end.
+    def newer_snapshot(self, kind: str, scope: str | None, day: str) -> str | None:
+        """The earliest snapshot of ``scope`` newer than ``day`` ingested before this run (ISO
+        days). Asked once per (kind, scope, day) a run: this run adds its own snapshot only at the end.
         """
-        cached = self.newer.get((kind, scope, day), date.min)
-        if cached != date.min:
-            return cached
+        key = (kind, scope, day)
+        if key in self.newer:
+            return self.newer[key]
         row = self.tx.execute(
             "SELECT MIN(valid_from) FROM lif_snapshots WHERE source = ? AND record_kind = ? AND scope = ? AND valid_from > ?",
-            (self.source.name, kind, scope or "", day.isoformat()),
+            (self.source.name, kind, scope or "", day),
         ).fetchone()
-        found = date.fromisoformat(row[0]) if row and row[0] else None
-        self.newer[(kind, scope, day)] = found
+        found = str(row[0]) if row and row[0] else None
+        self.newer[key] = found
         return found
 
     def _withdrawn(
@@ -399,9 +427,10 @@ class _Run:
         stream: UUID,
         version: int,
         head: str,
-        day: date,
+        day: str,
         prov: dict[str, Any],
     ) -> Any:
+        """``day``: the snapshot's (ISO) that no longer held the key."""
         return self.record_event(
             SourceRecord.Withdrawn,
             stream,
@@ -410,8 +439,8 @@ class _Run:
             source=self.source.name,
             record_kind=kind,
             record_key=key,
-            valid_from=day,
-            reason=f"absent from the snapshot of {day.isoformat()}",
+            valid_from=_day(day),
+            reason=f"absent from the snapshot of {day}",
             provenance=prov,
         )
 
@@ -445,7 +474,7 @@ class _Run:
         if entry is None:
             rows.append(r.row)
             self.counts["recorded"] += 1
-            new = r.entry
+            new = _new(_Entry, r.entry)
         else:
             same = entry.content_hash == r.content_hash
             if same and bool(entry.withdrawn) == (gone is not None):
@@ -453,9 +482,9 @@ class _Run:
                 if entry.last_run == self.run_id:
                     return None
                 return entry._replace(
-                    valid_from=r.stated[0], as_of=r.stated[1], last_run=self.run_id
+                    valid_from=r.valid_from, as_of=r.stated_on, last_run=self.run_id
                 )
-            new = entry._replace(valid_from=r.stated[0], as_of=r.stated[1], last_run=self.run_id)
+            new = entry._replace(valid_from=r.valid_from, as_of=r.stated_on, last_run=self.run_id)
             if not same or (entry.withdrawn and gone is None):  # changed, or back in the snapshot
                 version = int(entry.version) + 1
                 attributes = r.attributes()
@@ -467,8 +496,8 @@ class _Run:
                     source=self.source.name,
                     record_kind=kind.name,
                     record_key=r.key,
-                    valid_from=r.valid_from,
-                    valid_to=r.valid_to,
+                    valid_from=_day(r.valid_from),
+                    valid_to=_day(r.valid_to),
                     attributes=attributes,
                     changes=_changes(json.loads(entry.attributes), attributes),
                     content_hash=r.content_hash,
@@ -476,7 +505,7 @@ class _Run:
                 )
                 rows.append(self.store.stored_row(ev))
                 self.counts["revised"] += 1
-                new = r.entry._replace(
+                new = _Entry._make(r.entry)._replace(
                     stream_id=entry.stream_id, version=version, chain_head=ev.hash
                 )
         if gone is not None:
@@ -496,16 +525,18 @@ class _Run:
                 version=int(new.version) + 1,
                 chain_head=wd.hash,
                 withdrawn=1,
-                withdrawn_as_of=gone.isoformat(),
+                withdrawn_as_of=gone,
             )
         return new
 
-    def write_chunk(self, records: list[_Rec], rejections: list[Rejection]) -> None:
+    def write_chunk(self, wired: list[tuple[Any, ...]], rejections: list[Rejection]) -> None:
+        """Write a chunk of records (as :meth:`wire` made them) and rejections."""
         rows: list[tuple[Any, int, str, bytes]] = []
         upserts: dict[tuple[str, str], tuple[Any, ...]] = {}  # the last entry of each key
         known: set[tuple[str, str]] = set()  # keys the index held before this chunk
         by_kind: dict[str, list[_Rec]] = {}
-        for r in records:
+        for fields in wired:
+            r = _rec(fields)
             by_kind.setdefault(r.kind, []).append(r)
         source = self.source.name
         for kind_name, items in by_kind.items():
@@ -514,7 +545,7 @@ class _Run:
             index = self.index_rows(kind_name, list({r.key for r in items}))
             known.update((kind_name, key) for key in index)
             for r in items:
-                if snapshot and self.scopes.get((kind_name, r.scope), date.min) < r.stated_on:
+                if snapshot and self.scopes.get((kind_name, r.scope), "") < r.stated_on:
                     self.scopes[(kind_name, r.scope)] = r.stated_on
                 new = self._decide(kind, r, index.get(r.key), rows, rejections)
                 if new is not None:
@@ -608,7 +639,7 @@ class _Run:
         for (kind_name, scope), day in self.scopes.items():
             self.tx.execute(
                 "INSERT INTO lif_snapshots (source, record_kind, scope, valid_from, run_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (self.source.name, kind_name, scope or "", day.isoformat(), self.run_id),
+                (self.source.name, kind_name, scope or "", day, self.run_id),
             )
             scope_sql, params = ("scope IS NULL", ()) if scope is None else ("scope = ?", (scope,))
             while True:
@@ -623,8 +654,8 @@ class _Run:
                         kind_name,
                         *params,
                         self.run_id,
-                        day.isoformat(),
-                        day.isoformat(),
+                        day,
+                        day,
                     ),
                 ).fetchall()
                 if not rows:
@@ -647,7 +678,7 @@ class _Run:
                         (
                             int(version) + 1,
                             ev.hash,
-                            day.isoformat(),
+                            day,
                             self.source.name,
                             kind_name,
                             key,
@@ -673,7 +704,7 @@ def _owned(worker: int, workers: int) -> Callable[[int], bool]:
 
 def _read_chunks(
     run: _Run, rows: Iterable[Row | None], limit: int | None, worker: int = 0, workers: int = 1
-) -> Iterator[tuple[list[_Rec], list[Rejection], int]]:
+) -> Iterator[tuple[list[tuple[Any, ...]], list[Rejection], int]]:
     """(records, rejections, rows read) a chunk at a time, parsed and ready to write.
 
     With several readers (``workers``), each reads every row but parses only its own chunks
@@ -682,7 +713,7 @@ def _read_chunks(
     """
     owned = _owned(worker, workers)
     source, wire = run.source, run.wire
-    records: list[_Rec] = []
+    records: list[tuple[Any, ...]] = []
     rejections: list[Rejection] = []
     read = 0  # rows in the current chunk
     mine = worker == 0
@@ -809,7 +840,7 @@ def ingest_rows(
                     )
                 ],
             )
-            chunks: Iterable[tuple[list[_Rec], list[Rejection], int]]
+            chunks: Iterable[tuple[list[tuple[Any, ...]], list[Rejection], int]]
             if not read_in_child:
                 chunks = _read_chunks(run, rows, limit)
             elif reopen is None:

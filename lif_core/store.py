@@ -255,10 +255,6 @@ class Store:
             # all over B-trees far larger than that (the 1M-row bench: a seventh faster). It
             # stays with the connection, and is the most memory a file can add.
             tx.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-            import os
-
-            if os.environ.get("XCACHE"):
-                tx.execute(f"PRAGMA cache_size = -{os.environ['XCACHE']}")
 
     def append(self, tx: Tx, events: Sequence[Any]) -> None:
         """Write domain events inside ``tx`` (with whatever else ``tx`` writes: one commit)."""
