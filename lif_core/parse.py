@@ -136,6 +136,23 @@ _SUSPECT = re.compile(r"@|\d(?:\D{0,2}\d){9}")
 # Narrower, for a whole row at once: every NHS number, UPN and phone number the patterns above
 # find holds nine digits in three runs of three or more, with at most one space between runs.
 _ROW_SUSPECT = re.compile(r"@|\d{3}\s?\d{3}\s?\d{3}")
+# The same search for ASCII text, five times cheaper: every digit made a 9 and every space a
+# blank (as ``\d`` and ``\s`` see them), a pattern that opens with a literal lets the search
+# skip ahead in C instead of trying every position.
+_ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
+_DIGITS_AND_SPACES = bytes.maketrans(
+    b"0123456789" + _ASCII_SPACES, b"9" * 10 + b" " * len(_ASCII_SPACES)
+)
+_ROW_SUSPECT_ASCII = re.compile(rb"999 ?999 ?999")
+
+
+def _row_suspect(text: str) -> bool:
+    """``_ROW_SUSPECT.search(text) is not None``, quicker on ASCII text."""
+    if not text.isascii():
+        return _ROW_SUSPECT.search(text) is not None
+    return "@" in text or (
+        _ROW_SUSPECT_ASCII.search(text.encode().translate(_DIGITS_AND_SPACES)) is not None
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -174,7 +191,7 @@ def _may_hold_sensitive(raw: Mapping[str, Any]) -> bool:
     separator wider than the gaps ``_ROW_SUSPECT`` allows, so digits of two cells never run on.
     """
     text = "\n\n\n".join([str(v) for v in raw.values() if v is not None])
-    return _ROW_SUSPECT.search(text) is not None or _any_dob_column(tuple(raw))
+    return _row_suspect(text) or _any_dob_column(tuple(raw))
 
 
 def _mask(value: Any, matches: list[str]) -> Any:

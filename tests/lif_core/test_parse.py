@@ -154,6 +154,20 @@ def test_the_row_pre_check_never_passes_a_row_with_a_finding() -> None:
     assert found > 500
 
 
+def test_the_quick_row_search_answers_as_the_regular_expression_does() -> None:
+    """The ASCII shortcut of the row pre-check finds a match exactly where the pattern does,
+    including the separators Python counts as spaces (\\x1c-\\x1f) and non-ASCII digits."""
+    rng = random.Random(28112026)
+    alphabet = "0123456789" * 4 + " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0-./@a9٣\u2003"
+    hits = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        expected = parse._ROW_SUSPECT.search(text) is not None
+        assert parse._row_suspect(text) == expected, repr(text)
+        hits += expected
+    assert 3_000 < hits < 27_000  # both answers were exercised
+
+
 def test_blank_and_boolean_cells_are_never_findings() -> None:
     assert sensitive_findings("DOB", None) == []
     assert sensitive_findings("DOB", True) == []
