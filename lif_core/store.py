@@ -131,6 +131,7 @@ class Store:
     def __init__(self, url: str | StoreURL | None = None) -> None:
         self.url = url if isinstance(url, StoreURL) else store_url(url)
         self.dialect = self.url.kind
+        self._last_stream: tuple[Any, str] = (None, "")  # see stored_row
         try:
             if self.url.kind == "sqlite":
                 assert self.url.path is not None
@@ -289,7 +290,8 @@ class Store:
 
         The stream id may be a UUID or its 32 hex digits (both databases take either).
         """
-        body = vars(event).get("_lif_body")
+        fields = event.__dict__
+        body = fields.get("_lif_body")
         if body is None:
             stored = self.app.mapper.to_stored_event(event)
             oid, version, topic, state = (
@@ -300,13 +302,20 @@ class Store:
             )
         else:
             oid, version, topic = (
-                event.originator_id,
-                event.originator_version,
+                fields["originator_id"],
+                fields["originator_version"],
                 get_topic(type(event)),
             )
-            state = body[:-1] + b',"hash":"' + event.hash.encode() + b'"}'
+            state = b"".join((body[:-1], b',"hash":"', fields["hash"].encode(), b'"}'))
         if self.dialect == "sqlite":
-            oid = oid.hex if isinstance(oid, UUID) else UUID(str(oid)).hex
+            # A stream's events come together: its id's hex is worked out once for them.
+            last = self._last_stream
+            if oid is not last[0]:
+                last = self._last_stream = (
+                    oid,
+                    f"{oid.int:032x}" if type(oid) is UUID else UUID(str(oid)).hex,
+                )
+            oid = last[1]
         return oid, version, topic, state
 
     def pool_threads(self) -> list[threading.Thread]:
