@@ -229,6 +229,12 @@ def _decided(
     number = _random.getrandbits(128) & _KEEP | _V4
     causes = [str(c) for c in causation] if causation else []
     if fields.keys() != own:
+        clash = sorted(fields.keys() & _HEADER)
+        if clash:
+            raise TypeError(
+                f"cannot make {event_class.__qualname__}: {clash} are set when it is made, "
+                "not by the command"
+            )
         state = {"actor": actor, "causation": causes, "correlation": correlation, **fields}
         return make_event(
             event_class,
@@ -339,15 +345,16 @@ class LifAggregate(Aggregate):
         **fields: Any,
     ) -> Any:
         stream = cls.stream_id(natural_key)
+        text = str(stream)
         fields = {"originator_topic": get_topic(cls), **fields}
         event = _decided(
-            event_class, stream, str(stream), cls.INITIAL_VERSION, GENESIS,
+            event_class, stream, text, cls.INITIAL_VERSION, GENESIS,
             actor, causation, correlation, fields,
         )  # fmt: skip
         agg = event.mutate(None)
         agg.pending_events.append(event)
         agg._chain_head = event.hash
-        agg._stream_text = str(stream)
+        agg._stream_text = text
         return agg
 
     def _record(

@@ -548,6 +548,8 @@ def test_a_command_given_a_field_its_event_does_not_have_is_refused_by_name() ->
         item._record(Learning.Accepted, actor=ACTOR, rationale="ok", weather="fine")
     with pytest.raises(TypeError, match=r"missing \['rationale'\]"):
         item._record(Learning.Accepted, actor=ACTOR)
+    with pytest.raises(TypeError, match=r"\['timestamp'\] are set when it is made"):
+        item._record(Learning.Accepted, actor=ACTOR, rationale="ok", timestamp=None)
     assert item.version == 1 and len(item.pending_events) == 1
 
 
