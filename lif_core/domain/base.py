@@ -123,7 +123,6 @@ def seal_event(event: Any, prev: str) -> str:
 
 
 _FIELDS: dict[type, frozenset[str]] = {}
-_TOPICS: dict[type, str] = {}
 
 
 def _fields_of(event_class: type[Any]) -> frozenset[str]:
@@ -252,14 +251,8 @@ def _decided(
         f'"correlation":{"null" if correlation is None else _text(correlation)},'
     )
     body = (head + encode_value(fields)[1:] if fields else head[:-1] + "}").encode()
-    topic = _TOPICS.get(event_class)
-    if topic is None:
-        topic = _TOPICS[event_class] = get_topic(event_class)
-    sha = hashlib.sha256(f"{prev}|{stream_text}|{version}|{topic}|".encode())
+    sha = hashlib.sha256(f"{prev}|{stream_text}|{version}|{get_topic(event_class)}|".encode())
     sha.update(body)
-    event_id = object.__new__(UUID)
-    _set_int(event_id, number)
-    _set_safe(event_id, _UNKNOWN)
     event = object.__new__(event_class)
     _set_dict(
         event,
@@ -268,7 +261,7 @@ def _decided(
             "originator_id": originator_id,
             "originator_version": version,
             "timestamp": timestamp,
-            "event_id": event_id,
+            "event_id": _event_id(number),
             "actor": actor,
             "causation": causes,
             "correlation": correlation,
