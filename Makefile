@@ -27,15 +27,16 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/lif demo
 
-## The whole suite: lint, format check, types, tests (PostgreSQL, the Kafka test broker, Dagster).
+## The whole suite: lint, format check, import contracts, types, tests (PostgreSQL, the Kafka test broker, Dagster).
 test: install-dev lint typecheck pytest
 
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck:
-	$(BIN)/mypy lif_core
+	$(BIN)/mypy lif_core lif_app
 
 pytest:
 	$(BIN)/pytest -q

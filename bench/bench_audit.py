@@ -31,10 +31,10 @@ from uuid import UUID, uuid4
 from eventsourcing.utils import get_topic
 
 from lif_core.audit import build_trail, sync_event_ids
-from lif_core.chain import make_seal, verify
+from lif_core.audit.verify import make_seal, verify
 from lif_core.domain import Learning, SourceRecord
 from lif_core.domain.base import GENESIS, seal_event
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 __all__ = ["run"]
 

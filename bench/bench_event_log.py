@@ -38,7 +38,7 @@ from typing import Any
 
 from lif_core.config import StoreURL
 from lif_core.domain import Action, Learning
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 __all__ = ["run"]
 

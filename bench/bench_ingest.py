@@ -12,7 +12,7 @@ resident memory, interpreter and imports included):
   ``sqlite3`` ``executemany`` / psycopg ``COPY`` into a table shaped like the events table, in
   the same database — what the pipeline could at best do.
 
-Large files are read in forked children, one per core (``lif_core.forked``); ``readers`` says
+Large files are read in forked children, one per core (``lif_core.ingestion.forked``); ``readers`` says
 whether they were, and ``readers_peak_mb`` is the largest reader's peak resident memory (pages
 it shares with the writer counted in both).
 
@@ -43,7 +43,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lif_core.ingest import ingest_file
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
 from lif_core.plugins import (
     Columns,
     Emit,
@@ -54,8 +55,7 @@ from lif_core.plugins import (
     Source,
     ValidTime,
 )
-from lif_core.plugins._manager import LoadedSource
-from lif_core.store import Store
+from lif_core.plugins.host import LoadedSource
 
 __all__ = ["SOURCE", "run"]
 

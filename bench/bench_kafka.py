@@ -29,12 +29,12 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from pydantic import BaseModel, Field
 
-from lif_core.ingest import Origin, ingest_rows
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import Origin, ingest_rows
 from lif_core.kafka import ConsumerSettings, Relay, RelaySettings, TopicConsumer
 from lif_core.kafka.envelope import encode_envelopes, stream_key
 from lif_core.plugins import Emit, InputOptions, RecordKind, Row, Source, ValidTime, hookimpl
-from lif_core.plugins._manager import LoadedSource, load_plugins
-from lif_core.store import Store
+from lif_core.plugins.host import LoadedSource, load_plugins
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("LIF_BENCH_KAFKA_EVENTS", "50000"))

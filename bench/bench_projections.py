@@ -178,11 +178,11 @@ def _domain(store: Any, items: int, half: int, rng: random.Random) -> None:
 def _write_half(url: str, folder: str, events: int, half: int) -> dict[str, Any]:
     """One half of the history; returns the log's size after it."""
     from ingestors.website_stats import generate_sample
-    from lif_core.ingest import ingest_file
-    from lif_core.plugins._manager import load_plugins
+    from lif_core.eventlog.store import Store
+    from lif_core.ingestion.pipeline import ingest_file
+    from lif_core.ingestion.samples import sample_inputs
+    from lif_core.plugins.host import load_plugins
     from lif_core.policies import run_policies
-    from lif_core.samples import sample_inputs
-    from lif_core.store import Store
 
     rng = random.Random(half)
     tmp = Path(folder)
@@ -243,7 +243,7 @@ def _context() -> Any:
 
 
 def _project(url: str, mode: str, profile: str | None) -> dict[str, Any]:
-    from lif_core.store import Store
+    from lif_core.eventlog.store import Store
     from projections import project
 
     context = _context()
@@ -262,7 +262,7 @@ def _project(url: str, mode: str, profile: str | None) -> dict[str, Any]:
 
 
 def _as_of(url: str, moment: str, out: str, profile: str | None) -> dict[str, Any]:
-    from lif_core.store import Store
+    from lif_core.eventlog.store import Store
     from projections import project
 
     context = _context()
@@ -281,8 +281,8 @@ def _as_of(url: str, moment: str, out: str, profile: str | None) -> dict[str, An
 
 
 def _raw_read(url: str) -> dict[str, Any]:
-    from lif_core.store import Store
-    from projections._engine import PAGE, events_of
+    from lif_core.eventlog.store import Store
+    from projections.engine import PAGE, events_of
 
     with Store(url) as store:
         oid = "originator_id::text" if store.dialect == "postgresql" else "originator_id"

@@ -15,9 +15,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.plugins.host import load_plugins
 
 REAL = Path(
     os.environ.get("LIF_REAL_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -1,5 +1,13 @@
-"""Materialise the whole flow in process (the demo and the tests): sources -> policies -> projections."""
+"""Materialise the whole flow in process (the demo and the tests): sources -> policies -> projections.
 
+``python -m dagster_project.run --store URL`` runs it as its own process and prints one JSON line
+(``{"success": …, "steps": …}``): that is how the demo drives Dagster, so no app imports the
+Dagster definitions.
+"""
+
+import argparse
+import json
+import sys
 from typing import Any
 
 import dagster as dg
@@ -38,3 +46,25 @@ def materialize_all(
         run_config={"ops": ops},
         raise_on_error=False,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dagster_project.run", description=__doc__)
+    parser.add_argument("--store", required=True, help="the store URL (LIF_STORE)")
+    parser.add_argument(
+        "--inbox", action="store_true", help="ingest each source's inbox, not its samples"
+    )
+    parser.add_argument("--source", action="append", help="only this source (repeatable)")
+    args = parser.parse_args(argv)
+    result = materialize_all(args.store, samples=not args.inbox, sources=args.source)
+    failed = [
+        event.step_key
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE" and event.step_key
+    ]
+    print(json.dumps({"success": result.success, "failed_steps": failed}))
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,13 +1,14 @@
-"""LIF platform core: the event-sourced domain, the store, ingestion, plugins, audit, CLI.
+"""LIF platform core: what the apps, Dagster and the plugins stand on (layers in docs/design.md).
 
-- ``domain/``: the five stream types and the hash-chained base event; ``transcoding``.
-- ``store``: one URL -> the eventsourcing application and our tables; ``config``; ``errors``.
-- ``plugins/``: the hookspecs and declarations plugin authors use; ``readers``, ``parse``
-  (host readers, validation, the sensitive-data guard), ``samples``, ``testing`` (the kit).
-- ``ingest``: the pipeline; ``policies``: evidence -> decisions; ``decisions``: references.
-- ``chain`` and ``audit/``: verification, seals, trails, proofs, packs, corrections.
-- ``kafka/``: the relay and the consumer; ``web/``: the read-only view and the report.
-- ``cli/``: the ``lif`` command; ``demo``: the main job.
+- ``errors``, ``config``: the one exception hierarchy; settings from the environment.
+- ``eventlog/``: the store behind one URL, the transcoder, the stored bytes and hashes of events.
+- ``domain/``: the five stream types and the hash-chained base event.
+- ``plugins/``: the public plugin API (declarations, hooks) and the host that loads plugins.
+- ``ingestion/``: the pipeline, the readers, validation and the sensitive-data guard, samples.
+- ``policies``: evidence -> decisions; ``decisions``: references and the decision helpers.
+- ``kafka/``: the relay out and the consumer in.
+- ``audit/``: verification, seals, trails, proofs, packs, corrections.
+- ``testing``: the plugin conformance kit (also a pytest plugin).
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -11,7 +11,7 @@ from uuid import UUID
 from lif_core.domain import Action, Learning, Measure, SourceRecord
 from lif_core.domain.base import LifAggregate
 from lif_core.errors import NotFoundError, RefusedError
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 __all__ = [
     "event_summary",

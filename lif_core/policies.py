@@ -24,7 +24,7 @@ from eventsourcing.utils import get_topic
 from lif_core.domain import Action, Learning, SourceRecord
 from lif_core.domain.base import LifAggregate
 from lif_core.errors import ConcurrencyError, NotFoundError, RefusedError
-from lif_core.store import Store, Tx
+from lif_core.eventlog.store import Store, Tx
 
 __all__ = ["POLICIES", "PolicyRun", "run_policies"]
 

@@ -45,23 +45,26 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 from lif_core.domain import IngestionRun, SourceRecord
-from lif_core.ingest import Origin, file_origin, ingest_file, ingest_rows
-from lif_core.parse import ParsedRecord, Rejection, parse_file
-from lif_core.plugins._manager import LoadedSource, load_plugins
-from lif_core.plugins._manager import check_source as declaration_problems
-from lif_core.plugins._spec import Source
-from lif_core.readers import read_rows
-from lif_core.samples import bad_inputs, golden_line, sample_inputs
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.pipeline import Origin, file_origin, ingest_file, ingest_rows
+from lif_core.ingestion.readers import read_rows
+from lif_core.ingestion.samples import bad_inputs, golden_line, sample_inputs
+from lif_core.plugins.host import LoadedSource, load_plugins
+from lif_core.plugins.host import check_source as declaration_problems
+from lif_core.plugins.spec import Source
 
 __all__ = [
     "CHECKS",
     "CheckResult",
+    "ParsedRecord",
+    "Rejection",
     "SourceConformance",
     "assert_conforms",
     "check_source",
     "load_installed",
     "load_module",
+    "parse_file",
     "temporary_store",
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from projections._engine import Column, Context, EventView, Table
+from projections.engine import Column, Context, EventView, Table
 
 NAME = "actions"
 TOPICS = {

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from lif_core.errors import ConfigError, NotFoundError
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 from projections import action_status, candidates, catalogue, impact_monitoring, learning_register
-from projections._engine import Context, ProjectionRun, Table, run_projections
+from projections.engine import Context, ProjectionRun, Table, run_projections
 
 __all__ = ["ALL", "TABLES", "context_for", "export_table", "project", "table_checksums"]
 
@@ -25,7 +25,7 @@ def context_for(
 ) -> Context:
     """The rendering context: the reference date and, from the installed plugins, each source's cadence."""
     if sources is None:
-        from lif_core.plugins._manager import load_plugins
+        from lif_core.plugins.host import load_plugins
 
         sources = {
             s.name: {

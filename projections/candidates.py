@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from projections._engine import Column, Context, EventView, Table
+from projections.engine import Column, Context, EventView, Table
 
 NAME = "candidates"
 TOPICS = {"SourceRecord.Recorded", "SourceRecord.Revised", "SourceRecord.Withdrawn"}

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from projections._engine import Column, Context, EventView, Table
+from projections.engine import Column, Context, EventView, Table
 
 NAME = "catalogue"
 TOPICS = {

@@ -12,8 +12,8 @@ import inspect
 import sys
 from pathlib import Path
 
-from projections._engine import _SQL_TYPES, Table
 from projections.api import ALL
+from projections.engine import _SQL_TYPES, Table
 
 __all__ = ["PAGE", "render"]
 

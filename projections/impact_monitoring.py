@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from projections._engine import Column, Context, EventView, Table
+from projections.engine import Column, Context, EventView, Table
 
 NAME = "impact"
 TOPICS = {

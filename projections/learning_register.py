@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections._engine import Column, Context, EventView, Table
+from projections.engine import Column, Context, EventView, Table
 
 NAME = "learning"
 TOPICS = {

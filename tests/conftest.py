@@ -73,7 +73,7 @@ def store_url(request, tmp_path):
 
 @pytest.fixture
 def store(store_url):
-    from lif_core.store import Store
+    from lif_core.eventlog.store import Store
 
     s = Store(store_url)
     yield s

@@ -6,10 +6,10 @@ import dagster as dg
 from pydantic import Field
 
 from dagster_project.defs.resources import LifStore
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import LoadedSource, load_plugins
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion.readers import FORMATS
+from lif_core.plugins.host import LoadedSource, load_plugins
 from lif_core.policies import run_policies
-from lif_core.readers import FORMATS
 from projections import TABLES, project
 
 POLICIES = dg.AssetKey(["policies"])
@@ -56,7 +56,7 @@ def source_asset(loaded: LoadedSource) -> dg.AssetsDefinition:
         if config.files:
             files = [Path(f) for f in config.files]
         elif config.samples:
-            from lif_core.samples import sample_inputs
+            from lif_core.ingestion.samples import sample_inputs
 
             files = sample_inputs(source)
         else:

@@ -8,7 +8,7 @@ import dagster as dg
 
 from dagster_project.defs.assets import POLICIES, inbox_files, source_key
 from lif_core.config import lif_home
-from lif_core.plugins._manager import LoadedSource, load_plugins
+from lif_core.plugins.host import LoadedSource, load_plugins
 from projections import TABLES
 
 refresh_job = dg.define_asset_job(

@@ -8,11 +8,11 @@ import dagster as dg
 
 from dagster_project.defs.assets import POLICIES
 from dagster_project.defs.resources import LifStore
-from lif_core.chain import latest_seal, verify
-from lif_core.plugins._manager import load_plugins
-from lif_core.store import Store
+from lif_core.audit.verify import latest_seal, verify
+from lif_core.eventlog.store import Store
+from lif_core.plugins.host import load_plugins
 from projections import ALL, TABLES, context_for, table_checksums
-from projections._engine import checksum, run_projections
+from projections.engine import checksum, run_projections
 
 REJECTIONS_THRESHOLD = int(os.environ.get("LIF_REJECTIONS_THRESHOLD", "50"))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from lif_core.config import DEFAULT_STORE, lif_home
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 
 class LifStore(dg.ConfigurableResource):  # type: ignore[type-arg]

@@ -5,12 +5,12 @@
 - :mod:`~lif_core.audit.log` — stored events as bytes, plain decoding, per-stream checks.
 - :mod:`~lif_core.audit.words` — each event in words.
 - :mod:`~lif_core.audit.html` — the trail as a self-contained, printable HTML page.
-- :mod:`~lif_core.audit.history` — an item and the read tables as they stood; diffs.
+- :mod:`~projections.history` — an item and the read tables as they stood; diffs.
 - :mod:`~lif_core.audit.proof` — proving one event against a seal, and checking it offline.
 - :mod:`~lif_core.audit.pack` — a self-contained, re-checkable folder for an auditor.
 - :mod:`~lif_core.audit.corrections` — what a correction of a recorded event restores.
 
-The hash chains and seals themselves live in :mod:`lif_core.chain`.
+The hash chains and seals themselves live in :mod:`lif_core.audit.verify`.
 """
 
 from lif_core.audit.index import rebuild_event_ids, sync_event_ids

@@ -19,7 +19,7 @@ from lif_core.domain.base import LifAggregate
 from lif_core.domain.learning import CORRECTABLE as LEARNING_FIELDS
 from lif_core.domain.measure import CORRECTABLE as MEASURE_FIELDS
 from lif_core.errors import NotFoundError, RefusedError
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 __all__ = ["plan_correction"]
 

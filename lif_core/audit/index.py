@@ -17,9 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from lif_core.audit.log import plain_decode
-from lif_core.chain import stream_text
+from lif_core.audit.verify import stream_text
 from lif_core.domain.base import split_state
-from lif_core.store import Store, Tx
+from lif_core.eventlog.store import Store, Tx
 
 __all__ = [
     "POSITION",

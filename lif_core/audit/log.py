@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from lif_core.chain import check_link, stream_text
+from lif_core.audit.verify import check_link, stream_text
 from lif_core.domain.base import GENESIS, split_state
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 __all__ = [
     "StoredRow",
@@ -127,7 +127,7 @@ def check_streams(rows: Sequence[StoredRow]) -> dict[int, tuple[str, ...]]:
     """Per notification id, what is wrong with that event in its stream (nothing: intact).
 
     ``rows`` must hold each stream whole from its first event (as :func:`read_streams` gives
-    them); the rules are those of ``lif audit verify`` (:func:`lif_core.chain.check_link`).
+    them); the rules are those of ``lif audit verify`` (:func:`lif_core.audit.verify.check_link`).
     """
     by_stream: dict[str, list[StoredRow]] = {}
     for row in rows:

@@ -38,9 +38,9 @@ from lif_core.audit.proof import (
     hash_list_text,
 )
 from lif_core.audit.trail import TrailInput, assemble, gather
-from lif_core.chain import Seal, hash_lines, make_seal
+from lif_core.audit.verify import Seal, hash_lines, make_seal
 from lif_core.errors import InputError, RefusedError, VerificationError
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 __all__ = ["FORMAT", "check_pack", "write_pack"]
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from lif_core.audit.index import actions_against, locate_events, sync_event_ids
 from lif_core.audit.log import StoredRow, check_streams, read_streams
+from lif_core.audit.verify import Seal, latest_seal
 from lif_core.audit.words import describe, rationale, valid_time
-from lif_core.chain import Seal, latest_seal
 from lif_core.decisions import find_reference, resolve
 from lif_core.domain import Action, Learning, Measure
 from lif_core.domain.base import LifAggregate
 from lif_core.errors import NotFoundError
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 __all__ = [
     "Evidence",

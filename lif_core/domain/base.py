@@ -17,7 +17,7 @@ from eventsourcing.domain import TZINFO, Aggregate, AggregateCreated
 from eventsourcing.utils import get_topic
 
 from lif_core.errors import RefusedError
-from lif_core.transcoding import encode_fast, encode_value
+from lif_core.eventlog.transcoding import encode_fast, encode_value
 
 __all__ = [
     "GENESIS",

@@ -2,7 +2,7 @@
 
 Each message is one record in the plugin's format (a JSON object, read like a line of a JSONL
 file) or a reference to a file (``{"file": "/path/to/export.csv"}``). Records go through the
-plugin and :func:`lif_core.ingest.ingest_rows` with the message's topic, partition and offset as
+plugin and :func:`lif_core.ingestion.pipeline.ingest_rows` with the message's topic, partition and offset as
 their locator; offsets are committed only after the events are stored. A crash in between
 re-reads the messages, and the pipeline writes nothing twice: a record whose content is already
 in the log is counted unchanged. A message that is not JSON is kept as a rejection (where, why,
@@ -29,12 +29,12 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from lif_core.errors import LifError
-from lif_core.ingest import IngestResult, Origin, file_origin, ingest_rows
-from lif_core.parse import ParsedRecord, parse_row
-from lif_core.plugins._manager import LoadedSource
-from lif_core.plugins._spec import Emit, RecordError, Row
-from lif_core.readers import _cell, read_rows
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.parse import ParsedRecord, parse_row
+from lif_core.ingestion.pipeline import IngestResult, Origin, file_origin, ingest_rows
+from lif_core.ingestion.readers import _cell, read_rows
+from lif_core.plugins.host import LoadedSource
+from lif_core.plugins.spec import Emit, RecordError, Row
 
 __all__ = ["ConsumeReport", "ConsumerSettings", "TopicConsumer", "message_row"]
 

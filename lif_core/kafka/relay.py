@@ -23,9 +23,9 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
+from lif_core.eventlog.store import Store
 from lif_core.kafka._broker import BrokerError, ensure_topic, is_fatal
 from lif_core.kafka.envelope import encode_envelopes, stream_key
-from lif_core.store import Store
 
 __all__ = ["Relay", "RelayReport", "RelaySettings", "RelayStatus", "relay_status", "tracking_name"]
 

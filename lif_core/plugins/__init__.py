@@ -8,7 +8,8 @@ one function that turns a raw row into records. The host does everything else: r
 validation, provenance, idempotency, rejections, the event log. See docs/plugins.md.
 """
 
-from lif_core.plugins._spec import (
+from lif_core.plugins.hookspecs import hookimpl
+from lif_core.plugins.spec import (
     Columns,
     Emit,
     InputOptions,
@@ -18,7 +19,6 @@ from lif_core.plugins._spec import (
     Source,
     ValidTime,
 )
-from lif_core.plugins.hookspecs import hookimpl
 
 __all__ = [
     "Columns",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pluggy
 
-from lif_core.plugins._spec import Source
+from lif_core.plugins.spec import Source
 
 __all__ = ["hookimpl", "hookspec", "register_sources"]
 

@@ -12,11 +12,11 @@ import pytest
 from dagster_project.defs import checks as checks_module
 from dagster_project.defs.resources import LifStore
 from dagster_project.run import load_definitions
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion.samples import bad_inputs, sample_inputs
+from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
-from lif_core.samples import bad_inputs, sample_inputs
-from lif_core.store import Store
 from projections import project
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from dagster_project.defs.assets import POLICIES, source_key
 from dagster_project.run import load_definitions, materialize_all
-from lif_core.plugins._manager import load_plugins
+from lif_core.plugins.host import load_plugins
 from projections import TABLES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,7 +200,7 @@ def test_a_newly_installed_plugin_materialises_with_the_rest(
     assert result.success
     done = {e.asset_key for e in result.get_asset_materialization_events()}
     assert source_key("toy-visits") in done
-    from lif_core.store import Store
+    from lif_core.eventlog.store import Store
 
     with Store(store_url) as store, store.read() as tx:
         row = tx.execute(

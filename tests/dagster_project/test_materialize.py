@@ -9,8 +9,8 @@ import pytest
 
 from dagster_project.defs.assets import POLICIES, source_key
 from dagster_project.run import materialize_all
-from lif_core.plugins._manager import load_plugins
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
+from lif_core.plugins.host import load_plugins
 from projections import TABLES, table_checksums
 
 SUBSET = ["action-plans", "learning-log", "practice-reviews", "performance"]

@@ -10,9 +10,9 @@ import dagster as dg
 import pytest
 
 from dagster_project.run import load_definitions
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import sample_inputs
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.samples import sample_inputs
+from lif_core.plugins.host import load_plugins
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,9 @@ import pytest
 
 from ingestors import action_plans
 from ingestors.action_plans import SOURCE, export_date
-from lif_core.parse import ParsedRecord, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import bad_inputs, golden_lines, sample_inputs
+from lif_core.ingestion.parse import ParsedRecord, parse_file
+from lif_core.ingestion.samples import bad_inputs, golden_lines, sample_inputs
+from lif_core.plugins.host import load_plugins
 
 HEADER = [
     "Plan reference",
@@ -177,9 +177,9 @@ def test_an_xlsx_export_reads_its_title_row(tmp_path: Path) -> None:
 def test_ingesting_the_exports_withdraws_only_the_removed_action_of_that_tracker(
     tmp_path: Path,
 ) -> None:
-    from lif_core.ingest import ingest_file
-    from lif_core.plugins._manager import LoadedSource
-    from lif_core.store import Store
+    from lif_core.eventlog.store import Store
+    from lif_core.ingestion.pipeline import ingest_file
+    from lif_core.plugins.host import LoadedSource
 
     store = Store(f"sqlite:///{tmp_path}/lif.db")
     loaded = LoadedSource(SOURCE, "action-plans", "lif-platform", "0")

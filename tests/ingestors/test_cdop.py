@@ -11,9 +11,9 @@ import pytest
 
 from ingestors import cdop
 from ingestors.cdop import CATEGORIES, SOURCE
-from lif_core.parse import ParsedRecord, Rejection, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines, sample_inputs
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import golden_lines, sample_inputs
+from lif_core.plugins.host import load_plugins
 
 HEADER = "Reporting year,Table,Item,Deaths reviewed,Detail,Lead agency\n"
 

@@ -11,10 +11,10 @@ import pytest
 
 from ingestors import cqc
 from ingestors.cqc import SOURCE, layout_of
-from lif_core.parse import ParsedRecord, Rejection, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.readers import read_rows
-from lif_core.samples import golden_lines, sample_inputs
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.readers import read_rows
+from lif_core.ingestion.samples import golden_lines, sample_inputs
+from lif_core.plugins.host import load_plugins
 from lif_core.testing import SourceConformance
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from lif_core.cli.app import app
-from lif_core.plugins._manager import load_plugins
+from lif_app.cli.app import app
+from lif_core.plugins.host import load_plugins
 from lif_core.testing import check_source
 
 BUILTINS = sorted(s.name for s in load_plugins(third_party=False))

@@ -10,7 +10,7 @@ import pytest
 
 from ingestors._grades import RANK, SCHEMES, Grade, normalise
 from ingestors.ofsted_social_care import SOURCE as SOCIAL_CARE
-from lif_core.parse import Rejection, parse_file
+from lif_core.ingestion.parse import Rejection, parse_file
 from lif_core.plugins import RecordError
 
 # (scheme, where it is published, wording as published, grade). One line per mapping.

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from ingestors.hmicfrs import SAMPLES, SOURCE
-from lif_core.parse import ParsedRecord, Rejection, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import bad_inputs
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import bad_inputs
+from lif_core.plugins.host import load_plugins
 
 HEADER = [
     "Organisation", "Organisation type", "Inspection programme", "Inspection year",

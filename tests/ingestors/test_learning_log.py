@@ -8,9 +8,9 @@ from pathlib import Path
 
 from ingestors import learning_log
 from ingestors.learning_log import SOURCE
-from lif_core.parse import ParsedRecord, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines, sample_inputs
+from lif_core.ingestion.parse import ParsedRecord, parse_file
+from lif_core.ingestion.samples import golden_lines, sample_inputs
+from lif_core.plugins.host import load_plugins
 
 HEADER = (
     "Reference,Source,Source reference,Date identified,Themes,Learning statement,Agencies,"

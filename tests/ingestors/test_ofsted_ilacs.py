@@ -11,9 +11,9 @@ import pytest
 
 from ingestors import ofsted_ilacs
 from ingestors.ofsted_ilacs import JUDGEMENTS, MISSING_REASONS, SOURCE
-from lif_core.parse import ParsedRecord, Rejection, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import golden_lines
+from lif_core.plugins.host import load_plugins
 from lif_core.testing import SourceConformance
 
 GRADES = {"outstanding", "good", "requires improvement", "inadequate"}

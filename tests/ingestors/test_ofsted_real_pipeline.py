@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from lif_core.domain import IngestionRun, SourceRecord
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.plugins.host import load_plugins
 
 SOURCE = "ofsted-social-care"
 

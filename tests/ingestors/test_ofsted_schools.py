@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from ingestors.ofsted_schools import SAMPLES, SOURCE
-from lif_core.parse import ParsedRecord, Rejection, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import bad_inputs, sample_inputs
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import bad_inputs, sample_inputs
+from lif_core.plugins.host import load_plugins
 
 HEADER = [
     "URN", "LAESTAB", "School name", "Ofsted phase", "Local authority", "Inspection number",

@@ -14,10 +14,10 @@ import pytest
 
 from ingestors import ofsted_social_care
 from ingestors.ofsted_social_care import COLUMNS, DROPPED_COLUMNS, SOURCE, snapshot_date
-from lif_core.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import golden_lines
 from lif_core.plugins import Row
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines
+from lif_core.plugins.host import load_plugins
 from lif_core.testing import SourceConformance
 
 YEARS = [str(y) for y in range(2015, 2026)] + ["2018_part2"]

@@ -11,10 +11,10 @@ import pytest
 
 from ingestors.partner_reports import reports
 from ingestors.partner_reports._docs import render_page
-from lif_core.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import golden_lines
 from lif_core.plugins import Source
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines
+from lif_core.plugins.host import load_plugins
 from lif_core.testing import assert_conforms
 
 REPO = Path(__file__).resolve().parents[2]

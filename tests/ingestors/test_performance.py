@@ -10,10 +10,10 @@ import pytest
 
 from ingestors import performance
 from ingestors.performance import SOURCE, period
-from lif_core.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import golden_lines, sample_inputs
 from lif_core.plugins import RecordError
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines, sample_inputs
+from lif_core.plugins.host import load_plugins
 
 HEADER = "Period,Area,Indicator code,Indicator,Value,Numerator,Denominator,Unit,Polarity\n"
 

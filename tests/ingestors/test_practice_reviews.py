@@ -8,9 +8,9 @@ from pathlib import Path
 
 from ingestors import practice_reviews
 from ingestors.practice_reviews import SOURCE, learning_point_reference
-from lif_core.parse import ParsedRecord, Rejection, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines, sample_inputs
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import golden_lines, sample_inputs
+from lif_core.plugins.host import load_plugins
 
 
 def _jsonl(path: Path) -> list[dict]:

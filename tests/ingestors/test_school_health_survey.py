@@ -10,10 +10,10 @@ import pytest
 
 from ingestors import school_health_survey
 from ingestors.school_health_survey import SOURCE
-from lif_core.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import golden_lines, sample_inputs
 from lif_core.plugins import Row
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines, sample_inputs
+from lif_core.plugins.host import load_plugins
 
 HEADER = "Survey year,Phase,Year group,Question code,Question,Response,Percentage,Number,Base\n"
 

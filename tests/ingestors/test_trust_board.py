@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lif_core.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.samples import golden_lines
 from lif_core.plugins import Source
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import golden_lines
+from lif_core.plugins.host import load_plugins
 from lif_core.testing import assert_conforms
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from ingestors import website_stats
 from ingestors.website_stats import SOURCE, generate_sample
-from lif_core.parse import ParsedRecord, parse_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.readers import read_rows
-from lif_core.samples import golden_lines, sample_inputs
+from lif_core.ingestion.parse import ParsedRecord, parse_file
+from lif_core.ingestion.readers import read_rows
+from lif_core.ingestion.samples import golden_lines, sample_inputs
+from lif_core.plugins.host import load_plugins
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -14,7 +14,7 @@ from broken_plugins import good
 
 import lif_core.plugins
 from lif_core.plugins import hookimpl, hookspecs
-from lif_core.plugins._manager import load_plugins
+from lif_core.plugins.host import load_plugins
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = (REPO / "docs" / "plugins.md").read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from broken_plugins import good, install
 
 from lif_core.errors import NotFoundError
 from lif_core.plugins import RecordKind, hookimpl
-from lif_core.plugins._manager import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP, load_plugins
+from lif_core.plugins.host import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP, load_plugins
 
 
 def _module(name: str, *sources: Any) -> types.ModuleType:

@@ -12,11 +12,11 @@ import pytest
 
 from lif_core import policies
 from lif_core.domain import Action, Learning, SourceRecord
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion.samples import sample_inputs
+from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
-from lif_core.samples import sample_inputs
-from lif_core.store import Store
 
 PERSON = "jane.smith"
 ACTIONS = [f"ACT-2025-0{n}" for n in range(31, 37)]

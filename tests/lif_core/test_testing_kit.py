@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from broken_plugins import duplicate_keys, good, loses_rows, nondeterministic, undescribed_field
 
-from lif_core.plugins._manager import LoadedSource, load_plugins
-from lif_core.plugins._spec import Source
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
+from lif_core.plugins.host import LoadedSource, load_plugins
+from lif_core.plugins.spec import Source
 from lif_core.testing import (
     CHECKS,
     CheckResult,
@@ -240,7 +240,9 @@ def test_a_crash_in_the_plugin_fails_the_check_instead_of_the_kit() -> None:
 def _env() -> dict[str, str]:
     return {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(HERE.parent / "support"), os.environ.get("PYTHONPATH", "")]
+        ),
     }
 
 

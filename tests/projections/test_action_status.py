@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lif_core.domain import Action
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 from projections import project
 
 PERSON = "jane.smith"

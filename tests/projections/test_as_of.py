@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from lif_core.cli.app import app
+from lif_app.cli.app import app
 from lif_core.domain import Action, Learning
 from lif_core.errors import ConfigError
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion.samples import sample_inputs
+from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
-from lif_core.samples import sample_inputs
-from lif_core.store import Store
 from projections import TABLES, project, table_checksums
 
 REFERENCE = date(2025, 6, 15)

@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
-from lif_core.samples import bad_inputs, sample_inputs
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion.samples import bad_inputs, sample_inputs
+from lif_core.plugins.host import load_plugins
 from projections import project
 
 TODAY = date(2025, 10, 15)

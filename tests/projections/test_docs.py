@@ -9,8 +9,8 @@ import pytest
 
 from projections import ALL, TABLES
 from projections import action_status as action_status_module
-from projections._engine import Column
 from projections.docs import PAGE, render
+from projections.engine import Column
 
 
 def test_the_committed_page_is_the_rendered_definitions() -> None:

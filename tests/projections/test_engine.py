@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from lif_core.domain import Action, Learning, Measure
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion.samples import bad_inputs, sample_inputs
+from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
-from lif_core.samples import bad_inputs, sample_inputs
-from lif_core.store import Store
 from projections import ALL, TABLES, context_for, project, table_checksums
 from projections import catalogue as catalogue_module
-from projections._engine import Column, Context, Table, checksum, run_projections
+from projections.engine import Column, Context, Table, checksum, run_projections
 
 REFERENCE = date(2025, 10, 1)
 PERSON = "jane.smith"

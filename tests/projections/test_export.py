@@ -11,14 +11,14 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from lif_core.cli.app import app
+from lif_app.cli.app import app
 from lif_core.domain import Measure
 from lif_core.errors import ConfigError, NotFoundError
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion.samples import bad_inputs, sample_inputs
+from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
-from lif_core.samples import bad_inputs, sample_inputs
-from lif_core.store import Store
 from projections import TABLES, export_table, project
 from projections import api as projections_api
 

@@ -7,11 +7,11 @@ from typing import Any
 from uuid import uuid4
 
 from lif_core.domain import Action, Learning
-from lif_core.ingest import ingest_file
-from lif_core.plugins._manager import load_plugins
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion.samples import sample_inputs
+from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
-from lif_core.samples import sample_inputs
-from lif_core.store import Store
 from projections import project
 
 PERSON = "jane.smith"

@@ -9,9 +9,8 @@ import lif_plugin_example
 import pytest
 from lif_plugin_example import SOURCE, quarter_period
 
-from lif_core.parse import ParsedRecord, Rejection, parse_file
 from lif_core.plugins import ValidTime
-from lif_core.testing import SourceConformance
+from lif_core.testing import ParsedRecord, Rejection, SourceConformance, parse_file
 
 HEADER = "Quarter,District,Referral type,Referrals,Of which to children's social care\n"
 

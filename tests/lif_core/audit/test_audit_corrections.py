@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import done, lif_for
+from audit_history import done, lif_for
 
 from lif_core.audit import build_trail
 from lif_core.audit.corrections import plan_correction
 from lif_core.domain import Action, Learning, Measure
 from lif_core.errors import NotFoundError, RefusedError
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 ACTOR = "chair"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import MEASURE, REFERENCE, History, done
+from audit_history import MEASURE, REFERENCE, History, done
 
-from lif_core.audit.history import diff_tables, item_as_of
 from lif_core.domain import Action, Learning
 from lif_core.errors import ConfigError, NotFoundError
+from projections.history import diff_tables, item_as_of
 
 ACTIONS = [
     "ACT-2025-031",

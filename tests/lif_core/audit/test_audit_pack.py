@@ -10,13 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, History, done, lif_for, record_id
+from audit_history import REFERENCE, History, done, lif_for, record_id
 
 from lif_core.audit import build_trail
 from lif_core.audit.html import render_html
 from lif_core.audit.pack import check_pack
 from lif_core.audit.trail import TrailInput, assemble
-from lif_core.chain import Seal
+from lif_core.audit.verify import Seal
 
 NO_STORE = "postgresql://nobody@127.0.0.1:1/nothing"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REFERENCE, History, done, lif_for
+from audit_history import REFERENCE, History, done, lif_for
 
 from lif_core.audit.proof import check_proof, make_proof
-from lif_core.chain import Seal, hash_lines
+from lif_core.audit.verify import Seal, hash_lines
 from lif_core.domain import Learning
 from lif_core.errors import NotFoundError, RefusedError
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import click
 import typer
-from conftest import MEASURE, REFERENCE, REPO, History, done, lif_for, record_id
+from audit_history import MEASURE, REFERENCE, REPO, History, done, lif_for, record_id
 
+from lif_app.cli.app import app
 from lif_core.audit import build_trail
 from lif_core.audit.pack import check_pack
-from lif_core.chain import verify
-from lif_core.cli.app import app
+from lif_core.audit.verify import verify
 from lif_core.domain import Learning, Measure
-from lif_core.store import Store
+from lif_core.eventlog.store import Store
 
 NO_STORE = "postgresql://nobody@127.0.0.1:1/nothing"
 

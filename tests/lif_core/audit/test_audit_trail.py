@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import MEASURE, REFERENCE, TOY, History, done, record_id
+from audit_history import MEASURE, REFERENCE, TOY, History, done, record_id
 
 from lif_core.audit import build_trail, rebuild_event_ids, sync_event_ids
 from lif_core.audit.index import locate_events

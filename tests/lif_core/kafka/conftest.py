@@ -5,36 +5,18 @@ A broker that cannot start fails the tests that need it; they are never skipped 
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import toy_source
+from kafka_broker import BrokerStartError, TestBroker
+
+from lif_core.plugins.host import LoadedSource, load_plugins
 
 HERE = Path(__file__).resolve().parent
-TESTS = HERE.parents[1]
-REPO = TESTS.parent
-for path in (str(TESTS), str(HERE)):
-    if path not in sys.path:
-        sys.path.insert(0, path)
-if str(REPO) not in sys.path:
-    sys.path.append(str(REPO))
-
-# pytest puts tests/ on sys.path, where tests/lif_core (no __init__.py) is a namespace package
-# that shadows the editable install's lif_core when tests import it first; tests/lif_core/kafka
-# would then hide lif_core.kafka. The repository on sys.path (above) makes the real package win
-# from now on; a namespace already imported gets the real folder added to its search path.
-# (pythonpath = ["."] in the pytest settings would make all of this unnecessary.)
-import lif_core  # noqa: E402
-
-if getattr(lif_core, "__file__", None) is None and str(REPO / "lif_core") not in lif_core.__path__:
-    lif_core.__path__.append(str(REPO / "lif_core"))
-
-import toy_source  # noqa: E402
-from kafka_broker import BrokerStartError, TestBroker  # noqa: E402
-
-from lif_core.plugins._manager import LoadedSource, load_plugins  # noqa: E402
+REPO = HERE.parents[2]
 
 
 def _start(broker: TestBroker) -> TestBroker:

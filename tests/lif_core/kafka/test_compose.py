@@ -169,7 +169,7 @@ def test_dagster_runs_this_projects_code_location(compose: dict[str, Any]) -> No
 def test_the_relay_commands_are_ones_the_cli_accepts(
     compose: dict[str, Any], tmp_path: Path
 ) -> None:
-    from lif_core.cli.app import app
+    from lif_app.cli.app import app
 
     relay = compose["services"]["relay"]
     command = command_of(relay)

@@ -18,8 +18,8 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka_broker import GROUP_TIMEOUTS, TestBroker, produce
 
 from lif_core.domain import IngestionRun, SourceRecord
+from lif_core.eventlog.store import Store
 from lif_core.kafka import ConsumerSettings, TopicConsumer
-from lif_core.store import Store
 
 pytestmark = pytest.mark.kafka
 LIF = str(Path(sys.executable).with_name("lif"))
@@ -126,8 +126,8 @@ _CRASH_BETWEEN_STORE_AND_COMMIT = textwrap.dedent(
     sys.path.insert(0, {here!r})
     import toy_source
     from lif_core.kafka import ConsumerSettings, TopicConsumer
-    from lif_core.plugins._manager import load_plugins
-    from lif_core.store import Store
+    from lif_core.plugins.host import load_plugins
+    from lif_core.eventlog.store import Store
 
     class CrashBeforeCommit(TopicConsumer):
         def commit(self, offsets):
@@ -230,7 +230,7 @@ def test_consume_command_uses_an_installed_plugin(
 def test_consume_command_names_an_unknown_source(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from lif_core.cli.app import app
+    from lif_app.cli.app import app
 
     result = CliRunner().invoke(
         app,

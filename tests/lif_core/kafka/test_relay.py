@@ -19,8 +19,8 @@ from jsonschema import Draft202012Validator
 from kafka_broker import TestBroker, read_topic
 from typer.testing import CliRunner
 
+from lif_core.eventlog.store import Store
 from lif_core.kafka import ENVELOPE_SCHEMA, Relay, RelaySettings, relay_status
-from lif_core.store import Store
 
 pytestmark = pytest.mark.kafka
 LIF = str(Path(sys.executable).with_name("lif"))
@@ -207,7 +207,7 @@ def test_relay_resumes_after_the_broker_restarts(
 def test_status_and_publish_commands(
     kafka_broker: TestBroker, topic: str, tmp_path: Path, toy: Any
 ) -> None:
-    from lif_core.cli.app import app
+    from lif_app.cli.app import app
 
     url = f"sqlite:///{tmp_path}/lif.db"
     with Store(url) as store:
@@ -253,7 +253,7 @@ def test_status_and_publish_commands(
 
 
 def test_publish_without_a_broker_address_says_how_to_give_one(tmp_path: Path) -> None:
-    from lif_core.cli.app import app
+    from lif_app.cli.app import app
 
     result = CliRunner().invoke(
         app,

@@ -1,0 +1,449 @@
+"""``lif audit …``: verify, seal, trail, as-of, diff, prove, pack — and check proofs and packs offline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from lif_app.cli._common import (
+    ActorOpt,
+    JsonOpt,
+    actor,
+    console,
+    err,
+    handle_errors,
+    open_store,
+    print_json,
+)
+from lif_app.cli.app import app
+from lif_core.audit import build_trail, rebuild_event_ids
+from lif_core.audit.html import render_html
+from lif_core.audit.pack import check_pack, write_pack
+from lif_core.audit.proof import ProofReport, check_proof, make_proof
+from lif_core.audit.verify import Seal, latest_seal, make_seal, verify
+from lif_core.errors import ConfigError, InputError
+from projections.history import DIFF_TABLES, diff_tables, item_as_of
+
+__all__ = ["audit_app"]
+
+audit_app = typer.Typer(
+    help="Replay and prove the history: verify, seal, trail, as-of, diff, prove, pack (docs/audit.md).",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify(
+    seal_file: Path = typer.Option(
+        None, "--seal", help="A seal kept outside the system (JSON from `lif audit seal`)."
+    ),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Recompute every hash chain (and check the log against a seal). Exit 0 intact, 1 not."""
+    if seal_file is not None:
+        try:
+            seal: Seal | None = Seal.from_json(seal_file.read_text())
+        except OSError as exc:
+            raise InputError(f"cannot read the seal {seal_file}: {exc.strerror}") from None
+    else:
+        seal = None
+    with open_store() as store:
+        if seal is None:
+            seal = latest_seal(store)
+        report = verify(store, seal)
+    if json_out:
+        print_json(report.as_dict())
+    elif report.ok:
+        sealed = (
+            f"; matches seal {report.seal.seal_id} (up to notification {report.seal.last_notification_id})"
+            if report.seal
+            else ""
+        )
+        console.print(
+            f"[green]intact[/]: {report.events} events in {report.streams} streams verified{sealed}",
+            highlight=False,
+        )
+    else:
+        first = report.first
+        if first:
+            err.print(
+                f"[bold red]TAMPERED[/]: first bad event: {first}", highlight=False, soft_wrap=True
+            )
+            if len(report.problems) > 1:
+                err.print(
+                    f"{len(report.problems) - 1} more problem(s); --json lists them all",
+                    highlight=False,
+                )
+        if report.seal_problem:
+            err.print(f"[bold red]SEAL[/]: {report.seal_problem}", highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+@handle_errors
+def audit_seal(
+    out: Path = typer.Option(None, "--out", help="Also write the seal to this file."),
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Record a seal of the log as it is now and print it: keep a copy outside the system."""
+    with open_store() as store:
+        seal = make_seal(store, actor(actor_name))
+    text = seal.to_json()
+    if out is not None:
+        out.write_text(text + "\n")
+    if json_out:
+        print(text)
+    else:
+        console.print(
+            f"[green]sealed[/] {seal.event_count} events up to notification {seal.last_notification_id}",
+            highlight=False,
+        )
+        console.print(text, highlight=False)
+
+
+# --- the history behind an item ----------------------------------------------------------------
+
+
+def _moment(value: str, what: str) -> datetime:
+    """A recorded time: a day means the end of that day (UTC); a time needs its zone."""
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day, time.max, tzinfo=UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"{what} {value!r} is not a day (2025-03-31) or a time (2025-03-31T23:59:59Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"{what} {value!r} needs a time zone, e.g. 2025-03-31T23:59:59Z")
+    return moment
+
+
+def _read_seal(seal_file: Path | None) -> Seal | None:
+    if seal_file is None:
+        return None
+    try:
+        return Seal.from_json(seal_file.read_text())
+    except OSError as exc:
+        raise InputError(f"cannot read the seal {seal_file}: {exc.strerror}") from None
+
+
+def _mark(intact: bool) -> str:
+    return "[green]✓[/]" if intact else "[bold red]✗[/]"
+
+
+def _print_trail(trail: dict[str, Any]) -> None:
+    say = console.print
+    say(
+        f"{trail['reference']} ({trail['kind']}, stream {trail['stream_id']}): "
+        f"{len(trail['events'])} events, {len(trail['evidence'])} cited",
+        markup=False,
+        highlight=False,
+    )
+    if trail["intact"]:
+        say("[green]intact[/]: every event shown matches its hash", highlight=False)
+    else:
+        say(f"[bold red]PROBLEMS[/] ({len(trail['problems'])}):", highlight=False)
+        for problem in trail["problems"]:
+            say(f"  {problem}", markup=False, highlight=False)
+    seal = trail["seal"]
+    say(
+        f"seal {seal['seal_id']} covers up to notification {seal['last_notification_id']}"
+        if seal
+        else "no seal recorded yet (`lif audit seal`)",
+        markup=False,
+        highlight=False,
+    )
+    table = Table("v", "recorded (UTC)", "valid", "what happened", "who", "why", "cites", "ok")
+    for e in trail["events"]:
+        what = escape(e["summary"]) + (" [yellow](corrected later)[/]" if e["corrected_by"] else "")
+        table.add_row(
+            str(e["version"]),
+            e["recorded_at"][:19],
+            escape(e["valid_time"] or ""),
+            what,
+            escape(e["actor"]),
+            escape(e["rationale"] or ""),
+            str(len(e["cites"])) if e["cites"] else "",
+            _mark(e["integrity"]["intact"]) + ("" if e["integrity"]["sealed"] else " unsealed"),
+        )
+    say(table)
+    for ev in trail["evidence"]:
+        name = (
+            f"{ev['source']}/{ev['record_kind']}/{ev['record_key']}"
+            if ev["source"]
+            else ev["event_id"]
+        )
+        say(f"• {name} [{ev['status']}]: {ev['note']}", markup=False, highlight=False)
+    for rel in trail["related"]:
+        say(
+            f"→ {rel['relation']}: {rel['reference']} {rel['summary']}",
+            markup=False,
+            highlight=False,
+        )
+
+
+@audit_app.command("trail")
+@handle_errors
+def audit_trail(
+    reference: str = typer.Argument(..., help="LRN-…, ACT-… or MEA-…"),
+    json_out: bool = typer.Option(False, "--json", help="Print the trail as JSON."),
+    html_out: Path = typer.Option(
+        None, "--html", help="Write the trail as a self-contained, printable HTML page."
+    ),
+    seal_file: Path = typer.Option(
+        None, "--seal", help="Show seal coverage against this kept seal (default: the latest)."
+    ),
+) -> None:
+    """The full history behind a learning item, action or measure, with its evidence, proven."""
+    seal = _read_seal(seal_file)
+    with open_store() as store:
+        trail = build_trail(store, reference, seal=seal).to_dict()
+    if html_out is not None:
+        html_out.parent.mkdir(parents=True, exist_ok=True)
+        html_out.write_text(render_html(trail), encoding="utf-8")
+    if json_out:
+        print_json(trail)
+    elif html_out is not None:
+        console.print(
+            f"wrote the trail of {reference} to {html_out}", markup=False, highlight=False
+        )
+    else:
+        _print_trail(trail)
+    if not trail["intact"]:
+        raise typer.Exit(1)
+
+
+@audit_app.command("as-of")
+@handle_errors
+def audit_as_of(
+    when: str = typer.Argument(..., help="A recorded time, e.g. 2025-06-30 or 2025-06-30T12:00Z."),
+    reference: str = typer.Argument(..., help="LRN-…, ACT-… or MEA-…"),
+    json_out: bool = JsonOpt,
+) -> None:
+    """An item as it stood at a recorded time: its state then, and its register row then."""
+    moment = _moment(when, "TIME")
+    with open_store() as store:
+        result = item_as_of(store, reference, moment).to_dict()
+    if json_out:
+        print_json(result)
+        return
+    console.print(
+        f"[bold]{escape(reference)}[/] as recorded by {result['as_of']}: version {result['version']} "
+        f"({result['events_then']} of the {result['events_now']} events recorded now; last at {result['last_recorded_at']})",
+        highlight=False,
+    )
+    for name, value in result["state"].items():
+        console.print(f"  {name}: {value}", markup=False, highlight=False)
+    console.print(f"{result['table']} then:", markup=False, highlight=False)
+    for row in result["rows"]:
+        for name, value in row.items():
+            console.print(f"  {name}: {value}", markup=False, highlight=False)
+        console.print("")
+
+
+@audit_app.command("diff")
+@handle_errors
+def audit_diff(
+    t1: str = typer.Argument(..., help="The earlier recorded time."),
+    t2: str = typer.Argument(..., help="The later recorded time."),
+    table: list[str] = typer.Option(
+        None, "--table", help="learning_register, action_status or impact_monitoring (repeatable)."
+    ),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Rows added, removed and changed in the read tables between two recorded times, and why."""
+    first, second = _moment(t1, "T1"), _moment(t2, "T2")
+    with open_store() as store:
+        result = diff_tables(store, first, second, tuple(table or DIFF_TABLES)).to_dict()
+    if json_out:
+        print_json(result)
+        return
+    for name, counts in result["counts"].items():
+        console.print(
+            f"[bold]{name}[/]: {counts['added']} added, {counts['removed']} removed, {counts['changed']} changed",
+            highlight=False,
+        )
+    signs = {"added": "+", "removed": "-", "changed": "~"}
+    for change in result["changes"]:
+        key = ", ".join(str(v) for v in change["key"].values())
+        console.print(
+            f"{signs[change['change']]} {change['table']} {key}", markup=False, highlight=False
+        )
+        if change["change"] == "changed":
+            for column, values in change["columns"].items():
+                console.print(
+                    f"    {column}: {values['from']} → {values['to']}",
+                    markup=False,
+                    highlight=False,
+                )
+        for e in change["events"]:
+            console.print(
+                f"    because: {e['type']} v{e['version']} by {e['actor']} at {e['recorded_at']}: {e['summary']}",
+                markup=False,
+                highlight=False,
+            )
+        if not change["events"]:
+            console.print(
+                "    no event of its own stream in between: the change comes from related rows or the later date",
+                highlight=False,
+            )
+
+
+# --- proofs and packs --------------------------------------------------------------------------
+
+
+def _print_report(report: ProofReport, json_out: bool, passed: str, failed: str) -> None:
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        for check in report.checks:
+            console.print(
+                f"{_mark(check.ok)} {escape(check.name)}: {escape(check.detail)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if report.ok:
+            console.print(f"[green]{passed}[/]", highlight=False)
+        else:
+            err.print(f"[bold red]{failed}[/]", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("prove")
+@handle_errors
+def audit_prove(
+    event_id: str = typer.Argument(..., help="The event id (from `lif audit trail`)."),
+    seal_file: Path = typer.Option(
+        None, "--seal", help="Prove against this kept seal (default: the latest recorded)."
+    ),
+    out: Path = typer.Option(None, "--out", help="Write the proof to this file."),
+    json_out: bool = typer.Option(False, "--json", help="Print the whole proof as JSON."),
+) -> None:
+    """Everything needed to check one event against a seal without the database."""
+    with open_store() as store:
+        proof = make_proof(store, event_id, _read_seal(seal_file))
+    text = json.dumps(proof, indent=2, ensure_ascii=False) + "\n"
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    if json_out:
+        sys.stdout.write(text)
+        return
+    event, seal = proof["event"], proof["seal"]
+    console.print(
+        f"event {event['event_id']}: {event['topic'].split(':')[-1]} v{event['version']} of stream "
+        f"{event['stream_id']}, notification {event['notification_id']}",
+        highlight=False,
+    )
+    console.print(f"stored bytes (base64): {event['state_b64']}", highlight=False, soft_wrap=True)
+    for link in proof["chain"]:
+        console.print(
+            f"  chain v{link['version']} notification {link['notification_id']}: {link['hash']}",
+            highlight=False,
+        )
+    console.print(
+        f"seal {seal['seal_id']} ({seal['created_at']}): {seal['event_count']} events up to "
+        f"notification {seal['last_notification_id']}, digest {seal['digest']}",
+        highlight=False,
+    )
+    console.print(
+        f"hash list: {len(proof['hash_list'])} lines (a hash list, not a Merkle proof: see docs/audit.md)"
+        + (f"; proof written to {out}" if out else "; use --out FILE or --json to keep it"),
+        highlight=False,
+    )
+    report = check_proof(proof)
+    _print_report(report, False, "the proof checks", "the proof does NOT check")
+
+
+@audit_app.command("check-proof")
+@handle_errors
+def audit_check_proof(
+    proof_file: Path = typer.Argument(..., help="A proof written by `lif audit prove --out`."),
+    seal_file: Path = typer.Option(
+        None, "--seal", help="A seal kept outside the system to compare the proof's seal with."
+    ),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Check a saved proof offline (no store). Exit 0 proven, 1 not."""
+    try:
+        proof = json.loads(proof_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the proof {proof_file}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise InputError(f"{proof_file} is not JSON: {exc}") from None
+    report = check_proof(proof, _read_seal(seal_file))
+    _print_report(report, json_out, "proven", "NOT proven")
+
+
+@audit_app.command("pack")
+@handle_errors
+def audit_pack(
+    reference: str = typer.Argument(..., help="LRN-…, ACT-… or MEA-…"),
+    out: Path = typer.Option(..., "--out", help="A new folder to write the pack to."),
+    seal_file: Path = typer.Option(
+        None,
+        "--seal",
+        help="Prove against this kept seal (default: the latest, or a new one if it is older than the trail).",
+    ),
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Write a self-contained folder an auditor can re-check anywhere (`lif audit check-pack`)."""
+    with open_store() as store:
+        summary = write_pack(
+            store, reference, out, seal=_read_seal(seal_file), actor=actor(actor_name)
+        )
+    if json_out:
+        print_json(summary)
+        return
+    console.print(
+        f"[green]packed[/] {reference}: {summary['events']} events, {summary['files']} files in {out}; "
+        f"seal {summary['seal']}" + (" (sealed now)" if summary["sealed_now"] else ""),
+        highlight=False,
+    )
+    if not summary["intact"]:
+        err.print(
+            "[bold red]the trail shows integrity problems[/]: the pack will not check",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+@audit_app.command("check-pack")
+@handle_errors
+def audit_check_pack(
+    folder: Path = typer.Argument(..., help="A folder written by `lif audit pack`."),
+    seal_file: Path = typer.Option(
+        None, "--seal", help="A seal kept outside the system to compare the pack's seal with."
+    ),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Re-verify an audit pack with no store: files, hash links, seal, trail. Exit 0 or 1."""
+    report = check_pack(folder, _read_seal(seal_file))
+    _print_report(report, json_out, "the pack checks", "the pack does NOT check")
+
+
+@audit_app.command("reindex")
+@handle_errors
+def audit_reindex(json_out: bool = JsonOpt) -> None:
+    """Rebuild the event-id index from the log (it is only ever derived from it)."""
+    with open_store() as store:
+        read = rebuild_event_ids(store)
+    if json_out:
+        print_json({"events": read})
+    else:
+        console.print(f"indexed {read} events", highlight=False)

@@ -1,0 +1,374 @@
+"""The main job, end to end on the embedded default: every source's sample, policies, projections, decisions.
+
+Re-running it is safe: files already ingested are skipped, decisions already recorded are
+not recorded again, and the projections simply catch up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from lif_core.audit.verify import make_seal, verify
+from lif_core.config import lif_home
+from lif_core.domain import Action, Learning, Measure, SourceRecord
+from lif_core.errors import NotFoundError
+from lif_core.eventlog.store import Store
+
+__all__ = ["MEASURES", "run_demo"]
+
+log = logging.getLogger(__name__)
+BUSINESS_UNIT = "demo:business-unit"
+
+# The partnership's report-card measures (OBA): how much, how well, is anyone better off.
+MEASURES: list[dict[str, Any]] = [
+    {
+        "reference": "MEA-ICPC-15WD",
+        "name": "Initial child protection conferences within 15 working days",
+        "category": "how-well",
+        "unit": "%",
+        "polarity": "higher-is-better",
+        "frequency": "yearly",
+        "baseline_periods": 2,
+        "target": Decimal("90"),
+        "result": "Children are protected from significant harm",
+        "binding": {
+            "source": "performance",
+            "kind": "indicator-value",
+            "match": {"indicator_code": "ICPC-15WD", "area": "Leeds"},
+            "value": "value",
+        },
+    },
+    {
+        "reference": "MEA-CPP-REPEAT",
+        "name": "Children on a child protection plan for a second or subsequent time",
+        "category": "better-off",
+        "unit": "%",
+        "polarity": "lower-is-better",
+        "frequency": "yearly",
+        "baseline_periods": 2,
+        "target": Decimal("20"),
+        "result": "Children are protected from significant harm",
+        "binding": {
+            "source": "performance",
+            "kind": "indicator-value",
+            "match": {"indicator_code": "CPP-REPEAT", "area": "Leeds"},
+            "value": "value",
+        },
+    },
+    {
+        "reference": "MEA-SAFE-AT-SCHOOL",
+        "name": "Year 10 pupils who feel safe at school",
+        "category": "better-off",
+        "unit": "%",
+        "polarity": "higher-is-better",
+        "frequency": "yearly",
+        "baseline_periods": 2,
+        "target": Decimal("80"),
+        "result": "Children feel safe",
+        "binding": {
+            "source": "school-health-survey",
+            "kind": "response",
+            "match": {"question_code": "SAF01", "response": "Yes", "year_group": "10"},
+            "value": "percentage",
+        },
+    },
+    {
+        "reference": "MEA-ACTIONS-ON-TIME",
+        "name": "Actions completed by their due date",
+        "category": "how-well",
+        "unit": "%",
+        "polarity": "higher-is-better",
+        "frequency": "yearly",
+        "baseline_periods": 2,
+        "target": Decimal("80"),
+        "result": "Learning is shared and acted on",
+        "binding": {"computed": "actions-on-time"},
+    },
+    {
+        "reference": "MEA-LEARNING-SHARED",
+        "name": "Times learning was shared",
+        "category": "how-much",
+        "unit": "count",
+        "polarity": "higher-is-better",
+        "frequency": "yearly",
+        "baseline_periods": 2,
+        "target": None,
+        "result": "Learning is shared and acted on",
+        "binding": {"computed": "learning-disseminated"},
+    },
+]
+
+
+def _dagster_home() -> None:
+    home = lif_home() / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    os.environ.setdefault("DAGSTER_HOME", str(home))
+
+
+def _materialize(url: str) -> bool:
+    """Run the Dagster flow (every sample -> policies -> projections) as its own process.
+
+    The demo drives Dagster the way a deployment does, from outside: the apps never import the
+    Dagster definitions (docs/design.md, the layers).
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster_project.run", "--store", url],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    outcome: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    if not outcome.get("success"):
+        failed = outcome.get("failed_steps") or ["the run did not report"]
+        log.error("Dagster steps failed: %s", ", ".join(map(str, failed)))
+    return bool(outcome.get("success")) and done.returncode == 0
+
+
+def _decide(store: Store, cls: type[Any], reference: str, needed: Any, command: Any) -> None:
+    """Record a scripted decision when the item exists and does not carry it yet (re-runs add nothing)."""
+    try:
+        item = store.get(cls, cls.stream_id(reference), label=reference)
+    except NotFoundError:
+        return
+    if needed(item):
+        command(item)
+        store.save(item)
+
+
+def _latest_event_id(store: Store, stream: Any) -> list[str]:
+    events = store.recorder.select_events(stream, desc=True, limit=1)
+    return [str(store.decode(events[0]).event_id)] if events else []
+
+
+def record_decisions(store: Store) -> None:
+    """What the business unit decides at its subgroup meeting, recorded as a person would."""
+    review = SourceRecord.record_id("practice-reviews", "review", "CSPR-2024-02")
+    meta = {"causation": _latest_event_id(store, review), "correlation": "demo"}
+    _decide(
+        store,
+        Learning,
+        "LRN-2025-014",
+        lambda i: i.priority is None,
+        lambda i: i.prioritise(
+            "high", "Found in two reviews and in the neglect audit.", BUSINESS_UNIT, **meta
+        ),
+    )
+    if store.exists(review):
+        _decide(
+            store,
+            Learning,
+            "LRN-2025-014",
+            lambda i: str(review) not in i.evidence,
+            lambda i: i.link_evidence(
+                str(review), "The practice review that found it.", BUSINESS_UNIT, **meta
+            ),
+        )
+    _decide(
+        store,
+        Learning,
+        "RR-2025-02/LP01",
+        lambda i: i.status == "identified",
+        lambda i: i.accept(
+            "Exploitation plans must continue across agencies: agreed by the subgroup.",
+            BUSINESS_UNIT,
+            **meta,
+        ),
+    )
+    _decide(
+        store,
+        Learning,
+        "LLR-2024-01/LP02",
+        lambda i: i.status == "identified",
+        lambda i: i.decline(
+            "Already covered by LRN-2025-017 and its actions.", BUSINESS_UNIT, **meta
+        ),
+    )
+    _decide(
+        store,
+        Action,
+        "ACT-2025-032",
+        lambda i: i.status == "completed",
+        lambda i: i.verify_impact(
+            "Re-audit in June found the policy applied in 9 of 10 cases.", [], BUSINESS_UNIT, **meta
+        ),
+    )
+    if not store.exists(Action.stream_id("ACT-2025-101")) and store.exists(
+        Learning.stream_id("LRN-2025-019")
+    ):
+        store.save(
+            Action.raise_action(
+                reference="ACT-2025-101",
+                description="Weekly tracking of strategy discussions awaiting an initial conference.",
+                owner_agency="Leeds City Council Children and Families",
+                due=date(2025, 12, 31),
+                raised_on=date(2025, 7, 15),
+                learning_reference="LRN-2025-019",
+                actor=BUSINESS_UNIT,
+                correlation="demo",
+            )
+        )
+    for spec in MEASURES:
+        if not store.exists(Measure.stream_id(spec["reference"])):
+            store.save(Measure.define(**spec, actor=BUSINESS_UNIT, correlation="demo"))
+
+
+def run_demo(store_url: str | None = None, console: Console | None = None) -> dict[str, Any]:
+    """Ingest every sample through Dagster, decide, project, seal, and print what it all says."""
+    console = console or Console(soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 160
+    _dagster_home()
+    url = store_url or os.environ.get("LIF_STORE") or f"sqlite:///{Path('.lif/lif.db').resolve()}"
+    console.rule("[bold]1. Every source's sample, ingested by its own plugin (Dagster)")
+    first = _materialize(url)
+    with Store(url) as store:
+        record_decisions(store)
+    console.rule("[bold]2. Decisions recorded; policies and projections brought up to date")
+    second = _materialize(url)
+    with Store(url) as store:
+        seal = make_seal(store, BUSINESS_UNIT)
+        report = verify(store, seal)
+        summary = _print(store, console)
+    ok = first and second and report.ok
+    console.rule("[bold]Where things are")
+    console.print(f"store            {url}", highlight=False)
+    console.print(
+        f"seal             {seal.seal_id}: {seal.event_count} events up to notification {seal.last_notification_id}; chain verified: {report.ok}",
+        highlight=False,
+    )
+    console.print(
+        "read tables      learning_register, action_status, impact_monitoring, source_catalogue, ingestion_runs, rejections (views *_v1); docs/projections.md",
+        highlight=False,
+    )
+    console.print(
+        "export           .venv/bin/lif export learning_register --format csv --out register.csv",
+        highlight=False,
+    )
+    console.print("Dagster UI       make dev   (then http://127.0.0.1:3000)", highlight=False)
+    console.print(
+        "audit            .venv/bin/lif audit verify; .venv/bin/lif audit trail LRN-2025-014",
+        highlight=False,
+    )
+    from lif_app.web.demo_hook import after_demo
+
+    after_demo(url, console)
+    summary["ok"] = ok
+    return summary
+
+
+def _print(store: Store, console: Console) -> dict[str, Any]:
+    with store.read() as tx:
+        runs = tx.execute(
+            "SELECT source, SUM(recorded), SUM(revised), SUM(withdrawn), SUM(rejected), COUNT(*) FROM ingestion_runs WHERE status = 'completed' GROUP BY source ORDER BY source"
+        ).fetchall()
+        register = tx.execute(
+            "SELECT reference, status, priority, themes, dissemination_count, actions_total, actions_overdue FROM learning_register ORDER BY reference"
+        ).fetchall()
+        actions = tx.execute(
+            "SELECT owner_agency, rag, COUNT(*) FROM action_status GROUP BY owner_agency, rag"
+        ).fetchall()
+        impact = tx.execute(
+            "SELECT result, category, measure, name, period_end, value, unit, forecast, target, curve_turned, rag FROM impact_monitoring ORDER BY result, category, measure, period_start"
+        ).fetchall()
+        catalogue = tx.execute("SELECT COUNT(*), SUM(records) FROM source_catalogue").fetchone()
+    table = Table(
+        "source",
+        "files",
+        "recorded",
+        "revised",
+        "withdrawn",
+        "rejected (kept)",
+        title="Per-source summary",
+    )
+    for source, rec, rev, wd, rej, files in runs:
+        table.add_row(source, str(files), str(rec), str(rev), str(wd), str(rej))
+    console.print(table)
+    table = Table(
+        "reference",
+        "status",
+        "priority",
+        "themes",
+        "shared",
+        "actions",
+        "overdue",
+        title="Learning register",
+    )
+    for row in register:
+        table.add_row(*(str(v) if v is not None else "" for v in row))
+    console.print(table)
+    by_agency: dict[str, Counter[str]] = {}
+    for agency, rag, count in actions:
+        by_agency.setdefault(agency, Counter())[rag or "cancelled"] += int(count)
+    table = Table(
+        "owner agency",
+        "red",
+        "amber",
+        "green",
+        "blue",
+        title=f"Action status by RAG and agency (as at {date.today()})",
+    )
+    for agency, counts in sorted(by_agency.items()):
+        table.add_row(agency, *(str(counts.get(c, 0)) for c in ("red", "amber", "green", "blue")))
+    console.print(table)
+    table = Table(
+        "result",
+        "category",
+        "measure",
+        "latest period",
+        "value",
+        "forecast",
+        "target",
+        "curve turned",
+        "RAG",
+        title="OBA report card summary (latest period per measure)",
+    )
+    latest: dict[str, tuple[Any, ...]] = {}
+    for row in impact:
+        latest[row[2]] = row
+    for (
+        result,
+        category,
+        measure,
+        _name,
+        end,
+        value,
+        unit,
+        forecast,
+        target,
+        turned,
+        rag,
+    ) in latest.values():
+        table.add_row(
+            result or "",
+            category,
+            measure,
+            str(end),
+            f"{value:g}{unit if unit == '%' else ''}",
+            "" if forecast is None else f"{forecast:.1f}",
+            "" if target is None else f"{target:g}",
+            {None: "baseline", 1: "yes", 0: "no"}.get(turned, str(turned)),
+            rag or "",
+        )
+    console.print(table)
+    return {
+        "sources": len(runs),
+        "learning_items": len(register),
+        "measures": len(latest),
+        "catalogue_sources": catalogue[0] if catalogue else 0,
+    }

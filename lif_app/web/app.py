@@ -1,0 +1,175 @@
+"""The read-only web application: HTML pages, the JSON API, and nothing that can write.
+
+Read-only by construction: the store is opened read-only (:mod:`lif_app.web.readonly`), every
+route is a GET (HEAD comes with it), and any other method is answered 405 before routing.
+Errors are answered as JSON under ``/api`` and as a page elsewhere; a bad parameter is a 400
+that says what was wrong, an unknown reference a 404, a store without read tables a 503.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from lif_app.web.api import API, ENDPOINTS, json_response
+from lif_app.web.pages import PAGES
+from lif_app.web.readonly import open_read_only
+from lif_app.web.tables import BadQuery
+from lif_app.web.templating import environment, stylesheet
+from lif_core.errors import LifError, NotFoundError, StoreError
+from lif_core.eventlog.store import Store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+ALLOWED_METHODS = ("GET", "HEAD")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _wants_json(path: str) -> bool:
+    return path == API or path.startswith(API + "/")
+
+
+class ReadOnlyMethods:
+    """Answer 405 to every method but GET and HEAD, before any route is looked at."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ALLOWED_METHODS:
+            headers = {"Allow": ", ".join(ALLOWED_METHODS), **SECURITY_HEADERS}
+            message = (
+                f"{scope['method']} is not allowed: this service is read-only (GET and HEAD only)"
+            )
+            response: Response
+            if _wants_json(scope["path"]):
+                response = json_response(
+                    {"error": {"status": 405, "message": message}}, 405, headers
+                )
+            else:
+                response = HTMLResponse(
+                    f"<!doctype html><title>405 Method not allowed</title><h1>Method not allowed</h1><p>{message}</p>",
+                    status_code=405,
+                    headers=headers,
+                )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Add the security headers to every answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [
+                    (k.lower().encode(), v.encode())
+                    for k, v in SECURITY_HEADERS.items()
+                    if k.lower().encode() not in present
+                ]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request.url.path):
+        return json_response({"error": {"status": status, "message": message}}, status)
+    env = request.app.state.templates
+    titles = {
+        400: "Bad request",
+        404: "Not found",
+        405: "Method not allowed",
+        503: "Not available",
+    }
+    html = env.get_template("site/error.html").render(
+        request_path=request.url.path,
+        status=status,
+        title=titles.get(status, "Error"),
+        message=message,
+        seal=None,
+        projections=None,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+async def _lif_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, BadQuery):
+        return _error(request, 400, str(exc))
+    if isinstance(exc, NotFoundError):
+        return _error(request, 404, str(exc))
+    if isinstance(exc, StoreError):
+        return _error(request, 503, str(exc))
+    return _error(request, 400, str(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail
+    if exc.status_code == 404:
+        detail = f"nothing at {request.url.path}; see / for the pages and {API} for the API"
+    return _error(request, exc.status_code, str(detail))
+
+
+def _stylesheet(request: Request) -> Response:
+    return Response(stylesheet(), media_type="text/css")
+
+
+def create_app(
+    store_url: str | None = None, *, allowed_hosts: Sequence[str] | None = None
+) -> Starlette:
+    """The application over the store at ``store_url`` (LIF_STORE by default), opened read-only.
+
+    ``allowed_hosts`` limits the Host header (guards a loopback server against DNS rebinding).
+    """
+    opened: Store = open_read_only(store_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        opened.close()
+
+    routes = [Route(path, handler, name=name) for path, handler, name in PAGES]
+    routes.append(Route("/static/style.css", _stylesheet, name="stylesheet"))
+    routes.extend(Route(e.route, e.handler, name=e.operation_id) for e in ENDPOINTS)
+    middleware = [Middleware(SecurityHeaders), Middleware(ReadOnlyMethods)]
+    if allowed_hosts:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={LifError: _lif_error, HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.store = opened
+    app.state.templates = environment(api=API)
+    return app

@@ -1,0 +1,116 @@
+"""Open the store for reading only: the web view and the report can never write to it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from lif_core.config import StoreURL, store_url
+from lif_core.errors import RefusedError, StoreError
+from lif_core.eventlog.store import LifApplication, Store, Tx
+
+__all__ = ["ReadOnlyStore", "open_read_only"]
+
+
+class ReadOnlyStore(Store):
+    """A :class:`Store` whose database connections refuse writes.
+
+    SQLite is opened with ``mode=ro``; PostgreSQL sessions start with
+    ``default_transaction_read_only``. No table is created: a store that was never
+    written to is refused with a message saying how to make one.
+    """
+
+    def __init__(self, url: str | StoreURL | None = None) -> None:
+        self.url = url if isinstance(url, StoreURL) else store_url(url)
+        self.dialect = self.url.kind
+        try:
+            if self.url.kind == "sqlite":
+                self.app = self._open_sqlite()
+            else:
+                self.app = self._open_postgres_read_only()
+            self.recorder = self.app.recorder
+            with self.read() as tx:
+                tx.execute(f"SELECT 1 FROM {self.events_table} LIMIT 1")
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(
+                f"cannot open the store {self.url.masked} read-only: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}. "
+                "Build one first with `lif demo` (or `lif ingest` and `lif project`)."
+            ) from exc
+
+    @contextlib.contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[Tx]:
+        """A transaction the database itself keeps read-only (``commit`` changes nothing)."""
+        try:
+            with self.recorder.datastore.transaction(commit=False) as cursor:
+                if self.dialect == "postgresql":
+                    from psycopg.rows import tuple_row
+
+                    cursor.row_factory = tuple_row
+                    cursor.execute("SET TRANSACTION READ ONLY")
+                    cursor.execute(f'SET LOCAL search_path TO "{self.url.schema}", public')
+                yield Tx(cursor, self.dialect)
+        except Exception as exc:
+            if _write_refused(exc):
+                raise RefusedError(
+                    f"the store {self.url.masked} is open read-only here: nothing can be written to it"
+                ) from exc
+            raise
+
+    def _open_sqlite(self) -> LifApplication:
+        path = self.url.path
+        assert path is not None
+        if not path.is_file():
+            raise StoreError(
+                f"no store at {path.resolve()}: build one first with `lif demo` "
+                "(or point --store / LIF_STORE at an existing one)"
+            )
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": f"file:{path.resolve()}?mode=ro",
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "CREATE_TABLE": "false",
+        }
+        return LifApplication(env=env)
+
+    def _open_postgres_read_only(self) -> LifApplication:
+        u = self.url
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": u.dbname,
+            "POSTGRES_HOST": u.host,
+            "POSTGRES_PORT": str(u.port),
+            "POSTGRES_USER": u.user,
+            "POSTGRES_PASSWORD": u.password,
+            "POSTGRES_SCHEMA": u.schema,
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "CREATE_TABLE": "false",
+        }
+        app = LifApplication(env=env)
+        # The library opens its pool on construction; connections it makes from now on start
+        # read-only, and every transaction of ours is declared read-only (see transaction()).
+        recorder: Any = app.recorder
+        pool = recorder.datastore.pool
+        pool.kwargs["options"] = "-c default_transaction_read_only=on"
+        pool.drain()
+        return app
+
+
+def _write_refused(exc: BaseException) -> bool:
+    """Whether the database refused a write because the connection is read-only."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(seen).lower()
+        if "readonly database" in text or "read-only transaction" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def open_read_only(url: str | StoreURL | None = None) -> Store:
+    """The store at ``url`` (``LIF_STORE`` by default), opened read-only."""
+    return ReadOnlyStore(url)

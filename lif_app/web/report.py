@@ -1,0 +1,354 @@
+"""The publishable report: a static site of learning, actions and report cards, safe to publish.
+
+What makes it safe:
+
+- small numbers are suppressed: every count under the threshold is shown as "fewer than N",
+  and a rate is withheld when its numerator, its denominator or their difference is under it
+  (a chart then leaves that point out, and hides the baseline forecast if it rests on one);
+- no person is named: actors, "by" columns, rationales and progress notes are left out;
+  agencies are named, people are not;
+- it states the seal it was built from (seal id, digest, last notification id), refuses to
+  build when the read tables reach past that seal or the log does not verify against it, and
+  ships ``seal.json`` so a reader holding the log can run ``lif audit verify --seal seal.json``;
+- it is written to a temporary folder beside ``out`` and renamed into place: never half a report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from lif_app.web.api import projection_position
+from lif_app.web.charts import period_label
+from lif_app.web.story import CATEGORIES, MeasureStory, report_cards
+from lif_app.web.tables import all_rows
+from lif_app.web.templating import environment, measure_value, stylesheet
+from lif_core.audit.verify import Seal, latest_seal, verify
+from lif_core.errors import ConfigError, RefusedError, VerificationError
+from lif_core.eventlog.store import Store
+
+__all__ = ["PAGES", "ReportResult", "Suppression", "build_report"]
+
+PAGES = {
+    "index.html": "Overview",
+    "learning.html": "Learning themes and dissemination",
+    "actions.html": "Action progress by agency",
+    "report-cards.html": "Report cards",
+}
+RAGS = ("red", "amber", "green", "blue")
+SHARED = ("disseminated", "closed")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """The small-number rule: counts under ``threshold`` are not published."""
+
+    threshold: int
+
+    def hides(self, count: float | None) -> bool:
+        return count is not None and count < self.threshold
+
+    def count(self, count: int) -> int | str:
+        """A count as published: the number, or "fewer than N"."""
+        return f"fewer than {self.threshold}" if self.hides(count) else int(count)
+
+    @staticmethod
+    def html(shown: int | str) -> Markup:
+        """A published count (from :meth:`count`) marked up, so every count is findable."""
+        if isinstance(shown, str):
+            return Markup('<span class="count suppressed" data-suppressed="true">{}</span>').format(
+                shown
+            )
+        return Markup('<span class="count">{}</span>').format(shown)
+
+    def order(self, count: int, name: str) -> tuple[int, int, str]:
+        """Sort key: published counts largest first, then the suppressed ones by name only
+        (ordering them by their hidden size would give the size away)."""
+        if self.hides(count):
+            return (1, 0, name.lower())
+        return (0, -count, name.lower())
+
+    def hides_value(self, row: dict[str, Any]) -> bool:
+        """Whether a measure's value for a period must be withheld."""
+        if row["value"] is None:
+            return False
+        if row["unit"] == "count":
+            return self.hides(float(row["value"]))
+        numerator, denominator = row.get("numerator"), row.get("denominator")
+        parts = [numerator, denominator]
+        if numerator is not None and denominator is not None:
+            parts.append(float(denominator) - float(numerator))
+        return any(p is not None and self.hides(float(p)) for p in parts)
+
+
+@dataclass(slots=True)
+class ReportResult:
+    out: Path
+    files: list[str]
+    seal: Seal
+    threshold: int
+    suppressed: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _published_seal(seal: Seal) -> dict[str, Any]:
+    """The seal as published: everything a reader needs to check it, but who made it."""
+    return {
+        "seal_id": seal.seal_id,
+        "created_at": seal.created_at,
+        "last_notification_id": seal.last_notification_id,
+        "event_count": seal.event_count,
+        "digest": seal.digest,
+    }
+
+
+def _checked_seal(store: Store) -> tuple[Seal, dict[str, Any]]:
+    seal = latest_seal(store)
+    if seal is None:
+        raise RefusedError(
+            "no seal recorded: a published report must say which sealed log it was built from. "
+            "Record one with `lif audit seal`, then run `lif report` again."
+        )
+    position = projection_position(store)
+    if position["position"] is None:
+        raise RefusedError("the read tables have not been built: run `lif project` first")
+    if position["position"] > seal.last_notification_id:
+        raise RefusedError(
+            f"the read tables include events up to notification {position['position']}, past the "
+            f"latest seal ({seal.seal_id}, up to {seal.last_notification_id}): record a new seal "
+            "with `lif audit seal`, then run `lif report` again"
+        )
+    checked = verify(store, seal)
+    if not checked.ok:
+        problem = checked.seal_problem or str(checked.first)
+        raise VerificationError(f"the log does not verify against seal {seal.seal_id}: {problem}")
+    return seal, position
+
+
+def _themes(register: list[dict[str, Any]], rule: Suppression) -> list[dict[str, Any]]:
+    items: Counter[str] = Counter()
+    shared: Counter[str] = Counter()
+    for row in register:
+        for theme in (t.strip() for t in (row["themes"] or "").split(";") if t.strip()):
+            items[theme] += 1
+            shared[theme] += int(row["status"] in SHARED or bool(row["dissemination_count"]))
+    return [
+        {
+            "theme": theme,
+            "learning_items": rule.count(items[theme]),
+            "shared": rule.count(shared[theme]),
+        }
+        for theme in sorted(items, key=lambda t: rule.order(items[t], t))
+    ]
+
+
+def _dissemination(register: list[dict[str, Any]], rule: Suppression) -> dict[str, Any]:
+    channels: Counter[str] = Counter()
+    for row in register:
+        for channel in (c.strip() for c in (row["dissemination_channels"] or "").split(";")):
+            if channel:
+                channels[channel] += 1
+    shared = [r for r in register if r["dissemination_count"]]
+    return {
+        "learning_items": rule.count(len(register)),
+        "items_shared": rule.count(len(shared)),
+        "times_shared": rule.count(sum(int(r["dissemination_count"]) for r in register)),
+        "channels": [
+            {"channel": channel, "learning_items": rule.count(channels[channel])}
+            for channel in sorted(channels, key=lambda c: rule.order(channels[c], c))
+        ],
+        "shared": [
+            {
+                "reference": r["reference"],
+                "title": r["title"],
+                "statement": r["statement"],
+                "themes": r["themes"],
+                "channels": r["dissemination_channels"],
+                "last_shared": r["last_disseminated"],
+            }
+            for r in sorted(shared, key=lambda r: (r["last_disseminated"] or "", r["reference"]))
+        ],
+    }
+
+
+def _actions(actions: list[dict[str, Any]], rule: Suppression) -> list[dict[str, Any]]:
+    by_agency: dict[str, Counter[str]] = {}
+    for row in actions:
+        counts = by_agency.setdefault(row["owner_agency"], Counter())
+        counts["total"] += 1
+        counts[row["rag"] or "cancelled"] += 1
+        counts["overdue"] += int(bool(row["overdue"]))
+    return [
+        {
+            "agency": agency,
+            **{key: rule.count(counts[key]) for key in (*RAGS, "overdue", "total")},
+        }
+        for agency, counts in sorted(by_agency.items())
+    ]
+
+
+def _measure(story: MeasureStory, rule: Suppression) -> dict[str, Any]:
+    hidden = [rule.hides_value(r) for r in story.rows]
+    baseline_hidden = any(h for h, r in zip(hidden, story.rows, strict=True) if r["baseline"])
+    periods = []
+    for hide, row in zip(hidden, story.rows, strict=True):
+        periods.append(
+            {
+                "period": period_label(row["period_start"], row["period_end"]),
+                "period_start": row["period_start"],
+                "period_end": row["period_end"],
+                "baseline": bool(row["baseline"]),
+                "value": f"withheld (fewer than {rule.threshold})"
+                if hide
+                else measure_value(row["value"], row["unit"]),
+                "forecast": None
+                if baseline_hidden or row["forecast"] is None
+                else measure_value(row["forecast"], row["unit"]),
+                "target": measure_value(row["target"], row["unit"]) or None,
+                "curve_turned": None
+                if baseline_hidden or hide
+                else {None: None, 1: True, 0: False}.get(row["curve_turned"]),
+                "rag": None if hide else row["rag"],
+            }
+        )
+    m = story.measure
+    return {
+        "reference": m["reference"],
+        "name": m["name"],
+        "category": m["category"],
+        "unit": m["unit"],
+        "polarity": m["polarity"],
+        "target": measure_value(m["target"], m["unit"]) or None,
+        "periods": periods,
+        "forecast_withheld": baseline_hidden,
+        "_points_plotted": hidden.count(False),
+        "story": {
+            "learning": [
+                {"reference": r["reference"], "title": r["title"]} for r in story.learning
+            ],
+            "actions": [
+                {
+                    "reference": a["reference"],
+                    "description": a["description"],
+                    "owner_agency": a["owner_agency"],
+                    "rag": a["rag"],
+                    "status": a["status"],
+                }
+                for a in story.actions
+            ],
+        },
+        "_chart": (story.rows, m, hidden, not baseline_hidden),
+    }
+
+
+def _cards(store: Store, rule: Suppression) -> list[dict[str, Any]]:
+    return [
+        {
+            "result": card["result"],
+            "categories": [
+                {
+                    "category": c["category"],
+                    "question": c["question"],
+                    "measures": [_measure(s, rule) for s in c["measures"]],
+                }
+                for c in card["categories"]
+            ],
+        }
+        for card in report_cards(store)
+    ]
+
+
+def _public(data: Any) -> Any:
+    """The data without the private chart inputs (keys starting with "_")."""
+    if isinstance(data, dict):
+        return {k: _public(v) for k, v in data.items() if not str(k).startswith("_")}
+    if isinstance(data, list):
+        return [_public(v) for v in data]
+    return data
+
+
+def _replace_dir(built: Path, out: Path) -> None:
+    """Put ``built`` at ``out`` by renames only: a reader sees the old report or the new one."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a folder")
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        os.rmdir(old)
+        os.replace(out, old)
+    try:
+        os.replace(built, out)
+    except OSError:
+        if old is not None:
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def build_report(
+    store: Store, out: Path, *, threshold: int = 5, title: str = "Safeguarding learning report"
+) -> ReportResult:
+    """Build the report from ``store`` into the folder ``out`` (replaced whole, or left as it was)."""
+    if threshold < 1:
+        raise ConfigError(f"--threshold must be at least 1, not {threshold}")
+    rule = Suppression(threshold)
+    seal, position = _checked_seal(store)
+    register = all_rows(store, "learning_register")
+    actions = all_rows(store, "action_status")
+    cards = _cards(store, rule)
+    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    data = {
+        "title": title,
+        "generated_at": generated_at,
+        "threshold": threshold,
+        "seal": _published_seal(seal),
+        "read_tables": {
+            "up_to_notification": position["position"],
+            "judged_at": position["reference_date"],
+        },
+        "themes": _themes(register, rule),
+        "dissemination": _dissemination(register, rule),
+        "actions_by_agency": _actions(actions, rule),
+        "report_cards": cards,
+    }
+    public = _public(data)
+    env = environment(categories=CATEGORIES)
+    env.filters["pub"] = rule.html
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{out.name}.building.", dir=out.parent))
+    try:
+        files = []
+        for name, heading in PAGES.items():
+            template = env.get_template(f"report/{name}")
+            html = template.render(
+                page=name, heading=heading, pages=PAGES, report=data, seal=public["seal"]
+            )
+            (building / name).write_text(html, encoding="utf-8")
+            files.append(name)
+        (building / "style.css").write_text(stylesheet(), encoding="utf-8")
+        (building / "data.json").write_text(
+            json.dumps(public, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        # The form `lif audit verify --seal` reads; who sealed it is left empty.
+        (building / "seal.json").write_text(
+            json.dumps({**public["seal"], "actor": ""}, indent=2) + "\n", encoding="utf-8"
+        )
+        files += ["style.css", "data.json", "seal.json"]
+        os.chmod(building, 0o755)
+        _replace_dir(building, out)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    suppressed = json.dumps(public).count(f"fewer than {threshold}")
+    return ReportResult(out, files, seal, threshold, suppressed, public)

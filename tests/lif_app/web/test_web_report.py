@@ -1,0 +1,294 @@
+"""The publishable report: small numbers suppressed, nobody named, sealed, never half written."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from lif_app.cli.app import app
+from lif_app.web.readonly import open_read_only
+from lif_app.web.report import build_report
+from lif_core.audit.verify import latest_seal
+from lif_core.domain import Learning
+from lif_core.errors import RefusedError
+from lif_core.eventlog.store import Store
+
+THRESHOLD = 5
+NOT_COUNTS = {"threshold", "last_notification_id", "event_count", "up_to_notification"}
+
+
+class Counts(HTMLParser):
+    """The text of every element marked as a published count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: list[str] = []
+        self._open: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        self._open.append("count" in classes)
+        if "count" in classes:
+            self.counts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if any(self._open):
+            self.counts[-1] += data
+
+
+def published_counts(folder: Path) -> list[str]:
+    found = []
+    for page in sorted(folder.glob("*.html")):
+        parser = Counts()
+        parser.feed(page.read_text(encoding="utf-8"))
+        found += [c.strip() for c in parser.counts]
+    return found
+
+
+def ints_in(data: Any, key: str = "") -> Iterator[tuple[str, int]]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from ints_in(v, k)
+    elif isinstance(data, list):
+        for v in data:
+            yield from ints_in(v, key)
+    elif isinstance(data, int) and not isinstance(data, bool):
+        yield key, data
+
+
+def keys_in(data: Any) -> Iterator[str]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield k
+            yield from keys_in(v)
+    elif isinstance(data, list):
+        for v in data:
+            yield from keys_in(v)
+
+
+@pytest.fixture(scope="module")
+def store(demo_store) -> Iterator[Store]:
+    with Store(demo_store.url) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def report(demo_store) -> Path:
+    """The report ``after_demo`` built into LIF_HOME/report, as `make demo` does."""
+    return demo_store.report
+
+
+@pytest.fixture(scope="module")
+def unsuppressed(demo_store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report-t1") / "site"
+    result = CliRunner().invoke(
+        app, ["--store", demo_store.url, "report", "--out", str(out), "--threshold", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_after_demo_builds_the_report_and_says_how_to_start_lif_serve(demo_store) -> None:
+    text = demo_store.after_demo_output
+    assert f"{demo_store.report / 'index.html'}" in text
+    assert "lif serve" in text and "http://127.0.0.1:8000" in text
+    assert sorted(p.name for p in demo_store.report.iterdir()) == [
+        "actions.html",
+        "data.json",
+        "index.html",
+        "learning.html",
+        "report-cards.html",
+        "seal.json",
+        "style.css",
+    ]
+
+
+def test_no_count_under_the_threshold_is_published(report: Path) -> None:
+    counts = published_counts(report)
+    assert counts, "the report marks its counts"
+    for text in counts:
+        assert (
+            text == f"fewer than {THRESHOLD}"
+            or (text.startswith("withheld") and f"fewer than {THRESHOLD}" in text)
+            or int(text) >= THRESHOLD
+        ), text
+    data = json.loads((report / "data.json").read_text(encoding="utf-8"))
+    assert data["threshold"] == THRESHOLD
+    for key, value in ints_in(data):
+        assert key in NOT_COUNTS or value >= THRESHOLD, (key, value)
+
+
+def test_small_counts_from_the_store_appear_as_fewer_than_the_threshold(
+    report: Path, unsuppressed: Path, store: Store
+) -> None:
+    with store.read() as tx:
+        rows = tx.execute("SELECT owner_agency, rag FROM action_status").fetchall()
+    cells = Counter((agency, rag) for agency, rag in rows)
+    assert any(0 < n < THRESHOLD for n in cells.values())
+    published = {
+        a["agency"]: a for a in json.loads((report / "data.json").read_text())["actions_by_agency"]
+    }
+    raw = {
+        a["agency"]: a
+        for a in json.loads((unsuppressed / "data.json").read_text())["actions_by_agency"]
+    }
+    for (agency, rag), n in cells.items():
+        assert raw[agency][rag] == n
+        expected = n if n >= THRESHOLD else f"fewer than {THRESHOLD}"
+        assert published[agency][rag] == expected
+    # With a threshold of 1 the real numbers are printed: suppression is the rule, not blanket.
+    assert "1" in published_counts(unsuppressed)
+
+
+def test_a_small_count_measure_is_withheld_from_its_chart_and_table(
+    report: Path, unsuppressed: Path, store: Store
+) -> None:
+    with store.read() as tx:
+        values = [
+            v
+            for (v,) in tx.execute(
+                "SELECT value FROM impact_monitoring WHERE measure = 'MEA-LEARNING-SHARED' ORDER BY period_start"
+            ).fetchall()
+        ]
+    small = sum(1 for v in values if v < THRESHOLD)
+    assert small >= 1, values
+    cards = (report / "report-cards.html").read_text(encoding="utf-8")
+    chart = re.search(
+        r'<svg[^>]*aria-labelledby="chart-MEA-LEARNING-SHARED-title[^"]*"[^>]*>.*?</svg>',
+        cards,
+        re.S,
+    )
+    assert chart is not None
+    assert chart.group(0).count("<circle") == len(values) - small
+    assert 'class="forecast"' not in chart.group(0), (
+        "a forecast resting on a withheld value is hidden"
+    )
+    raw = (unsuppressed / "report-cards.html").read_text(encoding="utf-8")
+    raw_chart = re.search(
+        r'<svg[^>]*aria-labelledby="chart-MEA-LEARNING-SHARED-title[^"]*"[^>]*>.*?</svg>', raw, re.S
+    )
+    assert raw_chart is not None and raw_chart.group(0).count("<circle") == len(values)
+
+
+def test_nobody_is_named_only_agencies(report: Path, store: Store) -> None:
+    actors = set()
+    for n in store.iter_notifications():
+        actors.add(store.decode(n).actor)
+    with store.read() as tx:
+        actors |= {
+            r[0]
+            for r in tx.execute(
+                "SELECT last_decision_by FROM learning_register WHERE last_decision_by IS NOT NULL"
+            ).fetchall()
+        }
+    assert "demo:business-unit" in actors and len(actors) > 3
+    for path in report.iterdir():
+        text = path.read_text(encoding="utf-8")
+        for actor in actors:
+            assert actor not in text, f"{actor!r} named in {path.name}"
+    data = json.loads((report / "data.json").read_text(encoding="utf-8"))
+    for key in keys_in(data):
+        assert not re.search(r"actor|_by$|rationale|progress|person|name_of", key), key
+    assert json.loads((report / "seal.json").read_text())["actor"] == ""
+    agencies = (report / "actions.html").read_text(encoding="utf-8")
+    assert "West Yorkshire ICB" in agencies
+
+
+def test_the_report_states_its_seal_and_a_reader_can_check_it_against_the_log(
+    report: Path, demo_store, store: Store
+) -> None:
+    seal = latest_seal(store)
+    assert seal is not None
+    index = (report / "index.html").read_text(encoding="utf-8")
+    for value in (seal.seal_id, seal.digest, str(seal.last_notification_id)):
+        assert value in index
+    check = CliRunner().invoke(
+        app, ["--store", demo_store.url, "audit", "verify", "--seal", str(report / "seal.json")]
+    )
+    assert check.exit_code == 0, check.output
+    assert seal.seal_id in check.output
+
+
+def test_a_report_past_the_latest_seal_is_refused(demo_store, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    source_path = demo_store.url.removeprefix("sqlite:///")
+    with sqlite3.connect(source_path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    url = f"sqlite:///{copy}"
+    with Store(url) as store:
+        item = store.get(Learning, Learning.stream_id("CSPR-2024-02/LP04"))
+        item.accept("Agreed at the subgroup.", "test:someone")
+        store.save(item)
+        from projections import project
+
+        project(store)
+    with open_read_only(url) as store, pytest.raises(RefusedError, match="lif audit seal"):
+        build_report(store, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site")]
+
+
+def test_a_store_never_sealed_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'unsealed.db'}"
+    with Store(url) as store:
+        from projections import project
+
+        project(store)
+    with open_read_only(url) as store, pytest.raises(RefusedError, match="no seal recorded"):
+        build_report(store, tmp_path / "site")
+
+
+def test_a_failed_build_leaves_the_previous_report_whole(
+    demo_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(demo_store.report, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def disk_full() -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("lif_app.web.report.stylesheet", disk_full)
+    with open_read_only(demo_store.url) as store, pytest.raises(OSError, match="No space"):
+        build_report(store, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"], "no temporary folder left behind"
+
+
+def test_a_rebuild_replaces_the_whole_folder(demo_store, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "stale.html").write_text("from an older report")
+    with open_read_only(demo_store.url) as store:
+        result = build_report(store, out)
+    assert result.out == out.resolve()
+    assert not (out / "stale.html").exists() and (out / "index.html").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_lif_report_prints_where_it_wrote_and_the_seal(demo_store, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["--store", demo_store.url, "report", "--out", str(tmp_path / "r"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["threshold"] == 5 and body["suppressed"] > 0
+    assert "actor" not in body["seal"]
+    bad = CliRunner().invoke(
+        app, ["--store", demo_store.url, "report", "--out", str(tmp_path / "r"), "--threshold", "0"]
+    )
+    assert bad.exit_code == 2
