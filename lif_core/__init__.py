@@ -5,9 +5,10 @@
 - ``domain/``: the five stream types and the hash-chained base event.
 - ``plugins/``: the public plugin API (declarations, hooks) and the host that loads plugins.
 - ``ingestion/``: the pipeline, the readers, validation and the sensitive-data guard, samples.
-- ``policies``: evidence -> decisions; ``decisions``: references and the decision helpers.
+- ``policies``: evidence -> decisions; ``decisions/``: the decision table and the application
+  functions every app calls (references, corrections).
 - ``kafka/``: the relay out and the consumer in.
-- ``audit/``: verification, seals, trails, proofs, packs, corrections.
+- ``audit/``: verification, seals, trails, proofs, packs.
 - ``testing``: the plugin conformance kit (also a pytest plugin).
 """
 

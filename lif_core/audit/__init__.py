@@ -8,9 +8,9 @@
 - :mod:`~projections.history` — an item and the read tables as they stood; diffs.
 - :mod:`~lif_core.audit.proof` — proving one event against a seal, and checking it offline.
 - :mod:`~lif_core.audit.pack` — a self-contained, re-checkable folder for an auditor.
-- :mod:`~lif_core.audit.corrections` — what a correction of a recorded event restores.
 
-The hash chains and seals themselves live in :mod:`lif_core.audit.verify`.
+The hash chains and seals themselves live in :mod:`lif_core.audit.verify`. Corrections are
+decisions (:mod:`lif_core.decisions.corrections`): they write events, the audit only reads.
 """
 
 from lif_core.audit.index import rebuild_event_ids, sync_event_ids

@@ -10,7 +10,7 @@ import pytest
 from audit_history import done, lif_for
 
 from lif_core.audit import build_trail
-from lif_core.audit.corrections import plan_correction
+from lif_core.decisions.corrections import plan_correction
 from lif_core.domain import Action, Learning, Measure
 from lif_core.errors import NotFoundError, RefusedError
 from lif_core.eventlog.store import Store

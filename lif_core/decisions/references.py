@@ -1,8 +1,9 @@
-"""The decision commands people (and policies) use: one function per command, guarded, atomic."""
+"""References and evidence: finding the item a human reference names, the next free one, what is cited."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from lif_core.errors import NotFoundError, RefusedError
 from lif_core.eventlog.store import Store
 
 __all__ = [
+    "cite_evidence",
     "event_summary",
     "find_reference",
     "next_reference",
@@ -99,9 +101,10 @@ def resolve(store: Store, reference: str) -> Any:
     )
 
 
-def check_evidence(store: Store, evidence: list[str]) -> list[str]:
-    """Evidence ids must name source records that exist; returns them normalised."""
-    out = []
+def cite_evidence(store: Store, evidence: Sequence[str]) -> list[str]:
+    """The causation of a decision citing ``evidence`` (source record ids): the event id of each
+    record's current version, so a later revision of the evidence shows against the decision."""
+    causation = []
     for item in evidence:
         try:
             stream_id = UUID(item)
@@ -110,5 +113,6 @@ def check_evidence(store: Store, evidence: list[str]) -> list[str]:
                 f"evidence {item!r} is not a source record id (a UUID; `lif status` and the projections show them)"
             ) from None
         store.get(SourceRecord, stream_id, label=f"source record {item}")
-        out.append(str(stream_id))
-    return out
+        last = store.recorder.select_events(stream_id, desc=True, limit=1)[0]
+        causation.append(str(store.decode(last).event_id))
+    return causation

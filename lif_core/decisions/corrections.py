@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from lif_core.decisions import find_reference
+from lif_core.decisions.references import find_reference
 from lif_core.domain import Action, Learning, Measure
 from lif_core.domain.action import CORRECTABLE as ACTION_FIELDS
 from lif_core.domain.base import LifAggregate
@@ -21,7 +21,7 @@ from lif_core.domain.measure import CORRECTABLE as MEASURE_FIELDS
 from lif_core.errors import NotFoundError, RefusedError
 from lif_core.eventlog.store import Store
 
-__all__ = ["plan_correction"]
+__all__ = ["plan_correction", "restores_for"]
 
 _MISSING = object()
 _CORRECTABLE: dict[type[LifAggregate], Sequence[str]] = {
@@ -39,10 +39,17 @@ def plan_correction(
     store: Store, cls: type[LifAggregate], reference: str, event_id: str
 ) -> tuple[Any, dict[str, Any]]:
     """(the item now, the values to restore) for correcting ``event_id`` of ``reference``."""
-    names = _CORRECTABLE.get(cls)
-    if names is None:
+    if cls not in _CORRECTABLE:
         raise RefusedError(f"{cls.__name__} events cannot be corrected")
     item = find_reference(store, cls, reference)
+    return item, restores_for(store, item, event_id, reference)
+
+
+def restores_for(store: Store, item: Any, event_id: str, reference: str) -> dict[str, Any]:
+    """The values to restore on ``item`` (loaded by ``reference``) to correct ``event_id``."""
+    names = _CORRECTABLE.get(type(item))
+    if names is None:
+        raise RefusedError(f"{type(item).__name__} events cannot be corrected")
     try:
         wanted = UUID(event_id)
     except ValueError:
@@ -80,4 +87,4 @@ def plan_correction(
         restores[name] = None if before[name] is _MISSING else before[name]
     if not restores:
         raise RefusedError(f"{kind} v{target.originator_version} changed nothing to restore")
-    return item, restores
+    return restores

@@ -1,0 +1,199 @@
+"""What a decision declaration says: its arguments, the pydantic model they make, how it is recorded.
+
+A declaration is data: the CLI makes a command of each, the web a form, and the application
+functions (:mod:`lif_core.decisions.commands`) record them. Arguments arrive as text (from the
+command line or a form) or as values; the declaration's pydantic model parses and checks them, and
+a value that does not parse is a :class:`~lif_core.errors.ConfigError` naming the argument by its
+option (``--due '30/09' is not a date like 2025-03-31``), as every usage error is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from lif_core.domain.base import LifAggregate
+from lif_core.errors import ConfigError
+from lif_core.eventlog.store import Store
+
+__all__ = ["EVIDENCE", "RATIONALE", "Argument", "Context", "Creation", "Decision"]
+
+# How a value that does not parse is described, by the type it should have been.
+_EXPECTED = {date: "a date like 2025-03-31", Decimal: "a number", int: "a whole number"}
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of a decision: what the domain command is given, and how a person gives it.
+
+    ``datatype``: what it is parsed as (``str``, ``date``, ``Decimal``). ``required``: must be given. ``repeatable``: a list (``--theme a --theme b``). ``today``: a
+    date that defaults to the day it is recorded. ``default``: the value when it is not given
+    (else ``None``). ``flag``: its command-line option when not ``--`` + the name with dashes.
+    ``refers_to``: a reference to an item of that type, which must exist. ``cited``: source
+    record id(s) cited as evidence: each must exist, and the event id of its current version
+    becomes the decision's causation.
+    """
+
+    name: str
+    datatype: type = str
+    help: str = ""
+    required: bool = False
+    repeatable: bool = False
+    today: bool = False
+    default: Any = None
+    flag: str = ""
+    refers_to: type[LifAggregate] | None = None
+    cited: bool = False
+
+    @property
+    def option(self) -> str:
+        """How a person names it: the command-line option (also used in messages)."""
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    def field(self) -> tuple[Any, Any]:
+        """Its pydantic field: (annotation, FieldInfo)."""
+        about = self.help or None
+        if self.repeatable:
+            return list[self.datatype], Field(default_factory=list, description=about)  # type: ignore[name-defined]
+        if self.required:
+            return self.datatype, Field(description=about)
+        if self.today:
+            return self.datatype, Field(default_factory=date.today, description=about)
+        if self.default is not None:
+            return self.datatype, Field(default=self.default, description=about)
+        return self.datatype | None, Field(default=None, description=about)
+
+
+RATIONALE = Argument("rationale", help="Why: required for every decision.", default="")
+"""Why: a decision that takes it is refused without it (the domain says so)."""
+
+EVIDENCE = Argument(
+    "evidence",
+    help="A source record id cited as evidence (repeatable).",
+    repeatable=True,
+    cited=True,
+)
+"""Source records cited as evidence: the decision's causation."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who decides, on what, in which run: what a declaration's ``record``/``start`` is given."""
+
+    store: Store
+    reference: str
+    actor: str
+    causation: list[str]
+    correlation: str
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The keyword arguments every domain command takes besides its own."""
+        return {"causation": list(self.causation), "correlation": self.correlation}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Declaration:
+    aggregate: type[LifAggregate]
+    name: str
+    help: str
+    arguments: tuple[Argument, ...] = ()
+
+    @property
+    def group(self) -> str:
+        """The kind of item it is about: ``learning``, ``action``, ``measure``."""
+        return str(self.aggregate.kind)
+
+    @property
+    def key(self) -> str:
+        """How it is named: ``learning prioritise`` (``lif learning prioritise``)."""
+        return f"{self.group} {self.name}"
+
+    @property
+    def needs_rationale(self) -> bool:
+        return RATIONALE in self.arguments
+
+    @cached_property
+    def model(self) -> type[BaseModel]:
+        """The pydantic model of its arguments (the CLI and web forms validate with it)."""
+        title = "".join(part.title() for part in self.key.replace("-", " ").split())
+        fields: Any = {argument.name: argument.field() for argument in self.arguments}
+        return create_model(
+            title,
+            __config__=ConfigDict(extra="forbid", frozen=True),
+            __doc__=self.help,
+            **fields,
+        )
+
+    def parse(self, given: Mapping[str, Any] | BaseModel) -> Any:
+        """The arguments as the model, from text or values; ``None`` means not given."""
+        if isinstance(given, self.model):
+            return given
+        if isinstance(given, BaseModel):
+            given = given.model_dump()
+        by_name = {argument.name: argument for argument in self.arguments}
+        unknown = sorted(set(given) - set(by_name))
+        if unknown:
+            raise ConfigError(f"{self.key} takes no {', '.join(unknown)}")
+        try:
+            return self.model.model_validate({k: v for k, v in given.items() if v is not None})
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            argument = by_name[str(problem["loc"][0])]
+            raise ConfigError(_explain(argument, problem)) from None
+
+    def cited(self, arguments: Any) -> list[str]:
+        """The source record ids the arguments cite as evidence."""
+        out: list[str] = []
+        for argument in self.arguments:
+            value = getattr(arguments, argument.name) if argument.cited else None
+            if isinstance(value, str):
+                out.append(value)
+            elif value:
+                out.extend(value)
+        return out
+
+    def references(self, arguments: Any) -> list[tuple[type[LifAggregate], str]]:
+        """The other items the arguments name, each of which must exist."""
+        named: list[tuple[type[LifAggregate], str]] = []
+        for argument in self.arguments:
+            value = getattr(arguments, argument.name)
+            if argument.refers_to is not None and value:
+                named.append((argument.refers_to, str(value)))
+        return named
+
+
+def _explain(argument: Argument, problem: Mapping[str, Any]) -> str:
+    if problem["type"] == "missing":
+        return f"{argument.option} is required"
+    value = problem["input"]
+    expected = _EXPECTED.get(argument.datatype)
+    if expected:
+        return f"{argument.option} {value!r} is not {expected}"
+    return f"{argument.option} {value!r}: {problem['msg']}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision(_Declaration):
+    """A decision about an item that exists: ``record(item, arguments, context)`` calls the
+    domain command and returns the event it made (a refusal raises and writes nothing)."""
+
+    record: Callable[[Any, Any, Context], Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Creation(_Declaration):
+    """A decision that creates an item: ``start(arguments, context)`` returns the new aggregate.
+
+    Its ``ref`` argument names the new item; without it, the next free reference of the year of
+    the date argument ``dated_by`` (``LRN-2025-004``).
+    """
+
+    start: Callable[[Any, Context], LifAggregate]
+    dated_by: str
