@@ -9,8 +9,9 @@ entry point exactly as a third-party plugin is (built-ins are plugins).
   secure settings, private fostering, MALAP), ``partner_safeguarding_reports``.
 - Performance and assurance: ``performance``, ``audits`` / ``audits_single``, ``section_11`` /
   ``section_175``, ``complaints``, ``learning_development``, ``trust_board``, ``website_stats``.
-- Shared cell parsing: ``_fields`` (dates, numbers, periods); grade scales: ``_grades``,
-  ``_inspection_scales``; suppression of small numbers: ``_suppression``.
+- Shared cell parsing: ``_fields`` (dates, numbers, periods); grade scales and closed word
+  lists: ``_vocabulary``; suppressed small numbers and published figures: ``_suppression``;
+  the inspection trackers' row layout: ``_trackers``.
 - ``samples/<source>/``: each source's shipped inputs, golden ``expected.jsonl`` and ``bad/`` rows.
 Layouts and rules per source: docs/sources/.
 """

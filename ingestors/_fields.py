@@ -2,25 +2,33 @@
 
 One place for each: ingestors call these rather than writing their own.
 Every parser returns None for a blank cell and raises RecordError (naming the column)
-for a value it cannot read.
+for a value it cannot read. Closed word lists and grade scales: ``_vocabulary``; suppressed
+small numbers: ``_suppression``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer
 
 from lif_core.plugins import RecordError, ValidTime
 
 __all__ = [
+    "Number",
     "blank",
+    "export_day",
     "parse_bool",
     "parse_date",
     "parse_decimal",
     "parse_int",
     "parse_period",
+    "period_shape",
+    "read_period",
     "text",
 ]
 
@@ -153,6 +161,56 @@ def parse_period(value: Any, column: str) -> ValidTime:
 def _month_end(year: int, month: int) -> date:
     following = date(year + (month == 12), month % 12 + 1, 1)
     return following - timedelta(days=1)
+
+
+def period_shape(valid: ValidTime) -> tuple[str, str]:
+    """(shape, canonical label) of a period ``parse_period`` read.
+
+    Shapes: ``financial year`` ('2024-25'), ``year`` ('2024'), ``quarter`` ('2024-Q3'),
+    ``month`` ('2024-06'), ``day`` ('2024-06-12').
+    """
+    start, end = valid.valid_from, valid.valid_to
+    if end is None or end == start:
+        return "day", start.isoformat()
+    if start.day == 1 and start.month == 4 and end == date(start.year + 1, 3, 31):
+        return "financial year", f"{start.year}-{(start.year + 1) % 100:02d}"
+    if start.day == 1 and start.month == 1 and end == date(start.year, 12, 31):
+        return "year", str(start.year)
+    if start.day == 1 and start.month % 3 == 1 and end == _month_end(start.year, start.month + 2):
+        return "quarter", f"{start.year}-Q{start.month // 3 + 1}"
+    if start.day == 1 and end == _month_end(start.year, start.month):
+        return "month", f"{start.year}-{start.month:02d}"
+    return "period", f"{start.isoformat()}/{end.isoformat()}"
+
+
+_EXAMPLES = {
+    "financial year": "2024-25",
+    "year": "2024",
+    "quarter": "2024-Q3",
+    "month": "2024-06",
+    "day": "2024-06-12",
+}
+
+
+def read_period(value: Any, column: str, shapes: Iterable[str]) -> tuple[str, ValidTime]:
+    """(canonical label, valid time) of a period cell, refused unless it has one of ``shapes``."""
+    valid = parse_period(value, column)
+    shape, label = period_shape(valid)
+    allowed = tuple(shapes)
+    if shape not in allowed:
+        wanted = " or ".join(f"a {s} like {_EXAMPLES[s]!r}" for s in allowed)
+        raise RecordError(
+            f"{value!r} is a {shape}; this column takes {wanted}", column=column, value=value
+        )
+    return label, valid
+
+
+def _json_number(number: Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+Number = Annotated[Decimal, PlainSerializer(_json_number, when_used="json")]
+"""A decimal read exactly, written to JSON as a number (not pydantic's default string)."""
 
 
 _EXPORTED = re.compile(

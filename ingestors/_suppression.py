@@ -1,4 +1,4 @@
-"""Cells of the partnership-kept sources: suppressed small counts, and ';'-separated lists.
+"""Cells of the partnership-kept sources: suppressed small counts, published figures, ';' lists.
 
 Published aggregates (the schools health survey, the CDOP annual report) hide small numbers
 behind a marker such as ``*`` or ``<10``. A suppressed cell is a fact in itself ("fewer than
@@ -10,12 +10,21 @@ log (and so into the reports) because one cell of a spreadsheet was not masked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ingestors._fields import blank, parse_decimal, parse_int
 from lif_core.plugins import RecordError
 
-__all__ = ["SuppressibleCount", "is_suppressed", "parse_count", "parse_percentage", "split_list"]
+__all__ = [
+    "Published",
+    "SuppressibleCount",
+    "is_suppressed",
+    "parse_count",
+    "parse_percentage",
+    "published_number",
+    "split_list",
+]
 
 # The markers statistical publications use for a hidden small number.
 _MARKERS = frozenset({"*", "**", "c", "[c]", "x", "[x]", "s", "supp", "suppressed", "~"})
@@ -61,6 +70,32 @@ def parse_count(value: Any, column: str, *, threshold: int) -> SuppressibleCount
             value=value,
         )
     return SuppressibleCount(number, False)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A figure as a report published it: the number, or ``suppressed`` with no number."""
+
+    number: int | Decimal | None
+    suppressed: bool
+
+    @property
+    def given(self) -> bool:
+        return self.suppressed or self.number is not None
+
+
+def published_number(value: Any, column: str, *, whole: bool) -> Published:
+    """A non-negative figure, blank, or a suppression marker (kept as suppressed, never zero)."""
+    if is_suppressed(value):
+        return Published(None, True)
+    number: int | Decimal | None = (
+        parse_int(value, column) if whole else parse_decimal(value, column)
+    )
+    if number is not None and number < 0:
+        raise RecordError(
+            f"{value!r} is negative; this figure cannot be", column=column, value=value
+        )
+    return Published(number, False)
 
 
 def parse_percentage(value: Any, column: str) -> float | None:

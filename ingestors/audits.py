@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingestors._fields import parse_date, parse_int, text
 from ingestors._suppression import split_list
-from ingestors.partner_reports._cells import Vocabulary
+from ingestors._vocabulary import AUDIT_GRADE
 from lif_core.plugins import (
     Columns,
     Emit,
@@ -32,7 +32,6 @@ from lif_core.plugins import (
 
 __all__ = [
     "AUDIT_REQUIRED",
-    "GRADES",
     "KIND",
     "SAMPLES",
     "SOURCE",
@@ -47,17 +46,8 @@ __all__ = [
 SAMPLES = Path(__file__).resolve().parent / "samples"
 KIND = "audit-area"
 
-GRADES = Vocabulary(
-    "grade",
-    {
-        "Outstanding": (),
-        "Good": (),
-        "Requires improvement": ("RI", "Requires improvement to be good"),
-        "Inadequate": (),
-    },
-)
 # Practice graded below good must say what will be done about it.
-_NEEDS_ACTIONS = frozenset({"Requires improvement", "Inadequate"})
+_NEEDS_ACTIONS = frozenset({"requires-improvement", "inadequate"})
 
 
 class AuditArea(BaseModel):
@@ -84,7 +74,9 @@ class AuditArea(BaseModel):
     area: str = Field(
         description="The area of practice graded, e.g. 'Voice of the child'; 'Overall' for the audit's overall grade."
     )
-    grade: str = Field(description="Outstanding, Good, Requires improvement or Inadequate.")
+    grade: str = Field(
+        description="Normalised grade: outstanding, good, requires-improvement or inadequate."
+    )
     findings: str | None = Field(default=None, description="What the audit found in this area.")
     actions: str | None = Field(
         default=None, description="The actions agreed for this area (required below Good)."
@@ -130,11 +122,12 @@ def _required_text(cells: Any, name: str, column: str) -> str:
 def audit_fields(row: Row) -> dict[str, Any]:
     """The shared fields of one audit row, read and checked (column names as documented)."""
     cells = row.values
-    grade = GRADES.require(cells.get("grade"), "Grade")
+    grade = AUDIT_GRADE.require(cells.get("grade"), "Grade")
     actions = text(cells.get("actions"))
-    if grade in _NEEDS_ACTIONS and actions is None:
+    if grade.value in _NEEDS_ACTIONS and actions is None:
         raise RecordError(
-            f"an area graded {grade} needs the actions agreed for it", column="Actions"
+            f"an area graded {grade.as_published} needs the actions agreed for it",
+            column="Actions",
         )
     cases = parse_int(cells.get("cases_audited"), "Cases audited")
     if cases is None or cases < 1:
@@ -150,7 +143,7 @@ def audit_fields(row: Row) -> dict[str, Any]:
         "audit_date": audit_date,
         "cases_audited": cases,
         "area": _required_text(cells, "area", "Area"),
-        "grade": grade,
+        "grade": grade.value,
         "findings": text(cells.get("findings")),
         "actions": actions,
     }

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_int, parse_period, text
-from ingestors.partner_reports._cells import read_period
+from ingestors._fields import parse_int, parse_period, read_period, text
 from lif_core.plugins import (
     Columns,
     Emit,

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ingestors._fields import parse_bool, parse_date, text
-from ingestors._grades import Grade, normalise
+from ingestors._vocabulary import CQC_RATING, one_of
 from lif_core.plugins import (
     Columns,
     Emit,
@@ -108,7 +108,7 @@ class RatingRecord(BaseModel):
     domain: Domain = Field(
         description="Key question rated: Overall, Safe, Effective, Caring, Responsive or Well-led"
     )
-    rating: Grade = Field(description="The rating on the common scale")
+    rating: one_of(CQC_RATING) = Field(description="The rating on the common scale")
     rating_wording: str = Field(description="The rating as the file wrote it (case drift kept)")
     publication_date: date = Field(
         description="Date the rating was published (the report date in the derived history)"
@@ -138,7 +138,7 @@ def map_row(row: Row) -> Iterator[Emit]:
     wording = text(values.get("rating_wording"))
     if wording is None:
         raise RecordError("the rating is blank", column=_header(layout, "rating_wording"))
-    rating = normalise("cqc", wording, _header(layout, "rating_wording"))
+    rating = CQC_RATING.value_of(wording, _header(layout, "rating_wording"))
     location = text(values.get("location_id"))
     if location is None or not _LOCATION.match(location):
         raise RecordError(
@@ -163,7 +163,7 @@ def map_row(row: Row) -> Iterator[Emit]:
     else:
         domain, group = "Overall", "Overall"
         derived = values.get("derived_rating")
-        if text(derived) and normalise("cqc", derived, "rating") != rating:
+        if text(derived) and CQC_RATING.value_of(derived, "rating") != rating:
             raise RecordError(
                 f"'overall' says {wording!r} but 'rating' says {derived!r}: the two copies disagree",
                 column="rating",

@@ -18,19 +18,18 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ingestors._fields import parse_date, parse_period, text
-from ingestors._inspection_scales import (
+from ingestors._trackers import TrackerLayout, status_fields
+from ingestors._vocabulary import (
     HMICFRS_FIVE_POINT,
     RECOMMENDATION_STATUS,
     Level,
     Scale,
-    key_part,
-    leave_blank,
+    slug,
 )
 from lif_core.plugins import (
     Columns,
     Emit,
     InputOptions,
-    RecordError,
     RecordKind,
     Row,
     Source,
@@ -44,9 +43,9 @@ ORGANISATION_TYPES = Scale(
     "hmicfrs-organisation-type",
     "list of organisation types HMICFRS inspects here",
     (
-        Level("police_force", "Police force", None, ("Police",)),
+        Level("police-force", "Police force", None, ("Police",)),
         Level(
-            "fire_and_rescue_service", "Fire and rescue service", None, ("Fire and rescue", "FRS")
+            "fire-and-rescue-service", "Fire and rescue service", None, ("Fire and rescue", "FRS")
         ),
     ),
 )
@@ -55,21 +54,25 @@ ENTRY_TYPES = Scale(
     "list of tracker entry types",
     (
         Level("grade", "Grade", None),
-        Level("cause_of_concern", "Cause of concern", None, ("CoC",)),
-        Level("area_for_improvement", "Area for improvement", None, ("AFI",)),
+        Level("cause-of-concern", "Cause of concern", None, ("CoC",)),
+        Level("area-for-improvement", "Area for improvement", None, ("AFI",)),
     ),
 )
 
 YEAR = "Inspection year"
 GRADE_ONLY = ("Grade",)
 FINDING_ONLY = ("Reference", "Finding", "Recommendation status", "Status as at")
+LAYOUT = TrackerLayout(
+    ENTRY_TYPES,
+    {"grade": GRADE_ONLY, "cause-of-concern": FINDING_ONLY, "area-for-improvement": FINDING_ONLY},
+)
 
 
 class _Inspection(BaseModel):
     organisation: str = Field(
         min_length=1, description="The force or service inspected, by its name."
     )
-    organisation_type: str = Field(description="police_force or fire_and_rescue_service.")
+    organisation_type: str = Field(description="police-force or fire-and-rescue-service.")
     inspection_programme: str | None = Field(
         None, description="The programme as HMICFRS names it (e.g. 'PEEL 2023-25', 'Fire round 3')."
     )
@@ -87,7 +90,7 @@ class QuestionGrade(_Inspection):
         min_length=1, description="The question or area graded, as HMICFRS words it."
     )
     grade: str = Field(
-        description="Normalised grade: outstanding, good, adequate, requires_improvement, inadequate."
+        description="Normalised grade: outstanding, good, adequate, requires-improvement, inadequate."
     )
     grade_rank: int = Field(
         ge=1, le=5, description="Position on the five-point scale, 1 = outstanding."
@@ -98,7 +101,7 @@ class QuestionGrade(_Inspection):
 class Finding(_Inspection):
     """A cause of concern or area for improvement, with its recommendation's status."""
 
-    finding_type: str = Field(description="cause_of_concern or area_for_improvement.")
+    finding_type: str = Field(description="cause-of-concern or area-for-improvement.")
     reference: str = Field(
         min_length=1, description="The finding's reference in the report (e.g. AFI-2)."
     )
@@ -106,7 +109,7 @@ class Finding(_Inspection):
     finding: str = Field(
         min_length=1, description="The finding (and its recommendation) as published."
     )
-    status: str = Field(description="Normalised status: open, in_progress, closed, superseded.")
+    status: str = Field(description="Normalised status: open, in-progress, closed, superseded.")
     status_as_published: str = Field(description="The status as written in the tracker.")
     status_as_at: date = Field(description="Day the status was last reviewed.")
 
@@ -114,7 +117,7 @@ class Finding(_Inspection):
 def map_row(row: Row) -> Iterator[Emit]:
     """One tracker row -> a ``grade`` or a ``finding`` record, by its entry type."""
     values = dict(row.values)
-    entry = ENTRY_TYPES.require(values.get("Entry type"), "Entry type")
+    entry = LAYOUT.entry(values)
     organisation_type = ORGANISATION_TYPES.require(
         values.get("Organisation type"), "Organisation type"
     )
@@ -127,7 +130,6 @@ def map_row(row: Row) -> Iterator[Emit]:
         "publication_date": parse_date(values.get("Publication date"), "Publication date"),
     }
     if entry.value == "grade":
-        leave_blank(values, FINDING_ONLY, entry.as_published)
         grade = HMICFRS_FIVE_POINT.require(values.get("Grade"), "Grade", "(a Grade row needs one)")
         yield Emit(
             "grade",
@@ -140,15 +142,6 @@ def map_row(row: Row) -> Iterator[Emit]:
             },
         )
         return
-    leave_blank(values, GRADE_ONLY, entry.as_published)
-    status = RECOMMENDATION_STATUS.require(
-        values.get("Recommendation status"), "Recommendation status"
-    )
-    as_at = parse_date(values.get("Status as at"), "Status as at")
-    if as_at is None:
-        raise RecordError(
-            "blank: the day the status was last reviewed is needed", column="Status as at"
-        )
     yield Emit(
         "finding",
         {
@@ -157,15 +150,13 @@ def map_row(row: Row) -> Iterator[Emit]:
             "reference": text(values.get("Reference")),
             "question": text(values.get("Question")),
             "finding": text(values.get("Finding")),
-            "status": status.value,
-            "status_as_published": status.as_published,
-            "status_as_at": as_at,
+            **status_fields(RECOMMENDATION_STATUS, values, "Recommendation status"),
         },
     )
 
 
 def _inspection_key(record: _Inspection) -> str:
-    return f"{key_part(record.organisation)}/{key_part(record.inspection_year)}"
+    return f"{slug(record.organisation)}/{slug(record.inspection_year)}"
 
 
 COLUMNS = Columns(
@@ -196,7 +187,7 @@ SOURCE = Source(
         RecordKind(
             name="grade",
             model=QuestionGrade,
-            key=lambda r: f"{_inspection_key(r)}/{key_part(r.question)}",
+            key=lambda r: f"{_inspection_key(r)}/{slug(r.question)}",
             valid_time=lambda r: parse_period(r.inspection_year, YEAR),
             mode="append",
             description="One inspection question's grade on the five-point scale.",
@@ -204,7 +195,7 @@ SOURCE = Source(
         RecordKind(
             name="finding",
             model=Finding,
-            key=lambda r: f"{_inspection_key(r)}/{key_part(r.reference)}",
+            key=lambda r: f"{_inspection_key(r)}/{slug(r.reference)}",
             valid_time=lambda r: ValidTime(r.status_as_at),
             mode="append",
             description="A cause of concern or area for improvement and its recommendation's status.",

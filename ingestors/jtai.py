@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ingestors._fields import blank, parse_date, text
-from ingestors._inspection_scales import ACTION_STATUS, Level, Scale, key_part, leave_blank
+from ingestors._trackers import TrackerLayout, required_date, status_fields
+from ingestors._vocabulary import ACTION_STATUS, Level, Scale, slug
 from lif_core.plugins import (
     Columns,
     Emit,
@@ -38,7 +39,7 @@ THEMES = Scale(
     "list of JTAI themes",
     (
         Level(
-            "front_door",
+            "front-door",
             "Front door",
             None,
             (
@@ -46,7 +47,7 @@ THEMES = Scale(
                 "Initial need and risk",
             ),
         ),
-        Level("domestic_abuse", "Domestic abuse", None, ("Children living with domestic abuse",)),
+        Level("domestic-abuse", "Domestic abuse", None, ("Children living with domestic abuse",)),
         Level(
             "exploitation",
             "Exploitation",
@@ -59,9 +60,9 @@ THEMES = Scale(
             ),
         ),
         Level("neglect", "Neglect", None, ("Child neglect",)),
-        Level("sexual_abuse_in_the_family", "Child sexual abuse in the family environment", None),
-        Level("serious_youth_violence", "Serious youth violence", None),
-        Level("mental_health", "Children's mental health", None, ("Mental health",)),
+        Level("sexual-abuse-in-the-family", "Child sexual abuse in the family environment", None),
+        Level("serious-youth-violence", "Serious youth violence", None),
+        Level("mental-health", "Children's mental health", None, ("Mental health",)),
     ),
 )
 INSPECTORATES = Scale(
@@ -71,7 +72,7 @@ INSPECTORATES = Scale(
         Level("ofsted", "Ofsted", None),
         Level("cqc", "CQC", None, ("Care Quality Commission",)),
         Level("hmicfrs", "HMICFRS", None),
-        Level("hmi_probation", "HMI Probation", None, ("HM Inspectorate of Probation",)),
+        Level("hmi-probation", "HMI Probation", None, ("HM Inspectorate of Probation",)),
     ),
 )
 ENTRY_TYPES = Scale(
@@ -79,13 +80,14 @@ ENTRY_TYPES = Scale(
     "list of tracker entry types",
     (
         Level("strength", "Strength", None),
-        Level("area_for_improvement", "Area for improvement", None, ("AFI",)),
+        Level("area-for-improvement", "Area for improvement", None, ("AFI",)),
         Level("action", "Action", None, ("Statement of action",)),
     ),
 )
 
 START = "Fieldwork start date"
 ACTION_ONLY = ("Responds to", "Owner agency", "Due date", "Status", "Status as at")
+LAYOUT = TrackerLayout(ENTRY_TYPES, {"action": ACTION_ONLY})
 
 
 def _split(value: Any) -> list[str]:
@@ -98,11 +100,11 @@ def _split(value: Any) -> list[str]:
 class _Inspection(BaseModel):
     local_authority: str = Field(min_length=1, description="The local authority area inspected.")
     theme: str = Field(
-        description="Normalised theme (front_door, domestic_abuse, exploitation, ...)."
+        description="Normalised theme (front-door, domestic-abuse, exploitation, ...)."
     )
     theme_as_published: str = Field(description="The theme as written in the tracker.")
     inspectorates: list[str] = Field(
-        description="The inspectorates that took part (ofsted, cqc, hmicfrs, hmi_probation)."
+        description="The inspectorates that took part (ofsted, cqc, hmicfrs, hmi-probation)."
     )
     fieldwork_start_date: date = Field(description="First day of the inspection fieldwork.")
     letter_published: date | None = Field(
@@ -113,7 +115,7 @@ class _Inspection(BaseModel):
 class Finding(_Inspection):
     """A strength or an area for improvement from the inspection letter (JTAIs are ungraded)."""
 
-    finding_type: str = Field(description="strength or area_for_improvement.")
+    finding_type: str = Field(description="strength or area-for-improvement.")
     reference: str = Field(
         min_length=1, description="The tracker's reference for the finding (S1, AFI-2)."
     )
@@ -135,17 +137,10 @@ class Action(_Inspection):
     agencies: list[str] = Field(description="Other agencies that contribute, as written.")
     due_date: date = Field(description="Day the action is due.")
     status: str = Field(
-        description="Normalised status: not_started, in_progress, complete, embedded."
+        description="Normalised status: not-started, in-progress, complete, embedded."
     )
     status_as_published: str = Field(description="The status as written in the tracker.")
     status_as_at: date = Field(description="Day the status was last reviewed.")
-
-
-def _required_date(values: dict[str, Any], column: str) -> date:
-    day = parse_date(values.get(column), column)
-    if day is None:
-        raise RecordError("blank: a date is needed", column=column)
-    return day
 
 
 def _inspection(values: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +155,7 @@ def _inspection(values: dict[str, Any]) -> dict[str, Any]:
         "theme": theme.value,
         "theme_as_published": theme.as_published,
         "inspectorates": [i.value for i in inspectorates],
-        "fieldwork_start_date": _required_date(values, START),
+        "fieldwork_start_date": required_date(values, START),
         "letter_published": parse_date(values.get("Letter published"), "Letter published"),
     }
 
@@ -168,7 +163,7 @@ def _inspection(values: dict[str, Any]) -> dict[str, Any]:
 def map_row(row: Row) -> Iterator[Emit]:
     """One tracker row -> a ``finding`` (strength, area for improvement) or an ``action``."""
     values = dict(row.values)
-    entry = ENTRY_TYPES.require(values.get("Entry type"), "Entry type")
+    entry = LAYOUT.entry(values)
     inspection = _inspection(values)
     common = {
         **inspection,
@@ -176,12 +171,10 @@ def map_row(row: Row) -> Iterator[Emit]:
         "agencies": _split(values.get("Agencies")),
     }
     if entry.value != "action":
-        leave_blank(values, ACTION_ONLY, entry.as_published)
         yield Emit(
             "finding", {**common, "finding_type": entry.value, "finding": text(values.get("Text"))}
         )
         return
-    status = ACTION_STATUS.require(values.get("Status"), "Status")
     yield Emit(
         "action",
         {
@@ -189,17 +182,15 @@ def map_row(row: Row) -> Iterator[Emit]:
             "action": text(values.get("Text")),
             "responds_to": text(values.get("Responds to")),
             "owner_agency": text(values.get("Owner agency")),
-            "due_date": _required_date(values, "Due date"),
-            "status": status.value,
-            "status_as_published": status.as_published,
-            "status_as_at": _required_date(values, "Status as at"),
+            "due_date": required_date(values, "Due date"),
+            **status_fields(ACTION_STATUS, values, "Status"),
         },
     )
 
 
 def _key(record: Finding | Action) -> str:
-    inspection = f"{key_part(record.local_authority)}/{record.fieldwork_start_date.isoformat()}"
-    return f"{inspection}/{key_part(record.reference)}"
+    inspection = f"{slug(record.local_authority)}/{record.fieldwork_start_date.isoformat()}"
+    return f"{inspection}/{slug(record.reference)}"
 
 
 COLUMNS = Columns(

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_decimal, parse_int, parse_period, text
+from ingestors._fields import Number, parse_decimal, parse_int, parse_period, read_period, text
 from ingestors._suppression import split_list
-from ingestors.partner_reports._cells import Number, read_period
 from lif_core.plugins import (
     Columns,
     Emit,

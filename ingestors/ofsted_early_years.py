@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ingestors._fields import blank, parse_bool, parse_date, parse_int, text
-from ingestors._inspection_scales import (
+from ingestors._vocabulary import (
     EARLY_YEARS_OUTCOME,
     REPORT_CARDS_FROM,
     SAFEGUARDING_EFFECTIVE,
@@ -56,13 +56,13 @@ PROVIDER_TYPES = Scale(
     "list of Ofsted early years provider types",
     (
         Level("childminder", "Childminder", None),
-        Level("home_childcarer", "Home childcarer", None),
-        Level("childcare_on_domestic_premises", "Childcare on domestic premises", None),
-        Level("childcare_on_non_domestic_premises", "Childcare on non-domestic premises", None),
+        Level("home-childcarer", "Home childcarer", None),
+        Level("childcare-on-domestic-premises", "Childcare on domestic premises", None),
+        Level("childcare-on-non-domestic-premises", "Childcare on non-domestic premises", None),
     ),
 )
 # Registered as an individual, so the provider name is a person's name.
-PERSONS = {"childminder", "home_childcarer", "childcare_on_domestic_premises"}
+PERSONS = {"childminder", "home-childcarer", "childcare-on-domestic-premises"}
 WITHHELD = {"redacted", "withheld"}
 
 AS_AT = re.compile(
@@ -86,8 +86,8 @@ class _Outcome(BaseModel):
     )
     overall_effectiveness: str | None = Field(
         None,
-        description="Normalised overall effectiveness (outstanding, good, requires_improvement, "
-        "inadequate, met, not_met_with_actions, not_met_with_enforcement); blank under report cards.",
+        description="Normalised overall effectiveness (outstanding, good, requires-improvement, "
+        "inadequate, met, not-met-with-actions, not-met-with-enforcement); blank under report cards.",
     )
     overall_effectiveness_as_published: str | None = Field(
         None, description="The overall effectiveness as written in the source."
@@ -109,7 +109,7 @@ class EarlyYearsProvider(_Outcome):
         pattern=r"^(EY\d{6}|\d{7})$", description="Ofsted provider URN (EY123456 or 2123456)."
     )
     provider_type: str = Field(
-        description="Normalised provider type (childminder, home_childcarer, ...)."
+        description="Normalised provider type (childminder, home-childcarer, ...)."
     )
     provider_type_as_published: str = Field(
         description="The provider type as written in the source."

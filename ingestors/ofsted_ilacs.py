@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from ingestors._fields import parse_date, text
-from ingestors._grades import SCHEMES, Grade, normalise
+from ingestors._vocabulary import OFSTED_ILACS, one_of
 from lif_core.plugins import (
     Columns,
     Emit,
@@ -74,7 +74,7 @@ COLUMNS = Columns(
 )
 
 _FRAMEWORKS = {"standard": "standard", "short": "short"}
-_GRADE_WORDS = {w.text.casefold() for w in SCHEMES["ofsted-ilacs"]}
+GRADE = one_of(OFSTED_ILACS)
 
 
 class _InspectionFacts(BaseModel):
@@ -107,7 +107,7 @@ def _judgement_fields() -> dict[str, Any]:
     }
     out: dict[str, Any] = {}
     for name, label in labels.items():
-        out[name] = (Grade | None, Field(description=f"{label}: grade on the common scale"))
+        out[name] = (GRADE | None, Field(description=f"{label}: grade on the common scale"))
         out[f"{name}_missing_reason"] = (
             MissingReason | None,
             Field(description=f"{label}: why there is no grade, when there is none"),
@@ -123,9 +123,7 @@ InspectionRecord = create_model(
 )
 
 
-def _judgement(
-    name: str, column: str, value: Any, started: date
-) -> tuple[Grade | None, str | None]:
+def _judgement(name: str, column: str, value: Any, started: date) -> tuple[str | None, str | None]:
     """(grade, missing reason) for one judgement cell, or RecordError for a value we refuse."""
     code = text(value)
     if code is None:
@@ -150,14 +148,14 @@ def _judgement(
                 value=code,
             )
         return None, code
-    if code.casefold().startswith("to ") and code[3:].strip().casefold() in _GRADE_WORDS:
+    if code.casefold().startswith("to ") and OFSTED_ILACS.knows(code[3:]):
         raise RecordError(
             f"{code!r} is a fragment of a sentence ('improved from ... to ...'), not a grade: "
             "the scraper read the report's prose; check the report and correct the row",
             column=column,
             value=code,
         )
-    return normalise("ofsted-ilacs", code, column), None
+    return OFSTED_ILACS.value_of(code, column), None
 
 
 def map_row(row: Row) -> Iterator[Emit]:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from ingestors._fields import blank, parse_date, text
-from ingestors._inspection_scales import (
+from ingestors._vocabulary import (
     OFSTED_FOUR_POINT,
     REPORT_CARD,
     REPORT_CARDS_FROM,

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model
 
 from ingestors._fields import parse_date, parse_int, text
-from ingestors._grades import Grade, normalise
+from ingestors._vocabulary import OFSTED_SOCIAL_CARE, OFSTED_SUPPORTED_ACCOMMODATION, one_of
 from lif_core.plugins import (
     Columns,
     Emit,
@@ -52,7 +52,8 @@ AREAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "health": ("health services (secure children's homes, 2020 on)", ("Health services", "Latest full inspectio health services")),
     SUPPORTED_ACCOMMODATION: ("the supported accommodation outcome (2025 on; its own three-point scale)", ("Supported Accommodation outcome",)),
 }  # fmt: skip
-_SCHEME = {SUPPORTED_ACCOMMODATION: "ofsted-supported-accommodation"}
+_SCALE = {SUPPORTED_ACCOMMODATION: OFSTED_SUPPORTED_ACCOMMODATION}
+GRADE = one_of(OFSTED_SOCIAL_CARE, OFSTED_SUPPORTED_ACCOMMODATION)
 
 # Inspection event field -> (headers of the latest full inspection, header of the previous one).
 _EVENT = {
@@ -150,7 +151,7 @@ class _InspectionFacts(BaseModel):
 def _grade_fields() -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name, (what, _) in AREAS.items():
-        fields[name] = (Grade | None, Field(description=f"Grade on the common scale: {what}"))
+        fields[name] = (GRADE | None, Field(description=f"Grade on the common scale: {what}"))
         wording = Field(description=f"The grade as Ofsted worded it: {what}")
         fields[f"{name}_wording"] = (str | None, wording)
     return fields
@@ -216,8 +217,8 @@ def _inspection(row: Row, urn: str, prefix: str = "") -> dict[str, Any] | None:
     }
     for area in AREAS:
         wording = text(row.values.get(f"{prefix}{area}"))
-        scheme = _SCHEME.get(area, "ofsted-social-care")
-        fields[area] = normalise(scheme, wording, _label(row, f"{prefix}{area}"))
+        scale = _SCALE.get(area, OFSTED_SOCIAL_CARE)
+        fields[area] = scale.value_of(wording, _label(row, f"{prefix}{area}"))
         fields[f"{area}_wording"] = wording
     if when is None:
         graded = [a for a in AREAS if fields[a] is not None]

@@ -19,20 +19,19 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ingestors._fields import parse_date, text
-from ingestors._inspection_scales import (
+from ingestors._trackers import TrackerLayout, required_date, status_fields
+from ingestors._vocabulary import (
     HMI_PRISONS_HEALTHY_PRISON,
     HMI_PROBATION_FOUR_POINT,
     RECOMMENDATION_STATUS,
     Level,
     Scale,
-    key_part,
-    leave_blank,
+    slug,
 )
 from lif_core.plugins import (
     Columns,
     Emit,
     InputOptions,
-    RecordError,
     RecordKind,
     Row,
     Source,
@@ -54,14 +53,14 @@ INSPECTORATES = Scale(
     "other-inspectorate",
     "list of inspectorates this source reads",
     (
-        Level("hmi_probation", "HMI Probation", None, ("HM Inspectorate of Probation",)),
-        Level("hmi_prisons", "HMI Prisons", None, ("HM Inspectorate of Prisons",)),
+        Level("hmi-probation", "HMI Probation", None, ("HM Inspectorate of Probation",)),
+        Level("hmi-prisons", "HMI Prisons", None, ("HM Inspectorate of Prisons",)),
     ),
 )
 # Each inspectorate's ratings are read on its own scale.
 RATING_SCALES = {
-    "hmi_probation": HMI_PROBATION_FOUR_POINT,
-    "hmi_prisons": HMI_PRISONS_HEALTHY_PRISON,
+    "hmi-probation": HMI_PROBATION_FOUR_POINT,
+    "hmi-prisons": HMI_PRISONS_HEALTHY_PRISON,
 }
 ENTRY_TYPES = Scale(
     "other-inspections-entry-type",
@@ -74,10 +73,11 @@ ENTRY_TYPES = Scale(
 
 RATING_ONLY = ("Rating",)
 RECOMMENDATION_ONLY = ("Reference", "Recommendation", "Recipient", "Status", "Status as at")
+LAYOUT = TrackerLayout(ENTRY_TYPES, {"rating": RATING_ONLY, "recommendation": RECOMMENDATION_ONLY})
 
 
 class _Inspection(BaseModel):
-    inspectorate: str = Field(description="hmi_probation or hmi_prisons.")
+    inspectorate: str = Field(description="hmi-probation or hmi-prisons.")
     inspected_body: str = Field(
         min_length=1, description="The service or establishment inspected, by its name."
     )
@@ -119,33 +119,25 @@ class Recommendation(_Inspection):
     recipient: str = Field(
         min_length=1, description="The organisation the recommendation is made to."
     )
-    status: str = Field(description="Normalised status: open, in_progress, closed, superseded.")
+    status: str = Field(description="Normalised status: open, in-progress, closed, superseded.")
     status_as_published: str = Field(description="The status as written in the tracker.")
     status_as_at: date = Field(description="Day the status was last reviewed.")
-
-
-def _required_date(values: dict[str, Any], column: str) -> date:
-    day = parse_date(values.get(column), column)
-    if day is None:
-        raise RecordError("blank: a date is needed", column=column)
-    return day
 
 
 def map_row(row: Row) -> Iterator[Emit]:
     """One tracker row -> a ``rating`` or a ``recommendation`` record, by its entry type."""
     values = dict(row.values)
-    entry = ENTRY_TYPES.require(values.get("Entry type"), "Entry type")
+    entry = LAYOUT.entry(values)
     inspectorate = INSPECTORATES.require(values.get("Inspectorate"), "Inspectorate")
     inspection: dict[str, Any] = {
         "inspectorate": inspectorate.value,
         "inspected_body": text(values.get("Inspected body")),
         "inspection_type": text(values.get("Inspection type")),
-        "inspection_date": _required_date(values, "Inspection date"),
+        "inspection_date": required_date(values, "Inspection date"),
         "publication_date": parse_date(values.get("Publication date"), "Publication date"),
         "domain": text(values.get("Domain or standard")),
     }
     if entry.value == "rating":
-        leave_blank(values, RECOMMENDATION_ONLY, entry.as_published)
         scale = RATING_SCALES[inspectorate.value]
         rating = scale.require(
             values.get("Rating"), "Rating", f"(a Rating row needs one, on the {scale.title})"
@@ -161,8 +153,6 @@ def map_row(row: Row) -> Iterator[Emit]:
             },
         )
         return
-    leave_blank(values, RATING_ONLY, entry.as_published)
-    status = RECOMMENDATION_STATUS.require(values.get("Status"), "Status")
     yield Emit(
         "recommendation",
         {
@@ -170,16 +160,14 @@ def map_row(row: Row) -> Iterator[Emit]:
             "reference": text(values.get("Reference")),
             "recommendation": text(values.get("Recommendation")),
             "recipient": text(values.get("Recipient")),
-            "status": status.value,
-            "status_as_published": status.as_published,
-            "status_as_at": _required_date(values, "Status as at"),
+            **status_fields(RECOMMENDATION_STATUS, values, "Status"),
         },
     )
 
 
 def _inspection_key(record: _Inspection) -> str:
-    body = key_part(record.inspected_body)
-    return f"{key_part(record.inspectorate)}/{body}/{record.inspection_date.isoformat()}"
+    body = slug(record.inspected_body)
+    return f"{slug(record.inspectorate)}/{body}/{record.inspection_date.isoformat()}"
 
 
 COLUMNS = Columns(
@@ -218,7 +206,7 @@ SOURCE = Source(
         RecordKind(
             name="rating",
             model=Rating,
-            key=lambda r: f"{_inspection_key(r)}/{key_part(r.domain)}",
+            key=lambda r: f"{_inspection_key(r)}/{slug(r.domain)}",
             valid_time=lambda r: ValidTime(r.inspection_date),
             mode="append",
             description="A domain, standard or healthy prison test and its rating.",
@@ -226,7 +214,7 @@ SOURCE = Source(
         RecordKind(
             name="recommendation",
             model=Recommendation,
-            key=lambda r: f"{_inspection_key(r)}/{key_part(r.reference)}",
+            key=lambda r: f"{_inspection_key(r)}/{slug(r.reference)}",
             valid_time=lambda r: ValidTime(r.status_as_at),
             mode="append",
             description="A recommendation, its recipient and its status as at a day.",

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_period, text
-from ingestors.partner_reports._cells import Number, Vocabulary, published_number, read_period
+from ingestors._fields import Number, parse_period, read_period, text
+from ingestors._suppression import published_number
+from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
     Emit,

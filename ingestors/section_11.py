@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_period, text
-from ingestors.partner_reports._cells import Vocabulary, read_period
+from ingestors._fields import parse_period, read_period, text
+from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
     Emit,

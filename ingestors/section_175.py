@@ -14,8 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ingestors._fields import parse_period, text
-from ingestors.partner_reports._cells import period_shape
+from ingestors._fields import parse_period, period_shape, text
 from ingestors.section_11 import (
     KIND,
     RATING_COLUMNS,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from lif_core.plugins import grade_slug
 from projections.engine import Column, Context, EventView, Table
 
 NAME = "candidates"
@@ -48,24 +49,28 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             "la": a.get("local_authority"),
             "type": a.get("provision_type"),
         }
-    elif source == "ofsted-social-care" and kind == "inspection" and a.get("overall") in CONCERN:
-        keep = {"urn": a.get("urn"), "grade": a["overall"], "date": a.get("inspection_date")}
-    elif source == "ofsted-ilacs" and any(a.get(j) in CONCERN for j in _ILACS_JUDGEMENTS):
+    elif source == "ofsted-social-care" and kind == "inspection" and _concern(a.get("overall")):
+        keep = {
+            "urn": a.get("urn"),
+            "grade": grade_slug(a["overall"]),
+            "date": a.get("inspection_date"),
+        }
+    elif source == "ofsted-ilacs" and any(_concern(a.get(j)) for j in _ILACS_JUDGEMENTS):
         keep = {
             "la": a.get("local_authority"),
             "date": a.get("inspection_end_date"),
-            "grades": {j: a.get(j) for j in _ILACS_JUDGEMENTS if a.get(j) in CONCERN},
+            "grades": {j: grade_slug(a.get(j)) for j in _ILACS_JUDGEMENTS if _concern(a.get(j))},
         }
     elif (
         source == "cqc"
         and a.get("domain") == "Overall"
-        and a.get("rating") in CONCERN
+        and _concern(a.get("rating"))
         and a.get("local_authority")
     ):
         keep = {
             "la": a.get("local_authority"),
             "location": a.get("location_name") or a.get("location_id"),
-            "grade": a["rating"],
+            "grade": grade_slug(a["rating"]),
             "date": a.get("publication_date"),
         }
     elif source == "cdop" and kind == "theme":
@@ -98,6 +103,12 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         **keep,
     }
     return {key}
+
+
+def _concern(grade: Any) -> bool:
+    """A concerning grade in either spelling (older stores hold ``requires_improvement``:
+    docs/design.md, "Grade words")."""
+    return grade_slug(grade) in CONCERN
 
 
 def _local(value: Any, context: Context) -> bool:

@@ -1,7 +1,7 @@
 """The partner annual reports, one source each, all in the shared annual-metric layout.
 
-``_annual_metrics`` holds the layout and the factory (:class:`AnnualReport`); ``_cells`` the
-cell readers it needs; ``_docs`` renders each report's docs page from its catalogue
+``_annual_metrics`` holds the layout and the factory (:class:`AnnualReport`), reading cells
+with the shared ``ingestors._fields``, ``_suppression`` and ``_vocabulary``; ``_docs`` renders each report's docs page from its catalogue
 (``python -m ingestors.partner_reports`` rewrites them). Each other module declares one
 report: its metric codes and dimensions. Nothing is imported here, so loading one report's
 plugin never loads (or breaks on) another's.

@@ -16,14 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ingestors._fields import parse_period, text
-from ingestors.partner_reports._cells import (
-    Number,
-    Published,
-    Vocabulary,
-    published_number,
-    read_period,
-)
+from ingestors._fields import Number, parse_period, read_period, text
+from ingestors._suppression import Published, published_number
+from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
     Emit,

@@ -9,6 +9,7 @@ validation, provenance, idempotency, rejections, the event log. See docs/plugins
 """
 
 from lif_core.plugins.hookspecs import hookimpl
+from lif_core.plugins.slugs import grade_slug, slug
 from lif_core.plugins.spec import (
     Columns,
     Emit,
@@ -29,5 +30,7 @@ __all__ = [
     "Row",
     "Source",
     "ValidTime",
+    "grade_slug",
     "hookimpl",
+    "slug",
 ]

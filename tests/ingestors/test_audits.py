@@ -56,8 +56,8 @@ def test_an_unknown_grade_is_rejected_naming_the_value_and_the_column(
     )
     assert isinstance(item, Rejection) and dict(item.locator) == {"line": 2}
     assert item.reasons == (
-        f"column 'Grade': '{grade}' is not a known grade; expected one of: "
-        "Outstanding, Good, Requires improvement, Inadequate",
+        f"column 'Grade': '{grade}' is not on the audit grade scale (expected one of: "
+        "Outstanding, Good, Requires improvement, Inadequate)",
     )
 
 
@@ -72,8 +72,8 @@ def test_grades_are_read_in_any_case_and_from_their_short_forms(
         "West Yorkshire Police,AUD-1,Neglect,2025-01-15,6,Overall,RI,Re-audit in six months",
     )
     assert [item.attributes["grade"] for item in items if isinstance(item, ParsedRecord)] == [
-        "Good",
-        "Requires improvement",
+        "good",
+        "requires-improvement",
     ]
 
 
@@ -137,8 +137,8 @@ def test_the_re_audit_shows_the_difference_the_actions_made(sources: dict[str, S
         r["record_key"]: r["attributes"]["grade"]
         for r in golden_lines(sources["multi-agency-audits"])
     }
-    assert grades["MACA-2024-01|Quality of assessment"] == "Requires improvement"
-    assert grades["MACA-2025-01|Quality of assessment"] == "Good"
+    assert grades["MACA-2024-01|Quality of assessment"] == "requires-improvement"
+    assert grades["MACA-2025-01|Quality of assessment"] == "good"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_rows import (
+    assert_bad_rows_rejected_as_declared,
+    assert_registered_and_described,
+    parse_row,
+)
 
 from ingestors.hmicfrs import SAMPLES, SOURCE
 from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
-from lif_core.ingestion.samples import bad_inputs
-from lif_core.plugins.host import load_plugins
 
 HEADER = [
     "Organisation", "Organisation type", "Inspection programme", "Inspection year",
@@ -36,44 +37,21 @@ FINDING_ROW = {
 
 
 def parse_one(tmp_path: Path, row: dict[str, str]) -> ParsedRecord | Rejection:
-    path = tmp_path / "one.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerow([row.get(column, "") for column in HEADER])
-    (result,) = parse_file(SOURCE, path)
-    return result
+    return parse_row(SOURCE, HEADER, tmp_path, row)
 
 
 def test_bad_rows_are_rejected_naming_the_row_and_column() -> None:
-    expected = [
-        json.loads(line)
-        for line in (SAMPLES / "bad" / "expected-rejections.jsonl").read_text().splitlines()
-    ]
-    rejected = [
-        (path.name, dict(item.locator), item.reasons)
-        for path in bad_inputs(SOURCE)
-        for item in parse_file(SOURCE, path)
-        if isinstance(item, Rejection)
-    ]
-    assert [(f, loc) for f, loc, _ in rejected] == [(e["file"], e["locator"]) for e in expected]
-    for (_, _, reasons), want in zip(rejected, expected, strict=True):
-        assert any(want["reason_contains"] in reason for reason in reasons), reasons
+    assert_bad_rows_rejected_as_declared(SOURCE)
 
 
 def test_the_entry_point_registers_the_source_and_every_field_is_described() -> None:
-    plugins = load_plugins(allow={"hmicfrs"}, third_party=False)
-    assert plugins.failures == []
-    assert plugins.get("hmicfrs").source is SOURCE
-    assert SOURCE.provider == "HMICFRS"
-    for kind in SOURCE.kinds:
-        assert all(field.description for field in kind.model.model_fields.values()), kind.name
+    assert_registered_and_described(SOURCE, "HMICFRS")
 
 
 @pytest.mark.parametrize(
     ("published", "grade", "rank"),
     [("Outstanding", "outstanding", 1), ("Good", "good", 2), ("Adequate", "adequate", 3),
-     ("Requires improvement", "requires_improvement", 4), ("Requires Improvement", "requires_improvement", 4),
+     ("Requires improvement", "requires-improvement", 4), ("Requires Improvement", "requires-improvement", 4),
      ("Inadequate", "inadequate", 5)],
 )  # fmt: skip
 def test_five_point_grade_mapping(tmp_path: Path, published: str, grade: str, rank: int) -> None:
@@ -103,7 +81,7 @@ def test_an_unknown_grade_word_is_rejected_naming_the_value_and_column(tmp_path:
 
 @pytest.mark.parametrize(
     ("published", "status"),
-    [("Open", "open"), ("In progress", "in_progress"), ("In-progress", "in_progress"),
+    [("Open", "open"), ("In progress", "in-progress"), ("In-progress", "in-progress"),
      ("Closed", "closed"), ("Superseded", "superseded")],
 )  # fmt: skip
 def test_recommendation_status_mapping(tmp_path: Path, published: str, status: str) -> None:
@@ -114,7 +92,7 @@ def test_recommendation_status_mapping(tmp_path: Path, published: str, status: s
         status,
         published,
     )
-    assert record.attributes["finding_type"] == "area_for_improvement"
+    assert record.attributes["finding_type"] == "area-for-improvement"
     assert record.valid_time.valid_from == date(2025, 3, 31)
 
 
@@ -124,6 +102,6 @@ def test_a_status_update_revises_the_same_finding() -> None:
         for path in sorted(SAMPLES.glob("*.csv"))
     )
     key = "west-yorkshire-police/2023-24/afi-1"
-    assert first[key].attributes["status"] == "in_progress"
+    assert first[key].attributes["status"] == "in-progress"
     assert update[key].attributes["status"] == "closed"
     assert first[key].content_hash != update[key].content_hash

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_rows import (
+    assert_bad_rows_rejected_as_declared,
+    assert_registered_and_described,
+    parse_row,
+)
 
-from ingestors.jtai import SAMPLES, SOURCE
-from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
-from lif_core.ingestion.samples import bad_inputs
-from lif_core.plugins.host import load_plugins
+from ingestors.jtai import SOURCE
+from lif_core.ingestion.parse import ParsedRecord, Rejection
 
 HEADER = [
     "Local authority", "Theme", "Inspectorates", "Fieldwork start date", "Letter published",
@@ -43,47 +44,24 @@ ACTION = {
 
 
 def parse_one(tmp_path: Path, row: dict[str, str]) -> ParsedRecord | Rejection:
-    path = tmp_path / "one.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerow([row.get(column, "") for column in HEADER])
-    (result,) = parse_file(SOURCE, path)
-    return result
+    return parse_row(SOURCE, HEADER, tmp_path, row)
 
 
 def test_bad_rows_are_rejected_naming_the_row_and_column() -> None:
-    expected = [
-        json.loads(line)
-        for line in (SAMPLES / "bad" / "expected-rejections.jsonl").read_text().splitlines()
-    ]
-    rejected = [
-        (path.name, dict(item.locator), item.reasons)
-        for path in bad_inputs(SOURCE)
-        for item in parse_file(SOURCE, path)
-        if isinstance(item, Rejection)
-    ]
-    assert [(f, loc) for f, loc, _ in rejected] == [(e["file"], e["locator"]) for e in expected]
-    for (_, _, reasons), want in zip(rejected, expected, strict=True):
-        assert any(want["reason_contains"] in reason for reason in reasons), reasons
+    assert_bad_rows_rejected_as_declared(SOURCE)
 
 
 def test_the_entry_point_registers_the_source_and_every_field_is_described() -> None:
-    plugins = load_plugins(allow={"jtai"}, third_party=False)
-    assert plugins.failures == []
-    assert plugins.get("jtai").source is SOURCE
-    assert SOURCE.provider == "Ofsted, CQC, HMICFRS, HMI Probation"
-    for kind in SOURCE.kinds:
-        assert all(field.description for field in kind.model.model_fields.values()), kind.name
+    assert_registered_and_described(SOURCE, "Ofsted, CQC, HMICFRS, HMI Probation")
 
 
 @pytest.mark.parametrize(
     ("published", "theme"),
-    [("Front door", "front_door"),
-     ("Multi-agency response to identification of initial need and risk", "front_door"),
-     ("Domestic abuse", "domestic_abuse"), ("Child exploitation", "exploitation"),
-     ("Neglect", "neglect"), ("Child sexual abuse in the family environment", "sexual_abuse_in_the_family"),
-     ("Serious youth violence", "serious_youth_violence"), ("Children's mental health", "mental_health")],
+    [("Front door", "front-door"),
+     ("Multi-agency response to identification of initial need and risk", "front-door"),
+     ("Domestic abuse", "domestic-abuse"), ("Child exploitation", "exploitation"),
+     ("Neglect", "neglect"), ("Child sexual abuse in the family environment", "sexual-abuse-in-the-family"),
+     ("Serious youth violence", "serious-youth-violence"), ("Children's mental health", "mental-health")],
 )  # fmt: skip
 def test_theme_mapping(tmp_path: Path, published: str, theme: str) -> None:
     record = parse_one(tmp_path, {**STRENGTH, "Theme": published})
@@ -107,7 +85,7 @@ def test_a_finding_is_ungraded_and_keyed_by_inspection_and_reference(tmp_path: P
 
 @pytest.mark.parametrize(
     ("published", "status"),
-    [("Not started", "not_started"), ("In progress", "in_progress"), ("Complete", "complete"),
+    [("Not started", "not-started"), ("In progress", "in-progress"), ("Complete", "complete"),
      ("Completed", "complete"), ("Embedded", "embedded"), ("Complete and embedded", "embedded")],
 )  # fmt: skip
 def test_action_status_mapping(tmp_path: Path, published: str, status: str) -> None:

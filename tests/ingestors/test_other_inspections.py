@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_rows import (
+    assert_bad_rows_rejected_as_declared,
+    assert_registered_and_described,
+    parse_row,
+)
 
-from ingestors.other_inspections import SAMPLES, SOURCE
-from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
-from lif_core.ingestion.samples import bad_inputs
-from lif_core.plugins.host import load_plugins
+from ingestors.other_inspections import SOURCE
+from lif_core.ingestion.parse import ParsedRecord, Rejection
 
 HEADER = [
     "Inspectorate", "Inspected body", "Inspection type", "Inspection date", "Publication date",
@@ -36,44 +37,21 @@ WETHERBY = {
 
 
 def parse_one(tmp_path: Path, row: dict[str, str]) -> ParsedRecord | Rejection:
-    path = tmp_path / "one.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerow([row.get(column, "") for column in HEADER])
-    (result,) = parse_file(SOURCE, path)
-    return result
+    return parse_row(SOURCE, HEADER, tmp_path, row)
 
 
 def test_bad_rows_are_rejected_naming_the_row_and_column() -> None:
-    expected = [
-        json.loads(line)
-        for line in (SAMPLES / "bad" / "expected-rejections.jsonl").read_text().splitlines()
-    ]
-    rejected = [
-        (path.name, dict(item.locator), item.reasons)
-        for path in bad_inputs(SOURCE)
-        for item in parse_file(SOURCE, path)
-        if isinstance(item, Rejection)
-    ]
-    assert [(f, loc) for f, loc, _ in rejected] == [(e["file"], e["locator"]) for e in expected]
-    for (_, _, reasons), want in zip(rejected, expected, strict=True):
-        assert any(want["reason_contains"] in reason for reason in reasons), reasons
+    assert_bad_rows_rejected_as_declared(SOURCE)
 
 
 def test_the_entry_point_registers_the_source_and_every_field_is_described() -> None:
-    plugins = load_plugins(allow={"other-inspections"}, third_party=False)
-    assert plugins.failures == []
-    assert plugins.get("other-inspections").source is SOURCE
-    assert SOURCE.provider == "HMI Probation, HMI Prisons"
-    for kind in SOURCE.kinds:
-        assert all(field.description for field in kind.model.model_fields.values()), kind.name
+    assert_registered_and_described(SOURCE, "HMI Probation, HMI Prisons")
 
 
 @pytest.mark.parametrize(
     ("published", "rating", "rank"),
     [("Outstanding", "outstanding", 1), ("Good", "good", 2),
-     ("Requires improvement", "requires_improvement", 3), ("Inadequate", "inadequate", 4)],
+     ("Requires improvement", "requires-improvement", 3), ("Inadequate", "inadequate", 4)],
 )  # fmt: skip
 def test_hmi_probation_rating_mapping(
     tmp_path: Path, published: str, rating: str, rank: int
@@ -91,8 +69,8 @@ def test_hmi_probation_rating_mapping(
 
 @pytest.mark.parametrize(
     ("published", "rating", "rank"),
-    [("Good", "good", 1), ("Reasonably good", "reasonably_good", 2),
-     ("Not sufficiently good", "not_sufficiently_good", 3), ("Poor", "poor", 4)],
+    [("Good", "good", 1), ("Reasonably good", "reasonably-good", 2),
+     ("Not sufficiently good", "not-sufficiently-good", 3), ("Poor", "poor", 4)],
 )  # fmt: skip
 def test_hmi_prisons_healthy_prison_mapping(
     tmp_path: Path, published: str, rating: str, rank: int

@@ -53,3 +53,25 @@ def test_a_change_that_breaks_an_arrow_fails_the_contracts() -> None:
         probe.unlink()
     assert done.returncode != 0
     assert "lif_core.domain._probe_broken_arrow -> lif_app" in done.stdout
+
+
+def _package_of(module: str) -> str:
+    return module.rsplit(".", 1)[0]
+
+
+def test_no_module_imports_a_private_module_of_another_package() -> None:
+    """``x._y`` is private to package ``x``: only modules inside ``x`` may import it."""
+    graph = _graph()
+    offences = []
+    for importer in sorted(graph.modules):
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            private = [
+                ".".join(imported.split(".")[: i + 1])
+                for i, part in enumerate(imported.split("."))
+                if part.startswith("_") and not part.startswith("__")
+            ]
+            for module in private:
+                owner = _package_of(module)
+                if not (importer == owner or importer.startswith(owner + ".")):
+                    offences.append(f"{importer} imports {imported}")
+    assert offences == []
