@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import Row, discover, load
+from bench import Row, discover, in_fresh_process, run
 
 
 def _cell(value: Any) -> str:
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         started = time.perf_counter()
         try:
-            rows = load(name)()
+            rows = in_fresh_process(run, name)  # its memory figures are its own
         except Exception:
             failed = True
             console.print(f"[bold red]bench {name} failed[/]", highlight=False)

@@ -23,19 +23,17 @@ a fresh schema is made and dropped).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import resource
 import sqlite3
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench import in_fresh_process, peak_mb
 from lif_core.config import StoreURL
 from lif_core.domain import Action, Learning
 from lif_core.eventlog.store import Store
@@ -254,14 +252,12 @@ def _domain_single(url: str, count: int) -> dict[str, Any]:
 def _measured(case: Callable[[str, int], dict[str, Any]], url: str, size: int) -> dict[str, Any]:
     """Run one case (in a fresh worker process) and add the process's peak memory."""
     result = case(url, size)
-    result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["peak_mb"] = round(peak_mb())
     return result
 
 
 def _isolated(case: Callable[[str, int], dict[str, Any]], url: str, size: int) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_measured, case, url, size).result()
+    return in_fresh_process(_measured, case, url, size)
 
 
 # --- the runner's entry point -------------------------------------------------------------------------

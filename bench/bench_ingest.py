@@ -28,21 +28,19 @@ cProfile ``.pstats`` file there, at some cost in speed).
 from __future__ import annotations
 
 import cProfile
-import multiprocessing
 import os
 import resource
 import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bench import in_fresh_process, peak_mb
 from lif_core.eventlog.store import Store
 from lif_core.ingestion.pipeline import ingest_file
 from lif_core.plugins import (
@@ -157,10 +155,6 @@ def generate(path: Path, rows: int) -> Path:
 # --- the cases, each in its own process ------------------------------------------------------------
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _ingest(url: str, path: str, profile: str | None) -> dict[str, Any]:
     with Store(url) as store:
         loaded = LoadedSource(SOURCE, "bench", "bench", "0")
@@ -177,7 +171,7 @@ def _ingest(url: str, path: str, profile: str | None) -> dict[str, Any]:
     return {
         "records": result.counts["recorded"],
         "seconds": seconds,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
         "read_in_child": result.read_in_child,
         # The reading processes (forked; each peak includes the pages it shares with us).
         "readers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -236,11 +230,6 @@ def _raw_insert(url: str) -> dict[str, Any]:
     return {"rows": len(rows), "seconds": seconds}
 
 
-def _in_fresh_process(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(function, *args).result()
-
-
 def _drop_schema(pg: str, schema: str) -> None:
     import psycopg
 
@@ -271,11 +260,11 @@ def run() -> list[dict[str, Any]]:
                     k: (f"{profile_dir}/ingest-{dialect}-{k}.pstats" if profile_dir else None)
                     for k in names
                 }
-                small_run = _in_fresh_process(
+                small_run = in_fresh_process(
                     _ingest, urls["small"], str(small_file), profile["small"]
                 )
-                raw = _in_fresh_process(_raw_insert, urls["small"])
-                large_run = _in_fresh_process(
+                raw = in_fresh_process(_raw_insert, urls["small"])
+                large_run = in_fresh_process(
                     _ingest, urls["large"], str(large_file), profile["large"]
                 )
             finally:

@@ -27,19 +27,18 @@ from __future__ import annotations
 
 import cProfile
 import csv
-import multiprocessing
 import os
 import random
-import resource
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from bench import in_fresh_process, peak_mb
 
 __all__ = ["run"]
 
@@ -58,10 +57,6 @@ def _settings() -> tuple[int, str]:
         "LIF_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test"
     )
     return events, pg
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --- the history ---------------------------------------------------------------------------
@@ -256,7 +251,7 @@ def _project(url: str, mode: str, profile: str | None) -> dict[str, Any]:
         "events": top,
         "read": max(run.events.values()),
         **timing,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
         "rows": {name: t["rows"] for name, t in run.tables.items()},
     }
 
@@ -276,7 +271,7 @@ def _as_of(url: str, moment: str, out: str, profile: str | None) -> dict[str, An
         "events": top,
         "read": max(run.events.values()),
         **timing,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
     }
 
 
@@ -308,13 +303,8 @@ def _raw_read(url: str) -> dict[str, Any]:
         "seconds": raw_seconds,
         "decoded": decoded,
         "decode_seconds": decode_seconds,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
     }
-
-
-def _in_fresh_process(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(function, *args).result()
 
 
 def _drop_schema(pg: str, schema: str) -> None:
@@ -390,17 +380,17 @@ def run() -> list[dict[str, Any]]:
                     else None
                     for case in ("catch-up", "rebuild", "as-of")
                 }
-                first = _in_fresh_process(_write_half, url, str(tmp), events, 0)
-                _in_fresh_process(_project, url, "catch-up", None)  # the first half, untimed
+                first = in_fresh_process(_write_half, url, str(tmp), events, 0)
+                in_fresh_process(_project, url, "catch-up", None)  # the first half, untimed
                 moment = datetime.now(UTC).isoformat()
-                _in_fresh_process(_write_half, url, str(tmp), events, 1)
+                in_fresh_process(_write_half, url, str(tmp), events, 1)
                 cases = {
-                    "catch-up": _in_fresh_process(_project, url, "catch-up", profile["catch-up"]),
-                    "rebuild": _in_fresh_process(_project, url, "rebuild", profile["rebuild"]),
-                    "as-of": _in_fresh_process(
+                    "catch-up": in_fresh_process(_project, url, "catch-up", profile["catch-up"]),
+                    "rebuild": in_fresh_process(_project, url, "rebuild", profile["rebuild"]),
+                    "as-of": in_fresh_process(
                         _as_of, url, moment, str(tmp / f"as-of-{dialect}.db"), profile["as-of"]
                     ),
-                    "raw": _in_fresh_process(_raw_read, url),
+                    "raw": in_fresh_process(_raw_read, url),
                 }
             finally:
                 if dialect == "postgresql":

@@ -7,7 +7,6 @@ the same database in the same run (what the pipeline could at best do).
 from __future__ import annotations
 
 import os
-import resource
 import sqlite3
 import tempfile
 import time
@@ -15,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench import peak_mb
 from lif_core.eventlog.store import Store
 from lif_core.ingestion.pipeline import ingest_file
 from lif_core.plugins.host import load_plugins
@@ -23,10 +23,6 @@ REAL = Path(
     os.environ.get("LIF_REAL_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
 )
 PG = os.environ.get("LIF_BENCH_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _raw_sqlite_rate(n: int = 100_000) -> float:
@@ -84,7 +80,7 @@ def _ofsted(url: str, raw: float, label: str) -> dict[str, Any]:
         "seconds": round(seconds, 1),
         "rows_per_s": round(rows / seconds),
         "raw_insert_per_s": round(raw),
-        "peak_mb": round(_peak_mb()),
+        "peak_mb": round(peak_mb()),
         "floor": "under 30 s on SQLite",
         "meets_floor": seconds < 30 if label == "sqlite" else None,
     }
@@ -110,7 +106,7 @@ def _website(url: str, raw: float, label: str, tmp: Path) -> dict[str, Any]:
         "seconds": round(seconds, 1),
         "rows_per_s": round(rows / seconds),
         "raw_insert_per_s": round(raw),
-        "peak_mb": round(_peak_mb()),
+        "peak_mb": round(peak_mb()),
         "floor": "(issue 3's floor: >= 15,000 rec/s SQLite, >= 8,000 PG)",
         "meets_floor": rows / seconds >= (15000 if label == "sqlite" else 8000),
     }
