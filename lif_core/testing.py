@@ -23,6 +23,9 @@ description; no sample file gives one record key twice for one kind; two runs gi
 golden lines and content hashes; the samples ingest into a store with exactly the records of
 ``expected.jsonl``; ingesting them again writes nothing; the bad samples are rejected where and
 why ``bad/expected-rejections.jsonl`` says.
+
+Long because the kit is one importable module (it is also the pytest plugin), and its checks,
+the test cases made from them and the messages they give a plugin author are read together.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@
 source records its events cite, the first events of related items) and hands the stored rows
 to :func:`assemble`, a pure function: a pack carries the same rows, so ``lif audit check-pack``
 rebuilds the very same trail from proven bytes on a machine without the database.
+
+Long because the trail's shape (the dataclasses a pack stores and rebuilds) sits beside the pure
+assembly that fills it and the reads that gather its rows: one definition, read in one place.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The ingestion pipeline: provenance, dedupe, revisions, withdrawals, rejections — one transaction per origin."""
+"""The ingestion pipeline: provenance, dedupe, revisions, withdrawals, rejections — one transaction per origin.
+
+Long because the writer, the source index's SQL, chunking and the fork policy still live here
+beside the orchestration; issue 18 splits them into modules by job.
+"""
 
 from __future__ import annotations
 
