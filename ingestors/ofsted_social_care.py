@@ -291,7 +291,11 @@ SOURCE = Source(
             description="A full inspection and its judgements; snapshots build up the history.",
         ),
     ),
-    inputs=InputOptions(formats=("csv",), columns=COLUMNS, header_search_rows=10),
+    # Ofsted's exports are UTF-8 but for a Windows dash here and there (in the 2022 and 2024
+    # files): those cells are decoded as cp1252, and counted in the run's report.
+    inputs=InputOptions(
+        formats=("csv",), columns=COLUMNS, header_search_rows=10, fallback_encoding="cp1252"
+    ),
     map_row=map_row,
     samples=Path(__file__).parent / "samples" / "ofsted-social-care",
     cadence="P1Y",

@@ -1,4 +1,4 @@
-"""Settings from the environment: the store URL, LIF_HOME, the actor."""
+"""Settings from the environment: the store URL, LIF_HOME, the actor, the input limits."""
 
 from __future__ import annotations
 
@@ -11,7 +11,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from lif_core.errors import ConfigError
 
-__all__ = ["StoreURL", "default_actor", "lif_home", "mask_url", "store_url"]
+__all__ = [
+    "InputLimits",
+    "StoreURL",
+    "default_actor",
+    "input_limits",
+    "lif_home",
+    "limit_setting",
+    "mask_url",
+    "size_text",
+    "store_url",
+]
 
 DEFAULT_STORE = "sqlite:///.lif/lif.db"
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -113,3 +123,71 @@ def default_actor(given: str | None = None) -> str:
     if not actor:
         raise ConfigError("no actor: pass --actor NAME or set LIF_ACTOR")
     return actor
+
+
+# --- input limits ------------------------------------------------------------------------------
+
+_KIB = 1024
+_SIZE = re.compile(r"^(\d+)\s*([kmg]i?b?|b)?$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": _KIB, "m": _KIB**2, "g": _KIB**3}
+
+
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    """How large an input file may be before the readers refuse it (see docs/design.md).
+
+    The defaults are far above any real source (the largest real file is a 2.4 MB CSV) and far
+    below what would exhaust a small server: a file over a limit is refused with one line
+    naming the limit and its setting, never half read.
+    """
+
+    max_file_bytes: int = 256 * _KIB**2
+    """``LIF_INPUT_MAX_FILE``: a file on disk; an XLSX workbook counts its parts unpacked."""
+    max_line_bytes: int = _KIB**2
+    """``LIF_INPUT_MAX_LINE``: one line of a CSV or JSONL file."""
+    max_field_bytes: int = 128 * _KIB
+    """``LIF_INPUT_MAX_FIELD``: one CSV field or one XLSX cell."""
+    max_rows: int = 1_048_576
+    """``LIF_INPUT_MAX_ROWS``: the rows of an XLSX sheet (Excel's own maximum)."""
+
+
+_LIMIT_SETTINGS = {
+    "max_file_bytes": "LIF_INPUT_MAX_FILE",
+    "max_line_bytes": "LIF_INPUT_MAX_LINE",
+    "max_field_bytes": "LIF_INPUT_MAX_FIELD",
+    "max_rows": "LIF_INPUT_MAX_ROWS",
+}
+
+
+def _size(setting: str, text: str) -> int:
+    match = _SIZE.match(text.strip())
+    if not match or int(match[1]) < 1:
+        raise ConfigError(
+            f"{setting}={text!r} is not a size: write a whole number of bytes, or one with K, M "
+            "or G after it (e.g. 128K, 256M, 1G)"
+        )
+    return int(match[1]) * _UNITS[(match[2] or "")[:1].lower()]
+
+
+def input_limits() -> InputLimits:
+    """The input limits: each ``LIF_INPUT_MAX_*`` variable that is set, else the default."""
+    given = {
+        field: _size(setting, os.environ[setting])
+        for field, setting in _LIMIT_SETTINGS.items()
+        if os.environ.get(setting, "").strip()
+    }
+    return InputLimits(**given)
+
+
+def limit_setting(field: str) -> str:
+    """The environment variable that sets the input limit ``field`` (for error messages)."""
+    return _LIMIT_SETTINGS[field]
+
+
+def size_text(size: int) -> str:
+    """``131072`` -> ``'128 KiB'``: a size in the unit a person would write it in."""
+    for unit, scale in (("GiB", _KIB**3), ("MiB", _KIB**2), ("KiB", _KIB)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"

@@ -32,9 +32,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import importlib.util
 import json
+import os
 import re
+import secrets
+import subprocess
+import sys
 import tempfile
 import types
 import typing
@@ -48,17 +53,20 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 from lif_core.domain import IngestionRun, SourceRecord
+from lif_core.errors import InputError, PluginError
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file
+from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file, unknown_fields
 from lif_core.ingestion.pipeline import Origin, file_origin, ingest_file, ingest_rows
 from lif_core.ingestion.readers import read_rows
 from lif_core.ingestion.samples import bad_inputs, golden_line, sample_inputs
-from lif_core.plugins.host import LoadedSource, load_plugins
+from lif_core.plugins.host import ENTRY_POINT_GROUP, LoadedSource, load_plugins
 from lif_core.plugins.host import check_source as declaration_problems
 from lif_core.plugins.spec import Source
+from lif_core.plugins.tracebacks import raised_in
 
 __all__ = [
     "CHECKS",
+    "PLACEHOLDER",
     "CheckResult",
     "ParsedRecord",
     "Rejection",
@@ -68,6 +76,7 @@ __all__ = [
     "load_installed",
     "load_module",
     "parse_file",
+    "summary",
     "temporary_store",
 ]
 
@@ -82,6 +91,10 @@ CHECKS: dict[str, str] = {
 }
 """Check name -> what it asserts, in the order the checks run."""
 
+PLACEHOLDER = "CHANGE ME"
+"""What ``lif plugins new`` writes where only the author can know the answer (the provider, the
+description): the ``declaration`` check fails while a declaration still holds it."""
+
 _CADENCE = re.compile(r"^P(?=\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
 _RECORD_TOPICS = (get_topic(SourceRecord.Recorded), get_topic(SourceRecord.Revised))
 _REJECTED_TOPIC = get_topic(IngestionRun.RecordRejected)
@@ -95,22 +108,41 @@ class CheckResult:
     name: str
     title: str
     problems: tuple[str, ...] = ()
+    skipped: bool = False  # not run, because an earlier check it needs failed
 
     @property
     def passed(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.skipped
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems) and not self.skipped
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "check": self.name,
             "title": self.title,
             "passed": self.passed,
+            "skipped": self.skipped,
             "problems": list(self.problems),
         }
 
     def __str__(self) -> str:
-        head = f"{'pass' if self.passed else 'FAIL'}  {self.name}: {self.title}"
+        mark = "skip" if self.skipped else "pass" if self.passed else "FAIL"
+        head = f"{mark}  {self.name}: {self.title}"
         return "\n".join([head, *(f"      - {p}" for p in self.problems)])
+
+
+def summary(results: Sequence[CheckResult]) -> str:
+    """``'conforms'``, or ``'does not conform (…)'`` with how many checks failed and were not run."""
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    if not failed and not skipped:
+        return "conforms"
+    parts = [f"{failed} of {len(results)} checks failed"]
+    if skipped:
+        parts.append(f"{skipped} not run until {'it passes' if failed == 1 else 'they pass'}")
+    return f"does not conform ({', '.join(parts)})"
 
 
 # --- loading what to check ------------------------------------------------------------------
@@ -177,7 +209,9 @@ def check_source(loaded: LoadedSource, store: Store | None = None) -> list[Check
     results = [kit.run("declaration", kit.declaration)]
     if not results[0].passed:
         skipped = "not run: fix the declaration first"
-        return results + [CheckResult(n, t, (skipped,)) for n, t in list(CHECKS.items())[1:]]
+        return results + [
+            CheckResult(n, t, (skipped,), skipped=True) for n, t in list(CHECKS.items())[1:]
+        ]
     for name in list(CHECKS)[1:]:
         results.append(kit.run(name, getattr(kit, name.replace("-", "_"))))
     return results
@@ -192,11 +226,10 @@ def assert_conforms(
     elif isinstance(target, str):
         target = load_installed(target)
     results = check_source(target, store)
-    failed = [r for r in results if not r.passed]
-    if failed:
+    if not all(r.passed for r in results):
         raise AssertionError(
-            f"source {target.name!r} does not conform ({len(failed)} of {len(results)} checks "
-            "failed):\n" + "\n".join(str(r) for r in failed)
+            f"source {target.name!r} {summary(results)}:\n"
+            + "\n".join(str(r) for r in results if not r.passed)
         )
     return results
 
@@ -256,6 +289,67 @@ def _flat(line: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+_PLACEHOLDER_FIX = {
+    "title": "say what the source is in a few words",
+    "provider": "name the organisation that publishes the data (e.g. 'Ofsted')",
+    "description": "say in one paragraph what the source holds and who publishes it",
+}
+
+_FRESH_PASS = "import sys\nfrom lif_core.testing import _fresh_pass\n_fresh_pass(*sys.argv[1:])\n"
+_FRESH_PASS_SECONDS = 600
+
+
+def _with_advice(message: str) -> str:
+    """A plugin bug's message, with what to do instead when the plugin's code raised."""
+    if " raised " not in message:
+        return message
+    return (
+        f"{message}: raise RecordError(reason, column=...) for a row the plugin cannot "
+        "accept, so the row is kept as a rejection; any other exception is a bug that fails "
+        "the whole file"
+    )
+
+
+def _statements(source: Source) -> list[dict[str, Any]]:
+    """What the samples state, as JSON would carry it: per record its golden line, locator and
+    content hash; per rejection its locator and reasons."""
+    out: list[dict[str, Any]] = []
+    for path in sample_inputs(source):
+        for item in parse_file(source, path):
+            if isinstance(item, Rejection):
+                out.append(
+                    {"file": path.name, "locator": dict(item.locator), "rejected": item.reasons}
+                )
+            else:
+                line = golden_line(item, path.name)
+                out.append(
+                    {**line, "locator": dict(item.locator), "content_hash": item.content_hash}
+                )
+    return typing.cast(list[dict[str, Any]], json.loads(json.dumps(out, default=str)))
+
+
+def _another_hash_seed() -> str:
+    """A PYTHONHASHSEED unlike this process's (which is random unless the variable is set)."""
+    current = os.environ.get("PYTHONHASHSEED", "")
+    if current.isdigit():
+        return str(int(current) % 4294967295 + 1)
+    return str(secrets.randbelow(4294967295) + 1)
+
+
+def _fresh_pass(entry: str, plugin: str, name: str, local: str, out: str) -> None:
+    """The determinism check's second run, in a fresh interpreter: load the source as the kit
+    found it (``entry`` is :attr:`LoadedSource.module`) and write its samples' statements."""
+    if local:
+        loaded = load_module(importlib.import_module(entry), name)
+    else:
+        from importlib.metadata import EntryPoint
+
+        point = EntryPoint(name=plugin, value=entry, group=ENTRY_POINT_GROUP)
+        plugins = load_plugins(entry_point_list=[point], allow=None, block=set(), third_party=True)
+        loaded = plugins.get(name)
+    Path(out).write_text(json.dumps(_statements(loaded.source)), encoding="utf-8")
+
+
 class _Kit:
     """The checks for one source against one store; each method returns its problems."""
 
@@ -271,10 +365,14 @@ class _Kit:
     def run(self, name: str, check: Callable[[], list[str]]) -> CheckResult:
         try:
             problems = check()
+        except PluginError as exc:  # the plugin broke its contract: the message says how
+            problems = [_with_advice(exc.message)]
+        except InputError as exc:
+            problems = [f"a sample could not be read: {exc}"]
         except Exception as exc:  # a plugin's bug must fail its check, not the kit
             problems = [
-                f"the check crashed with {exc!r}: the plugin's code raised where it should "
-                "return records or raise RecordError"
+                f"the check crashed with {raised_in(exc, self.loaded.module or None)}: the "
+                "plugin's code raised where it should return records or raise RecordError"
             ]
         return CheckResult(name, CHECKS[name], tuple(problems))
 
@@ -288,6 +386,12 @@ class _Kit:
                 f"cadence {source.cadence!r} is not an ISO 8601 duration: write e.g. 'P1Y' "
                 "(yearly), 'P3M' (quarterly) or 'P1M' (monthly)"
             )
+        for field in ("title", "provider", "description"):
+            if PLACEHOLDER in getattr(source, field):
+                problems.append(
+                    f"Source.{field} is still the placeholder `lif plugins new` wrote "
+                    f"({getattr(source, field)!r}): {_PLACEHOLDER_FIX[field]}"
+                )
         if source.samples is None:
             problems.append(
                 "the source ships no samples: set Source(samples=Path(__file__).parent / "
@@ -347,48 +451,88 @@ class _Kit:
 
     # determinism ---------------------------------------------------------------------------
 
-    def _one_run(self) -> list[tuple[str, ParsedRecord | Rejection]]:
-        return [
-            (path.name, item)
-            for path in sample_inputs(self.source)
-            for item in parse_file(self.source, path)
-        ]
-
     def deterministic(self) -> list[str]:
-        first, second = self._one_run(), self._one_run()
+        first = _statements(self.source)
+        second, how, problems = self._second_pass()
+        if problems:
+            return problems
         if len(first) != len(second):
             return [
-                f"the samples gave {len(first)} records and rejections, then {len(second)}: "
+                f"the samples gave {len(first)} records and rejections, then {len(second)} {how}: "
                 "map_row must give the same records for the same row every time"
             ]
-        problems: list[str] = []
-        for (file, a), (_, b) in zip(first, second, strict=True):
-            if isinstance(a, Rejection) or isinstance(b, Rejection):
-                if type(a) is not type(b):
-                    problems.append(
-                        f"{file} {_where(a.locator)} was accepted once and rejected once: "
-                        "map_row must decide from the row alone"
-                    )
-                continue
-            if (a.kind, a.record_key) != (b.kind, b.record_key):
+        for a, b in zip(first, second, strict=True):
+            file, where = a["file"], _where(a["locator"])
+            if ("rejected" in a) != ("rejected" in b):
                 problems.append(
-                    f"{file} {_where(a.locator)} gave the key {a.record_key!r}, then "
-                    f"{b.record_key!r}: derive the key from the record's fields only"
+                    f"{file} {where} was accepted once and rejected once ({how}): map_row must "
+                    "decide from the row alone"
                 )
-            elif a.content_hash != b.content_hash or golden_line(a, file) != golden_line(b, file):
+            elif "rejected" in a:
+                continue
+            elif (a["kind"], a["record_key"]) != (b["kind"], b["record_key"]):
+                problems.append(
+                    f"{file} {where} gave the key {a['record_key']!r}, then "
+                    f"{b['record_key']!r} {how}: derive the key from the record's fields only"
+                )
+            elif a != b:
                 changed = sorted(
                     k
-                    for k in set(a.attributes) | set(b.attributes)
-                    if a.attributes.get(k) != b.attributes.get(k)
+                    for k in set(a["attributes"]) | set(b["attributes"])
+                    if a["attributes"].get(k) != b["attributes"].get(k)
                 ) or ["the valid time"]
                 problems.append(
-                    f"{file} {_where(a.locator)} {a.kind} {a.record_key!r}: "
+                    f"{file} {where} {a['kind']} {a['record_key']!r}: "
                     f"{', '.join(changed)} differed between two runs "
-                    f"({a.attributes.get(changed[0])!r} then {b.attributes.get(changed[0])!r}): "
-                    "every field must come from the row — no uuid4(), now(), random numbers "
-                    "or set ordering in map_row"
+                    f"({a['attributes'].get(changed[0])!r}, then "
+                    f"{b['attributes'].get(changed[0])!r} {how}): every field must come from "
+                    "the row — no uuid4(), now(), random numbers, and no order taken from a "
+                    "set or from hashing (sort what you join)"
                 )
         return _more(problems)
+
+    def _second_pass(self) -> tuple[list[dict[str, Any]], str, list[str]]:
+        """The samples' statements from a fresh interpreter with another hash seed, so that an
+        order that depends on string hashing (a set joined into text) shows up as a change.
+
+        A source built in code rather than registered by an importable module (``module``
+        empty) cannot be loaded again elsewhere: its second run is in this process.
+        """
+        if not self.loaded.module:
+            return _statements(self.source), "in a second run in this process", []
+        seed = _another_hash_seed()
+        how = f"in a fresh Python with PYTHONHASHSEED={seed}"
+        with tempfile.TemporaryDirectory(prefix="lif-kit-") as folder:
+            out = Path(folder) / "statements.json"
+            local = "1" if self.loaded.distribution == "local" else ""
+            args = [self.loaded.module, self.loaded.plugin, self.loaded.name, local, str(out)]
+            env = {
+                **os.environ,
+                "PYTHONHASHSEED": seed,
+                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+            }
+            try:
+                run = subprocess.run(
+                    [sys.executable, "-c", _FRESH_PASS, *args],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    timeout=_FRESH_PASS_SECONDS,
+                )
+            except subprocess.TimeoutExpired:
+                return [], how, [f"the second run ({how}) took over {_FRESH_PASS_SECONDS} s"]
+            if run.returncode != 0 or not out.is_file():
+                lines = [line for line in run.stderr.splitlines() if line.strip()]
+                why = lines[-1] if lines else f"exit status {run.returncode}"
+                return (
+                    [],
+                    how,
+                    [
+                        f"the second run ({how}) failed: {why}: the plugin must load and map its "
+                        "samples the same way in any process"
+                    ],
+                )
+            return json.loads(out.read_text(encoding="utf-8")), how, []
 
     # samples -------------------------------------------------------------------------------
 
@@ -413,6 +557,7 @@ class _Kit:
                 f"restore the file, or {self.golden_fix}"
             )
         problems += self._golden_compare(expected)
+        problems += self._emitted_fields()
         runs: dict[str, str] = {}
         for path in inputs:
             result = ingest_file(self.store, self.loaded, path)
@@ -445,6 +590,29 @@ class _Kit:
                     )
         problems += self._logged_records(runs, by_file)
         return problems
+
+    def _emitted_fields(self) -> list[str]:
+        """Fields map_row emits that the kind's model does not have. A model that forbids
+        unknown fields fails the file on them; one that ignores them would lose them silently."""
+        problems: dict[str, str] = {}
+        for path in sample_inputs(self.source):
+            for row in read_rows(path, self.source.inputs):
+                try:
+                    emits = list(self.source.map_row(row))
+                except Exception:  # rejected rows and bugs are reported by the other checks
+                    continue
+                for emit in emits:
+                    try:
+                        model = self.source.kind(emit.kind).model
+                    except (KeyError, AttributeError):
+                        continue
+                    unknown = unknown_fields(model, emit.fields)
+                    if unknown and unknown not in problems:
+                        problems[unknown] = (
+                            f"{path.name} {_where(row.locator)}: map_row gives kind "
+                            f"{emit.kind!r} {unknown}: correct the field's name in map_row"
+                        )
+        return _more(list(problems.values()))
 
     def _golden_compare(self, expected: list[dict[str, Any]]) -> list[str]:
         got: list[dict[str, Any]] = []
@@ -606,6 +774,11 @@ class _Kit:
             wanted = [e for e in expected if e["file"] == path.name]
             result = ingest_file(self.store, lenient, path)
             got: list[tuple[dict[str, Any], list[str]]]
+            if result.failure_kind == "plugin-bug":  # no rejection can be declared for a bug
+                problems.append(
+                    f"bad/{path.name}: the ingest failed: {_with_advice(result.message)}"
+                )
+                continue
             if result.status == "failed":
                 got = [({}, [result.message])]
             else:

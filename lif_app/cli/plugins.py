@@ -18,7 +18,7 @@ from lif_core.errors import InputError, RefusedError
 from lif_core.ingestion.samples import write_golden
 from lif_core.plugins.host import Plugins, load_plugins
 from lif_core.plugins.spec import SOURCE_NAME, Source
-from lif_core.testing import check_source
+from lif_core.testing import CHECKS, CheckResult, check_source, summary
 
 __all__ = ["plugins_app", "scaffold_plugin"]
 
@@ -94,33 +94,34 @@ def plugins_check(
     """Run the conformance kit on one source (ingesting into a temporary store). Exit 1 on failure."""
     plugins = load_plugins()
     failures = [f for f in plugins.failures if f.plugin == name]
-    results: list[dict[str, Any]]
     if name not in plugins.sources and failures:
+        problems = tuple(f"{f.kind}: {f.message}" for f in failures)
         results = [
-            {
-                "check": "declaration",
-                "title": "the plugin loads and its declaration is valid",
-                "passed": False,
-                "problems": [f"{f.kind}: {f.message}" for f in failures],
-            }
+            CheckResult("declaration", "the plugin loads and its declaration is valid", problems),
+            *(
+                CheckResult(n, t, ("not run: fix the declaration first",), skipped=True)
+                for n, t in list(CHECKS.items())[1:]
+            ),
         ]
     else:
-        results = [r.as_dict() for r in check_source(plugins.get(name))]
-    ok = all(r["passed"] for r in results)
+        results = check_source(plugins.get(name))
+    ok = all(r.passed for r in results)
     if json_out:
-        print_json({"source": name, "ok": ok, "checks": results})
+        print_json({"source": name, "ok": ok, "checks": [r.as_dict() for r in results]})
     else:
         for result in results:
-            mark = "[green]pass[/]" if result["passed"] else "[bold red]FAIL[/]"
-            console.print(f"{mark}  {result['check']}: {result['title']}", highlight=False)
-            for problem in result["problems"]:
+            mark = (
+                "[yellow]skip[/]"
+                if result.skipped
+                else "[green]pass[/]"
+                if result.passed
+                else "[bold red]FAIL[/]"
+            )
+            console.print(f"{mark}  {result.name}: {result.title}", highlight=False)
+            for problem in result.problems:
                 console.print(f"      [red]→[/] {escape(problem)}", highlight=False)
-        failed = sum(not r["passed"] for r in results)
-        console.print(
-            f"\n{name}: "
-            + ("[green]conforms[/]" if ok else f"[bold red]{failed} check(s) failed[/]"),
-            highlight=False,
-        )
+        line = f"{name}: {summary(results)}"
+        console.print("\n" + (line if ok else f"[bold red]{escape(line)}[/]"), highlight=False)
     if not ok:
         raise typer.Exit(1)
 

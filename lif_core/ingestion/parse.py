@@ -6,6 +6,7 @@ This module touches no store. The ingestion pipeline (``lif_core.ingestion.pipel
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import re
@@ -18,9 +19,11 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from lif_core.errors import PluginError
 from lif_core.eventlog.transcoding import json_encoder
 from lif_core.ingestion.readers import read_rows
 from lif_core.plugins.spec import RecordError, Row, Source, ValidTime
+from lif_core.plugins.tracebacks import raised_in
 
 __all__ = [
     "ParsedRecord",
@@ -32,6 +35,7 @@ __all__ = [
     "parse_row",
     "parse_row_items",
     "sensitive_findings",
+    "unknown_fields",
 ]
 
 
@@ -210,7 +214,16 @@ def parse_row(source: Source, row: Row) -> Iterator[ParsedRecord | Rejection]:
 
 
 def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
-    """:func:`parse_row` as a list (the ingestion hot path: no generator per row)."""
+    """:func:`parse_row` as a list (the ingestion hot path: no generator per row).
+
+    Raises :class:`~lif_core.errors.PluginError` (``plugin-bug``) when the plugin's own code
+    breaks its contract: ``map_row`` (or a kind's ``key``, ``valid_time`` or
+    ``snapshot_scope``) raises anything but :class:`RecordError`, emits a kind the source does
+    not declare or a field its model does not have, or gives a valid time that is missing or
+    ends before it starts. Those are bugs to fix, not rows to reject.
+    """
+    if row.undecodable:
+        return [_undecodable(source, row)]
     if _may_hold_sensitive(row.raw):
         rejection = _guard(row)
         if rejection is not None:
@@ -220,12 +233,26 @@ def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
     except RecordError as exc:
         where = f"column {exc.column!r}: " if exc.column else ""
         return [Rejection(locator=row.locator, reasons=(f"{where}{exc}",), raw=dict(row.raw))]
+    except Exception as exc:  # the plugin's own code failed: a bug, never a rejected row
+        raise _bug(source, row, f"map_row raised {raised_in(exc, _module(source))}") from exc
     out: list[ParsedRecord | Rejection] = []
     for emit in emits:
         try:
             kind = source.kind(emit.kind)
-        except KeyError as exc:
-            raise RecordError(str(exc)) from exc
+        except KeyError:
+            known = ", ".join(k.name for k in source.kinds)
+            raise _bug(
+                source,
+                row,
+                f"map_row emitted the kind {emit.kind!r}, which the source does not declare "
+                f"(it declares: {known}): correct the Emit's kind, or declare the kind",
+            ) from None
+        except AttributeError:
+            raise _bug(
+                source,
+                row,
+                f"map_row returned a {type(emit).__name__}, not an Emit(kind, fields)",
+            ) from None
         try:
             fields = emit.fields
             # What model_validate and model_dump call, without their Python wrappers (hot path).
@@ -233,6 +260,9 @@ def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
                 fields if type(fields) is dict else dict(fields)
             )
         except ValidationError as exc:
+            unknown = unknown_fields(kind.model, emit.fields)
+            if unknown:
+                raise _bug(source, row, f"map_row gave kind {kind.name!r} {unknown}") from None
             out.append(
                 Rejection(
                     locator=row.locator,
@@ -242,9 +272,12 @@ def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
                 )
             )
             continue
+        step = "key"
         try:
             key = kind.key(model)
+            step = "valid_time"
             valid = kind.valid_time(model)
+            step = "snapshot_scope"
             scope = kind.snapshot_scope(model) if kind.snapshot_scope else None
         except RecordError as exc:
             out.append(
@@ -253,6 +286,15 @@ def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
                 )
             )
             continue
+        except Exception as exc:
+            raise _bug(
+                source,
+                row,
+                f"RecordKind {kind.name!r}: {step} raised {raised_in(exc, _module(source))}",
+            ) from exc
+        wrong = _wrong_valid_time(valid)
+        if wrong:
+            raise _bug(source, row, f"RecordKind {kind.name!r}: valid_time {wrong}")
         if not key:
             out.append(
                 Rejection(
@@ -279,6 +321,67 @@ def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
             )
         )
     return out
+
+
+def _module(source: Source) -> str | None:
+    return getattr(source.map_row, "__module__", None)
+
+
+def _bug(source: Source, row: Row, what: str) -> PluginError:
+    where = ", ".join(f"{k} {v}" for k, v in row.locator.items())
+    return PluginError(source.name, "plugin-bug", f"{what} ({row.origin}, {where})")
+
+
+def _wrong_valid_time(valid: Any) -> str:
+    """What is wrong with what a kind's ``valid_time`` returned (empty: nothing)."""
+    if type(valid) is not ValidTime:
+        return (
+            f"returned {valid!r}, not a ValidTime(valid_from, valid_to): return the period "
+            "the record is about, or raise RecordError when the row does not say it"
+        )
+    start, end = valid.valid_from, valid.valid_to
+    if not isinstance(start, date):
+        return (
+            f"returned valid_from={start!r}, not a date: every record needs the day its "
+            "period starts (raise RecordError when the row does not say it)"
+        )
+    if end is not None and not isinstance(end, date):
+        return f"returned valid_to={end!r}, neither a date nor None (a single day)"
+    if end is not None and end < start:
+        return (
+            f"returned a period that ends ({end.isoformat()}) before it starts "
+            f"({start.isoformat()}): swap them if the source writes them the other way "
+            "round, or raise RecordError for a row whose period is reversed"
+        )
+    return ""
+
+
+def unknown_fields(model: type[BaseModel], fields: Mapping[str, Any]) -> str:
+    """The emitted fields the model does not have, in words with the nearest names (or '')."""
+    names = set(model.model_fields)
+    names |= {f.alias for f in model.model_fields.values() if f.alias}
+    unknown = [str(f) for f in fields if f not in names]
+    if not unknown:
+        return ""
+    parts = []
+    for name in unknown:
+        near = difflib.get_close_matches(name, sorted(names), n=1)
+        parts.append(f"{name!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    return (
+        f"the field{'s' if len(parts) > 1 else ''} {', '.join(parts)}, which "
+        f"{model.__name__} does not have (its fields: {', '.join(model.model_fields)})"
+    )
+
+
+def _undecodable(source: Source, row: Row) -> Rejection:
+    encoding = source.inputs.encoding or "UTF-8"
+    reasons = tuple(
+        f"column {column!r} holds bytes that are not valid {encoding} (shown as \ufffd): "
+        "correct the file, save it as UTF-8, or declare the encoding the source writes in "
+        "InputOptions(fallback_encoding=...)"
+        for column in row.undecodable
+    )
+    return Rejection(locator=row.locator, reasons=reasons, raw=dict(row.raw))
 
 
 def _guard(row: Row) -> Rejection | None:

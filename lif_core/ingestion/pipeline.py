@@ -32,7 +32,7 @@ from lif_core.domain.base import (
     new_event_id,
     uuid5_hex,
 )
-from lif_core.errors import ConfigError, InputError, LifError
+from lif_core.errors import ConfigError, InputError, LifError, PluginError
 from lif_core.eventlog.store import Store, Tx
 from lif_core.eventlog.transcoding import encode_fast, encode_value
 from lif_core.ingestion.forked import ChildFailed, can_fork, forked_chunks
@@ -901,6 +901,9 @@ def ingest_rows(
         result.counts = run.counts if "run" in locals() else result.counts
     except InputError as exc:
         failure = _Abort("input", str(exc))
+    except PluginError as exc:  # the plugin broke its contract (lif_core.ingestion.parse)
+        failure = _Abort(exc.kind, exc.message)
+        result.counts = run.counts if "run" in locals() else result.counts
     except ChildFailed as exc:
         failure = _Abort("plugin-bug", str(exc))
         result.counts = run.counts if "run" in locals() else result.counts

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import codecs
+import difflib
+import inspect
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
 from lif_core.plugins import hookspecs
 from lif_core.plugins.spec import SOURCE_NAME, Source
+from lif_core.plugins.tracebacks import raised_in
 
 __all__ = ["ENTRY_POINT_GROUP", "LoadedSource", "PluginFailure", "Plugins", "load_plugins"]
 
@@ -27,6 +32,10 @@ class LoadedSource:
     plugin: str
     distribution: str
     version: str
+    module: str = ""
+    """What registered it, as an entry point's value (``package.module`` or ``module:object``);
+    empty for a source built in code. The conformance kit loads it again from there in a fresh
+    interpreter."""
 
     @property
     def name(self) -> str:
@@ -66,8 +75,11 @@ class Plugins:
         try:
             return self.sources[name]
         except KeyError:
-            import difflib
-
+            failed = [f for f in self.failures if f.plugin == name]
+            if failed:
+                raise NotFoundError(
+                    f"the source {name!r} did not load: " + "; ".join(str(f) for f in failed)
+                ) from None
             near = difflib.get_close_matches(name, list(self.sources), n=3)
             hint = (
                 f" Did you mean: {', '.join(near)}?" if near else " `lif plugins list` shows them."
@@ -123,7 +135,78 @@ def check_source(source: object) -> list[str]:
         )
     if source.max_reject_rate is not None and not 0 <= source.max_reject_rate <= 1:
         problems.append("max_reject_rate must be between 0.0 and 1.0")
+    for setting in ("encoding", "fallback_encoding"):
+        name = getattr(source.inputs, setting)
+        if name is None:
+            continue
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            problems.append(
+                f"InputOptions({setting}={name!r}): Python knows no such encoding; use a name "
+                "such as 'utf-8' or 'cp1252'"
+            )
     return problems
+
+
+def _where_defined(obj: Any) -> str:
+    """``'file.py, line 12'`` for a function (empty when Python cannot tell)."""
+    try:
+        file = inspect.getsourcefile(obj)
+        _, line = inspect.getsourcelines(obj)
+    except (TypeError, OSError):
+        return ""
+    return f"{file}, line {line}"
+
+
+def _no_hook_found(obj: object) -> str:
+    """Why a plugin registered no source, naming what it has that looks like the hook."""
+    expected = "register_sources"
+    marker = f"{hookspecs.PROJECT}_impl"  # the attribute pluggy's @hookimpl sets
+    functions = {
+        name: value
+        for name in dir(obj)
+        if not name.startswith("__") and callable(value := getattr(obj, name, None))
+    }
+    marked = [n for n, f in functions.items() if getattr(f, marker, None) is not None]
+    if expected in marked:
+        where = _where_defined(functions[expected])
+        return (
+            f"it registered no source: {expected}"
+            + (f" ({where})" if where else "")
+            + " ran but never called register(SOURCE)"
+        )
+    for name in marked:
+        if name != expected:
+            where = _where_defined(functions[name])
+            return (
+                f"it registered no source: it has a hook named {name!r}"
+                + (f" ({where})" if where else "")
+                + f", but no hook of that name exists: the hook is {expected!r}"
+            )
+    if expected in functions and expected not in marked:
+        where = _where_defined(functions[expected])
+        return (
+            f"it registered no source: {expected}"
+            + (f" ({where})" if where else "")
+            + " is not marked @hookimpl: put `@hookimpl` (from lif_core.plugins) above it"
+        )
+    near = difflib.get_close_matches(expected, list(functions), n=1, cutoff=0.7)
+    if near:
+        where = _where_defined(functions[near[0]])
+        return (
+            f"it registered no source: it has {near[0]!r}"
+            + (f" ({where})" if where else "")
+            + f" but no hook {expected!r}: name the function {expected} and mark it @hookimpl"
+        )
+    return (
+        f"it registered no source: define `@hookimpl def {expected}(register)` in the module "
+        "the entry point names, calling register(SOURCE)"
+    )
+
+
+def _one_line(text: str) -> str:
+    return "; ".join(part.strip() for part in str(text).splitlines() if part.strip())
 
 
 def load_plugins(
@@ -153,7 +236,10 @@ def load_plugins(
         if entry_point_list is not None
         else list(entry_points(group=ENTRY_POINT_GROUP))
     )
-    loaded: list[tuple[str, str, str, object]] = []
+    loaded: list[tuple[str, str, str, str, object]] = []
+    names_of: dict[str, set[str]] = {}  # distribution -> its entry points' names
+    for ep in eps:
+        names_of.setdefault(ep.dist.name if ep.dist else "unknown", set()).add(ep.name)
     for ep in sorted(eps, key=lambda e: e.name):
         dist = ep.dist.name if ep.dist else "unknown"
         version = ep.dist.version if ep.dist else "0"
@@ -166,51 +252,94 @@ def load_plugins(
         try:
             obj = ep.load()
         except Exception as exc:  # a plugin's import error must not stop the others
-            result.failures.append(PluginFailure(ep.name, "plugin-bug", f"import failed: {exc!r}"))
+            where = raised_in(exc, ep.value.split(":")[0])
+            result.failures.append(PluginFailure(ep.name, "plugin-bug", f"import failed: {where}"))
             continue
-        loaded.append((ep.name, dist, version, obj))
+        loaded.append((ep.name, dist, version, ep.value, obj))
     for module in modules:
-        loaded.append((module.__name__, "local", "0", module))
+        loaded.append((module.__name__, "local", "0", module.__name__, module))
 
-    for plugin, dist, version, obj in loaded:
+    claimed: dict[str, LoadedSource] = {}  # source name -> its first registration
+    for plugin, dist, version, value, obj in loaded:
         pm = pluggy.PluginManager(hookspecs.PROJECT)
         pm.add_hookspecs(hookspecs)
         registered: list[object] = []
+        module_name = value.split(":")[0]
         try:
             pm.register(obj, name=plugin)
+        except pluggy.PluginValidationError as exc:  # the hook's signature is not the spec's
+            result.failures.append(PluginFailure(plugin, "plugin-bug", _one_line(str(exc))))
+            continue
+        try:
             pm.hook.register_sources(register=registered.append)
         except Exception as exc:
             result.failures.append(
-                PluginFailure(plugin, "plugin-bug", f"registration failed: {exc!r}")
+                PluginFailure(
+                    plugin, "plugin-bug", f"register_sources raised {raised_in(exc, module_name)}"
+                )
             )
             continue
         if not registered:
-            result.failures.append(
-                PluginFailure(
-                    plugin,
-                    "configuration",
-                    "it registered no source (is @hookimpl on register_sources?)",
-                )
-            )
+            result.failures.append(PluginFailure(plugin, "configuration", _no_hook_found(obj)))
         for source in registered:
             problems = check_source(source)
             if problems:
                 result.failures.append(PluginFailure(plugin, "configuration", "; ".join(problems)))
                 continue
             assert isinstance(source, Source)
-            if allow is not None and source.name not in allow and plugin not in allow:
-                continue
-            if source.name in block:
-                continue
-            if source.name in result.sources:
-                other = result.sources[source.name].plugin
+            if dist != "local" and source.name != plugin:
+                if source.name in names_of.get(dist, set()):
+                    continue  # registered again through its own entry point
                 result.failures.append(
                     PluginFailure(
                         plugin,
                         "configuration",
-                        f"source {source.name!r} is already registered by {other!r}",
+                        f"the entry point {plugin!r} registers the source {source.name!r}: an "
+                        "entry point is named after its source, so write "
+                        f'`{source.name} = "{value}"` in the [project.entry-points."'
+                        f'{ENTRY_POINT_GROUP}"] table of pyproject.toml and reinstall the '
+                        f"package (or rename the source {plugin!r})",
                     )
                 )
                 continue
-            result.sources[source.name] = LoadedSource(source, plugin, dist, version)
+            if allow is not None and source.name not in allow and plugin not in allow:
+                continue
+            if source.name in block:
+                continue
+            this = LoadedSource(source, plugin, dist, version, value)
+            first = claimed.get(source.name)
+            if first is not None:
+                result.sources.pop(source.name, None)
+                both = f"{_origin(first)} and {_origin(this)}"
+                for each in (first, this):
+                    result.failures.append(
+                        PluginFailure(
+                            each.plugin,
+                            "configuration",
+                            f"the source {source.name!r} is registered twice, by {both}, so "
+                            "neither is used: remove the one you do not want"
+                            + _how_to_remove(first, this),
+                        )
+                    )
+                continue
+            claimed[source.name] = this
+            result.sources[source.name] = this
     return result
+
+
+def _origin(loaded: LoadedSource) -> str:
+    if loaded.distribution == "local":
+        return f"the module {loaded.module!r}"
+    return (
+        f"the distribution {loaded.distribution} {loaded.version} "
+        f"(entry point {loaded.plugin} = {loaded.module})"
+    )
+
+
+def _how_to_remove(*registrations: LoadedSource) -> str:
+    installed = [
+        r.distribution for r in registrations if r.distribution not in ("local", "unknown")
+    ]
+    if not installed:
+        return ""
+    return " (" + " or ".join(f"`pip uninstall {d}`" for d in installed) + ")"

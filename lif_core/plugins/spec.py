@@ -46,6 +46,11 @@ class Row:
     says where it was: ``{"sheet": ..., "row": 12}`` or ``{"line": 40}``. ``origin`` is the
     file name, ``origin_meta`` what the host knows of the file (for example a snapshot date
     found in a title row, under ``"title"``).
+
+    ``redecoded`` names the columns whose text was not valid in the file's encoding and was
+    decoded again with the source's ``fallback_encoding`` (the run counts them);
+    ``undecodable`` the columns that could not be decoded at all: the host rejects such a row
+    before ``map_row`` sees it.
     """
 
     values: Mapping[str, Any]
@@ -53,6 +58,8 @@ class Row:
     locator: Mapping[str, Any]
     origin: str
     origin_meta: Mapping[str, Any] = field(default_factory=dict)
+    redecoded: tuple[str, ...] = ()
+    undecodable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +122,10 @@ def _norm(text: object) -> str:
 class InputOptions:
     """How the host reads the source's files.
 
-    ``encoding`` None means detect (UTF-8 with or without BOM, then cp1252). ``sheet`` is
+    ``encoding`` None means UTF-8 (with or without a byte-order mark). A text cell that is
+    not valid in it is decoded again with ``fallback_encoding`` when the source declares one
+    (e.g. ``"cp1252"`` for a publisher whose exports mix in Windows text), and counted;
+    without one the row is rejected naming the column. ``sheet`` is
     the XLSX sheet name (None: the first). ``header_search_rows`` bounds how far down the
     header is looked for. ``ignore_columns`` are never read nor kept, not even in a rejected
     row's raw copy (e.g. a person's name the platform must not hold).
@@ -124,6 +134,7 @@ class InputOptions:
     formats: tuple[InputFormat, ...] = ("csv",)
     columns: Columns | None = None
     encoding: str | None = None
+    fallback_encoding: str | None = None
     sheet: str | None = None
     header_search_rows: int = 20
     delimiter: str = ","

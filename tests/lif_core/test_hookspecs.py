@@ -105,6 +105,8 @@ def test_a_hook_may_ask_for_fewer_arguments_than_the_host_passes() -> None:
     module.register_sources = register_sources
     plugins = load_plugins(modules=[module], entry_point_list=[])
     assert seen == [True]
-    assert (
-        plugins.failures[0].message == "it registered no source (is @hookimpl on register_sources?)"
+    line = register_sources.__code__.co_firstlineno
+    assert plugins.failures[0].message == (
+        f"it registered no source: register_sources ({__file__}, line {line}) ran but never "
+        "called register(SOURCE)"
     )

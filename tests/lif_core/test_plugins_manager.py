@@ -92,7 +92,11 @@ def test_a_plugin_whose_hook_raises_is_a_plugin_bug() -> None:
     assert [s.name for s in plugins] == ["toy-counts"]
     [failure] = plugins.failures
     assert (failure.plugin, failure.kind) == ("raises", "plugin-bug")
-    assert "boom" in failure.message
+    line = register_sources.__code__.co_firstlineno + 2
+    assert failure.message == (
+        f"register_sources raised RuntimeError('boom') at {__file__}, line {line}, "
+        "in register_sources"
+    )
 
 
 def test_a_hook_with_the_wrong_signature_is_refused_naming_the_argument() -> None:
@@ -110,10 +114,51 @@ def test_a_hook_with_the_wrong_signature_is_refused_naming_the_argument() -> Non
 
 def test_a_module_without_hookimpl_registers_nothing_and_says_why() -> None:
     module = types.ModuleType("forgot_the_marker")
-    module.register_sources = lambda register: register(good.SOURCE)
+
+    def register_sources(register: Any) -> None:
+        register(good.SOURCE)
+
+    module.register_sources = register_sources
     [failure] = load_plugins(modules=[module], entry_point_list=[]).failures
     assert failure.kind == "configuration"
-    assert "@hookimpl" in failure.message
+    line = register_sources.__code__.co_firstlineno
+    assert failure.message == (
+        f"it registered no source: register_sources ({__file__}, line {line}) is not marked "
+        "@hookimpl: put `@hookimpl` (from lif_core.plugins) above it"
+    )
+
+
+def test_a_misspelt_hook_is_named_with_the_hook_expected() -> None:
+    module = types.ModuleType("misspelt_hook")
+
+    @hookimpl
+    def register_source(register: Any) -> None:
+        register(good.SOURCE)
+
+    module.register_source = register_source
+    [failure] = load_plugins(modules=[module], entry_point_list=[]).failures
+    assert failure.kind == "configuration"
+    line = register_source.__code__.co_firstlineno
+    assert failure.message == (
+        f"it registered no source: it has a hook named 'register_source' ({__file__}, line "
+        f"{line}), but no hook of that name exists: the hook is 'register_sources'"
+    )
+
+
+def test_an_import_error_names_the_file_and_line_in_the_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "lif_plugin_typo"
+    package.mkdir()
+    (package / "__init__.py").write_text("import os\n\nVALUE = os.nothing_here\n")
+    install(tmp_path, "lif-plugin-typo", {"typo": "lif_plugin_typo"})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    [failure] = load_plugins(allow={"typo"}, third_party=True).failures
+    assert failure.kind == "plugin-bug"
+    assert failure.message == (
+        "import failed: AttributeError(\"module 'os' has no attribute 'nothing_here'\") at "
+        "lif_plugin_typo/__init__.py, line 3, in <module>"
+    )
 
 
 @pytest.mark.parametrize(
@@ -158,15 +203,54 @@ def test_registering_something_else_than_a_source_is_refused() -> None:
     assert "register() was given dict, expected lif_core.plugins.Source" in failure.message
 
 
-def test_two_plugins_registering_one_name_the_second_is_refused() -> None:
+def test_two_plugins_registering_one_name_are_both_refused_naming_each() -> None:
     plugins = load_plugins(
         modules=[_module("first", good.SOURCE), _module("second", good.SOURCE)],
         entry_point_list=[],
     )
-    assert plugins.get("toy-counts").plugin == "first"
+    assert "toy-counts" not in plugins.sources
+    assert [f.plugin for f in plugins.failures] == ["first", "second"]
+    assert plugins.failures[0].message == (
+        "the source 'toy-counts' is registered twice, by the module 'first' and the module "
+        "'second', so neither is used: remove the one you do not want"
+    )
+
+
+def test_two_distributions_registering_one_name_are_named_with_how_to_remove_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install(tmp_path, "lif-plugin-mine", {"toy-counts": "broken_plugins.good"}, "0.1.0")
+    install(tmp_path, "lif-plugin-theirs", {"toy-counts": "broken_plugins.good"}, "2.0")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins = load_plugins(allow={"toy-counts"}, third_party=True)
+    assert "toy-counts" not in plugins.sources
+    [message] = {f.message for f in plugins.failures}
+    assert message.startswith("the source 'toy-counts' is registered twice, by the distribution ")
+    assert "lif-plugin-mine 0.1.0 (entry point toy-counts = broken_plugins.good)" in message
+    assert "lif-plugin-theirs 2.0 (entry point toy-counts = broken_plugins.good)" in message
+    assert message.endswith(
+        "so neither is used: remove the one you do not want "
+        "(`pip uninstall lif-plugin-mine` or `pip uninstall lif-plugin-theirs`)"
+    ) or message.endswith("(`pip uninstall lif-plugin-theirs` or `pip uninstall lif-plugin-mine`)")
+    with pytest.raises(NotFoundError, match="the source 'toy-counts' did not load: toy-counts: "):
+        plugins.get("toy-counts")
+
+
+def test_an_entry_point_not_named_after_its_source_is_refused_saying_what_to_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install(tmp_path, "lif-plugin-toy", {"toy-count": "broken_plugins.good"})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins = load_plugins(allow={"toy-count"}, third_party=True)
+    assert len(plugins) == 0
     [failure] = plugins.failures
-    assert failure.plugin == "second"
-    assert "source 'toy-counts' is already registered by 'first'" in failure.message
+    assert (failure.plugin, failure.kind) == ("toy-count", "configuration")
+    assert failure.message == (
+        "the entry point 'toy-count' registers the source 'toy-counts': an entry point is named "
+        'after its source, so write `toy-counts = "broken_plugins.good"` in the '
+        '[project.entry-points."lif.ingestors"] table of pyproject.toml and reinstall the '
+        "package (or rename the source 'toy-count')"
+    )
 
 
 def test_allow_and_block_name_sources_and_are_read_from_the_environment(

@@ -94,9 +94,10 @@ def test_non_deterministic_output_fails_naming_the_field_that_changes() -> None:
     assert {"deterministic", "reingest"} <= _failed(results)
     problem = results["deterministic"].problems[0]
     assert problem.startswith("counts-2023.csv line 2 area-count '2023/leeds': import_id differed")
+    assert " in a fresh Python with PYTHONHASHSEED=" in problem
     assert problem.endswith(
-        "every field must come from the row — no uuid4(), now(), random numbers or set "
-        "ordering in map_row"
+        "every field must come from the row — no uuid4(), now(), random numbers, and no order "
+        "taken from a set or from hashing (sort what you join)"
     )
     assert results["reingest"].problems[0] == (
         "counts-2023.csv ingested again wrote 0 recorded, 3 revised, 0 withdrawn where nothing "
@@ -222,15 +223,17 @@ def test_a_whole_bad_file_can_be_declared_by_its_message(tmp_path: Path) -> None
     assert results["bad-samples"].passed, results["bad-samples"]
 
 
-def test_a_crash_in_the_plugin_fails_the_check_instead_of_the_kit() -> None:
+def test_a_crash_in_the_plugin_fails_the_check_naming_where_and_what_to_raise_instead() -> None:
     def crash(row: object) -> list[object]:
         raise RuntimeError("kaboom")
 
     results = _results(_loaded(dataclasses.replace(good.SOURCE, map_row=crash)))
-    assert (
-        results["unique-keys"]
-        .problems[0]
-        .startswith("the check crashed with RuntimeError('kaboom'): the plugin's code raised")
+    line = crash.__code__.co_firstlineno + 1
+    assert results["unique-keys"].problems[0] == (
+        f"map_row raised RuntimeError('kaboom') at {__file__}, line {line}, in crash "
+        "(counts-2023.csv, line 2): raise RecordError(reason, column=...) for a row the plugin "
+        "cannot accept, so the row is kept as a rejection; any other exception is a bug that "
+        "fails the whole file"
     )
 
 

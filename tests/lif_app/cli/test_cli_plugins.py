@@ -112,7 +112,9 @@ def test_check_fails_a_broken_plugin_saying_what_to_fix(broken_site: dict[str, s
     assert result.exit_code == 1
     assert "FAIL  descriptions: every model field has a description" in result.stdout
     assert "field 'referrals' of AreaCount has no description: declare it as" in result.stdout
-    assert result.stdout.rstrip().endswith("toy-undescribed-field: 1 check(s) failed")
+    assert result.stdout.rstrip().endswith(
+        "toy-undescribed-field: does not conform (1 of 7 checks failed)"
+    )
     report = json.loads(
         _lif("plugins", "check", "toy-undescribed-field", "--json", env=broken_site).stdout
     )
@@ -125,9 +127,16 @@ def test_check_of_a_plugin_that_does_not_load_fails_its_declaration(
 ) -> None:
     result = _lif("plugins", "check", "cannot-import", "--json", env=broken_site)
     assert result.exit_code == 1
-    [check] = json.loads(result.stdout)["checks"]
+    check, *rest = json.loads(result.stdout)["checks"]
     assert check["check"] == "declaration" and not check["passed"]
     assert check["problems"][0].startswith("plugin-bug: import failed: ModuleNotFoundError")
+    assert [c["check"] for c in rest] == list(CHECKS)[1:]
+    assert all(c["skipped"] and not c["passed"] for c in rest)
+    text = _lif("plugins", "check", "cannot-import", env=broken_site)
+    assert "skip  unique-keys: " in text.stdout
+    assert text.stdout.rstrip().endswith(
+        "cannot-import: does not conform (1 of 7 checks failed, 6 not run until it passes)"
+    )
 
 
 def test_check_of_an_unknown_source_is_refused() -> None:

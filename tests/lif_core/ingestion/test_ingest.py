@@ -393,7 +393,11 @@ def test_a_plugin_raising_in_map_row_is_a_plugin_bug_and_the_run_fails_with_no_r
     text = HEADER + "2024,Leeds,10\n2024,York,4\n"
     result = ingest_file(store, _loaded(source), _file(tmp_path, "bug.csv", text))
     assert (result.status, result.failure_kind) == ("failed", "plugin-bug")
-    assert result.message == "map_row raised ZeroDivisionError('division by zero') at line 3"
+    line = buggy.__code__.co_firstlineno + 2  # the line of the raise
+    assert result.message == (
+        f"map_row raised ZeroDivisionError('division by zero') at {__file__}, line {line}, "
+        "in buggy (bug.csv, line 3)"
+    )
     assert _record_events(store) == []
     started, failed = _events(store, IngestionRun.Started, IngestionRun.Failed)
     assert started.correlation == failed.correlation == result.run_id
@@ -612,15 +616,18 @@ def test_a_recorded_event_is_what_the_domain_would_make_and_its_chain_verifies(
     assert verify(store).ok
 
 
-def test_a_bad_byte_mid_file_fails_the_file_as_input_naming_the_line(
+def test_a_bad_byte_mid_file_rejects_its_row_naming_the_column_and_the_rest_is_recorded(
     store: Store, tmp_path: Path
 ) -> None:
-    inputs = dataclasses.replace(good.SOURCE.inputs, encoding="utf-8")
-    source = dataclasses.replace(good.SOURCE, inputs=inputs)
     rows = "".join(f"2024,Area {i},{i}\n" for i in range(CHUNK + 10))
     path = tmp_path / "bad-byte.csv"
     path.write_bytes((HEADER + rows).encode() + b"2024,Caf\xe9,3\n")
-    result = ingest_file(store, _loaded(source), path)
-    assert (result.status, result.failure_kind) == ("failed", "input")
-    assert result.message.startswith(f"bad-byte.csv: line {CHUNK + 12} is not valid utf-8")
-    assert _record_events(store) == []
+    result = ingest_file(store, _loaded(), path)
+    assert result.status == "completed", result.message
+    assert (result.counts["recorded"], result.counts["rejected"]) == (CHUNK + 10, 1)
+    [rejected] = _events(store, IngestionRun.RecordRejected)
+    assert rejected.locator == {"line": CHUNK + 12}
+    assert rejected.reasons[0].startswith(
+        "column 'Area' holds bytes that are not valid UTF-8 (shown as \ufffd): correct the file"
+    )
+    assert rejected.raw == {"Year": "2024", "Area": "Caf\ufffd", "Referrals": "3"}

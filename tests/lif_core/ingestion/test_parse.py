@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from broken_plugins import good
 
+from lif_core.errors import PluginError
 from lif_core.ingestion import parse
 from lif_core.ingestion.parse import (
     ParsedRecord,
@@ -237,8 +238,13 @@ def test_an_emit_of_an_undeclared_kind_is_an_error_naming_the_kinds() -> None:
     def wrong(row: Row) -> list[Emit]:
         return [Emit("other", {})]
 
-    with pytest.raises(RecordError, match=r"has no record kind 'other' \(it has: area-count\)"):
+    with pytest.raises(PluginError) as caught:
         _parse(_row(), dataclasses.replace(good.SOURCE, map_row=wrong))
+    assert caught.value.kind == "plugin-bug"
+    assert caught.value.message.startswith(
+        "map_row emitted the kind 'other', which the source does not declare (it declares: "
+        "area-count): correct the Emit's kind, or declare the kind"
+    )
 
 
 def test_as_of_dates_the_statement_apart_from_the_valid_time() -> None:

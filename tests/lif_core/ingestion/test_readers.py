@@ -114,10 +114,37 @@ def test_without_columns_every_named_header_is_a_value(tmp_path: Path) -> None:
     assert row.raw == {"a": "1", "column 2": "2", "c": "3"}
 
 
-def test_a_line_in_cp1252_among_utf8_lines_is_read_not_mangled(tmp_path: Path) -> None:
+def test_a_cell_in_cp1252_among_utf8_lines_is_redecoded_only_where_a_fallback_is_declared(
+    tmp_path: Path,
+) -> None:
     data = "URN,Name\n1,Caf\u00e9\n".encode() + "2,Smith \u2013 Jones\n".encode("cp1252")
-    rows = list(read_rows(_csv(tmp_path, data), OPTIONS))
+    path = _csv(tmp_path, data)
+    declared = InputOptions(columns=COLUMNS, fallback_encoding="cp1252")
+    rows = list(read_rows(path, declared))
     assert [r.values["name"] for r in rows] == ["Caf\u00e9", "Smith \u2013 Jones"]
+    assert [r.redecoded for r in rows] == [(), ("Name",)]
+    assert [r.undecodable for r in rows] == [(), ()]
+
+
+def test_without_a_fallback_an_invalid_byte_marks_its_cell_and_is_kept_visibly(
+    tmp_path: Path,
+) -> None:
+    data = b"URN,Name\n1,Rep\xff\xfeeated\n2,Fine\n"
+    rows = list(read_rows(_csv(tmp_path, data), OPTIONS))
+    assert [r.undecodable for r in rows] == [("Name",), ()]
+    assert rows[0].raw == {"URN": "1", "Name": "Rep\ufffd\ufffdeated"}  # never as cp1252 'ÿþ'
+    assert rows[1].values == {"urn": "2", "name": "Fine"}
+
+
+def test_an_undecodable_title_or_header_refuses_the_file_naming_the_line(
+    tmp_path: Path,
+) -> None:
+    path = _csv(tmp_path, b"Providers \x96 March\nURN,Name\n1,A\n")
+    with pytest.raises(InputError, match=r"in\.csv: line 1 \(above the data\) holds a byte "):
+        list(read_rows(path, OPTIONS))
+    declared = InputOptions(columns=COLUMNS, fallback_encoding="cp1252")
+    [row] = read_rows(path, declared)
+    assert row.origin_meta["title"] == "Providers \u2013 March"
 
 
 def test_a_declared_encoding_and_delimiter_are_used(tmp_path: Path) -> None:
