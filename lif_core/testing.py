@@ -171,7 +171,10 @@ def load_module(module: types.ModuleType, name: str | None = None) -> LoadedSour
 def load_installed(name: str) -> LoadedSource:
     """The source ``name`` as installed (through its ``lif.ingestors`` entry point)."""
     plugins = load_plugins(allow={name}, block=set(), third_party=True)
-    failures = [f for f in plugins.failures if f.plugin == name]
+    if name not in plugins.sources and not plugins.failures_of(name):
+        # An entry point named otherwise registers it, perhaps: load them all to say so.
+        plugins = load_plugins(allow=None, block=set(), third_party=True)
+    failures = plugins.failures_of(name)
     if failures:
         raise AssertionError("; ".join(str(f) for f in failures))
     if name not in plugins.sources:

@@ -120,7 +120,7 @@ def ingest(
     """
     plugins = load_plugins()
     if source not in plugins.sources:
-        failed = _plugin_failures(plugins.failures, source, source)
+        failed = [str(f) for f in plugins.failures_of(source)]
         if failed:
             message = "; ".join(failed)
             if json_out:

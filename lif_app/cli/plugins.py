@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
-import json
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -18,7 +19,7 @@ from lif_core.errors import InputError, RefusedError
 from lif_core.ingestion.samples import write_golden
 from lif_core.plugins.host import Plugins, load_plugins
 from lif_core.plugins.spec import SOURCE_NAME, Source
-from lif_core.testing import CHECKS, CheckResult, check_source, summary
+from lif_core.testing import CHECKS, PLACEHOLDER, CheckResult, check_source, summary
 
 __all__ = ["plugins_app", "scaffold_plugin"]
 
@@ -52,6 +53,18 @@ def _describe(plugins: Plugins) -> dict[str, Any]:
     }
 
 
+_LIST_COLUMNS = ("source", "version", "distribution", "kinds (mode)", "provider", "title")
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows as lines, each column padded to its widest cell (the last left as it is)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]])
+        for row in rows
+    ]
+
+
 @plugins_app.command("list")
 @handle_errors
 def plugins_list(json_out: bool = JsonOpt) -> None:
@@ -61,25 +74,34 @@ def plugins_list(json_out: bool = JsonOpt) -> None:
     if json_out:
         print_json(info)
     else:
-        table = Table()
-        table.add_column("source", no_wrap=True)
-        for column in ("title", "provider", "version", "distribution", "kinds (mode)"):
-            table.add_column(column, overflow="fold")
-        for item in info["plugins"]:
-            table.add_row(
+        rows = [
+            (
                 item["name"],
-                item["title"],
-                item["provider"],
                 item["version"],
                 item["distribution"],
                 ", ".join(f"{k} ({m})" for k, m in zip(item["kinds"], item["modes"], strict=True)),
+                item["provider"],
+                item["title"],
             )
-        console.print(table)
+            for item in info["plugins"]
+        ]
+        if console.is_terminal:
+            table = Table()
+            table.add_column("source", no_wrap=True)
+            for column in _LIST_COLUMNS[1:]:
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                table.add_row(*row)
+            console.print(table)
+        else:  # a pipe or a file: plain lines, never cut or folded
+            for line in _aligned([_LIST_COLUMNS, *rows]):
+                console.out(line, highlight=False)
         for failure in plugins.failures:
             err.print(
                 f"[bold red]failed:[/] {escape(failure.plugin)} ({failure.kind}): "
                 f"{escape(failure.message)}",
                 highlight=False,
+                soft_wrap=True,
             )
     if plugins.failures:
         raise typer.Exit(1)
@@ -93,7 +115,7 @@ def plugins_check(
 ) -> None:
     """Run the conformance kit on one source (ingesting into a temporary store). Exit 1 on failure."""
     plugins = load_plugins()
-    failures = [f for f in plugins.failures if f.plugin == name]
+    failures = plugins.failures_of(name)
     if name not in plugins.sources and failures:
         problems = tuple(f"{f.kind}: {f.message}" for f in failures)
         results = [
@@ -157,19 +179,32 @@ def plugins_new(
 ) -> None:
     """Create a ready-to-edit plugin package: model, hook, samples, golden files, a test."""
     target = scaffold_plugin(name, directory)
+    module = target / ("lif_plugin_" + name.replace("-", "_")) / "__init__.py"
     console.print(f"created {target}", highlight=False)
     console.print(
-        f"next:  pip install -e {target}   then   lif plugins check {name}   "
-        f"and   pytest {target / 'tests'}",
+        f"next:  name the provider and describe the source in {module} (the kit fails while "
+        f"they say {PLACEHOLDER!r}), then\n"
+        f"       pip install -e '{target}[test]'   lif plugins check {name}   pytest {target}",
         highlight=False,
+        soft_wrap=True,
+        markup=False,
     )
 
 
 # --- the scaffold ------------------------------------------------------------------------------
 
+# The one copy of a new plugin: files whose names say ``__module__`` and ``__name__`` where the
+# package's module and the source's name go, and whose text says ``$name``, ``$module``,
+# ``$title``, ``$dist`` and ``$placeholder`` (string.Template), each ending in ``.tmpl``.
+_TEMPLATE = "plugin_template"
+
 
 def scaffold_plugin(name: str, directory: Path) -> Path:
-    """Write the package ``lif-plugin-NAME`` into ``directory``; it passes the kit as generated."""
+    """Write the package ``lif-plugin-NAME`` into ``directory`` from the template folder.
+
+    As generated it passes every check of the kit but the declaration's: the provider and the
+    description say :data:`~lif_core.testing.PLACEHOLDER` until the author writes them.
+    """
     if not SOURCE_NAME.match(name):
         raise RefusedError(
             f"{name!r} is not a source name: use lower-case words joined by hyphens, "
@@ -184,21 +219,16 @@ def scaffold_plugin(name: str, directory: Path) -> Path:
         "module": module,
         "title": name.replace("-", " ").capitalize(),
         "dist": f"lif-plugin-{name}",
+        "placeholder": PLACEHOLDER,
     }
-    files = {
-        "pyproject.toml": _PYPROJECT,
-        "README.md": _README,
-        f"{module}/__init__.py": _MODULE,
-        f"{module}/py.typed": Template(""),
-        f"{module}/samples/{name}-2024-25.csv": _SAMPLE,
-        f"{module}/samples/bad/{name}-errors.csv": _BAD,
-        f"{module}/samples/bad/expected-rejections.jsonl": _BAD_EXPECTED,
-        "tests/test_conformance.py": _TEST,
-    }
-    for relative, template in files.items():
-        path = target / relative
+    for relative, text in _template_files():
+        parts = [
+            part.replace("__module__", module).replace("__name__", name).removesuffix(".tmpl")
+            for part in relative
+        ]
+        path = target.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template.substitute(values), encoding="utf-8")
+        path.write_text(Template(text).substitute(values), encoding="utf-8")
     # The golden file is made by the generated plugin itself, so the two always agree.
     spec = importlib.util.spec_from_file_location(
         module, target / module / "__init__.py", submodule_search_locations=[str(target / module)]
@@ -210,203 +240,17 @@ def scaffold_plugin(name: str, directory: Path) -> Path:
     return target
 
 
-_PYPROJECT = Template("""\
-[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "$dist"
-version = "0.1.0"
-description = "LIF source plugin: $title"
-readme = "README.md"
-requires-python = ">=3.11"
-dependencies = ["lif-platform>=0.1", "pydantic>=2.7,<3"]
-
-[project.optional-dependencies]
-test = ["pytest>=8"]
-
-# What makes this package a LIF plugin: the source's name -> the module with register_sources.
-[project.entry-points."lif.ingestors"]
-$name = "$module"
-
-[tool.setuptools.packages.find]
-include = ["$module*"]
-
-[tool.setuptools.package-data]
-$module = ["py.typed", "samples/*", "samples/bad/*"]
-""")
-
-_README = Template("""\
-# $dist
-
-A LIF source plugin for **$name**, generated by `lif plugins new $name`.
-
-1. Describe the source in `$module/__init__.py`: the model (every field with a description),
-   the record key, the valid time, the header spellings in `Columns`, and `map_row`.
-2. Replace the sample in `$module/samples/` with a small realistic file, and the bad sample in
-   `samples/bad/` with the mistakes this source really makes (one line per rejected row in
-   `bad/expected-rejections.jsonl`).
-3. `lif plugins golden $name` rewrites `samples/expected.jsonl`; read its diff.
-4. `pip install -e .`, then `lif plugins check $name` and `pytest tests`.
-5. `lif plugins list` shows it; `lif ingest $name FILE...` ingests.
-""")
-
-_MODULE = Template('''\
-"""Source plugin for $name: one record per financial year, area and measure.
-
-Edit the model, the columns and map_row to fit the real files; keep every field described.
-"""
-
-from __future__ import annotations
-
-import re
-from datetime import date
-from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
-
-from lif_core.plugins import (
-    Columns,
-    Emit,
-    InputOptions,
-    RecordError,
-    RecordKind,
-    Row,
-    Source,
-    ValidTime,
-    hookimpl,
-)
-
-__all__ = ["SOURCE", "YearlyFigure", "register_sources"]
-
-_YEAR = re.compile(r"^(\\d{4})\\s*[-/]\\s*(\\d{2})$$")
-
-
-class YearlyFigure(BaseModel):
-    """One figure the source publishes for one area in one financial year."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    year: str = Field(description="Financial year, April to March, e.g. '2024-25'.")
-    area: str = Field(description="The area the figure is about, e.g. 'Leeds'.")
-    measure: str = Field(description="What is counted, e.g. 'referrals'.")
-    value: int = Field(ge=0, description="The count for the year and area.")
-
-
-def financial_year(text: str) -> ValidTime:
-    """'2024-25' -> 1 April 2024 to 31 March 2025."""
-    match = _YEAR.match(text.strip())
-    if not match or int(match[2]) != (int(match[1]) + 1) % 100:
-        raise RecordError(f"{text!r} is not a financial year like 2024-25", column="year")
-    start = int(match[1])
-    return ValidTime(date(start, 4, 1), date(start + 1, 3, 31))
-
-
-def _text(row: Row, column: str) -> str:
-    value = row.values.get(column)
-    if value is None or not str(value).strip():
-        raise RecordError(f"the {column} is blank", column=column)
-    return " ".join(str(value).split())
-
-
-def _count(row: Row, column: str) -> int:
-    text = _text(row, column).replace(",", "")
-    if not text.lstrip("-").isdigit():
-        raise RecordError(f"{text!r} is not a whole number", column=column, value=text)
-    if int(text) < 0:
-        raise RecordError(f"{text} is negative", column=column, value=text)
-    return int(text)
-
-
-def map_row(row: Row) -> list[Emit]:
-    """One row -> one YearlyFigure (raise RecordError to reject the row, naming the column)."""
-    year = _text(row, "year")
-    financial_year(year)
-    fields = {
-        "year": year,
-        "area": _text(row, "area"),
-        "measure": _text(row, "measure").casefold(),
-        "value": _count(row, "value"),
-    }
-    return [Emit("yearly-figure", fields)]
-
-
-SOURCE = Source(
-    name="$name",
-    title="$title",
-    provider="Name the organisation that publishes the data",
-    kinds=(
-        RecordKind(
-            name="yearly-figure",
-            model=YearlyFigure,
-            key=lambda r: f"{r.year}/{r.area.casefold()}/{r.measure}",
-            valid_time=lambda r: financial_year(r.year),
-            mode="append",
-            description="One figure for one financial year, area and measure.",
-        ),
-    ),
-    inputs=InputOptions(
-        formats=("csv", "xlsx"),
-        columns=Columns(
-            variants={
-                "year": ("Year", "Financial year"),
-                "area": ("Area", "Local authority"),
-                "measure": ("Measure",),
-                "value": ("Value", "Count"),
-            },
-            required=("year", "area", "measure", "value"),
-        ),
-    ),
-    map_row=map_row,
-    samples=Path(__file__).parent / "samples",
-    cadence="P1Y",
-    description="Say in one paragraph what the source holds and who publishes it.",
-)
-
-
-@hookimpl
-def register_sources(register: Any) -> None:
-    register(SOURCE)
-''')
-
-_SAMPLE = Template("""\
-Year,Area,Measure,Value
-2024-25,Leeds,Referrals,1240
-2024-25,Bradford,Referrals,980
-2024-25,Leeds,Assessments,1102
-2024-25,Bradford,Assessments,870
-""")
-
-_BAD = Template("""\
-Year,Area,Measure,Value
-2024-25,,Referrals,12
-2024-25,Leeds,Referrals,-3
-2024-26,Leeds,Referrals,40
-2024-25,Kirklees,Referrals,many
-""")
-
-_BAD_EXPECTED = Template(
-    "\n".join(
-        json.dumps({"file": "$name-errors.csv", "locator": {"line": line}, "reason_contains": why})
-        for line, why in [
-            (2, "column 'area': the area is blank"),
-            (3, "column 'value': -3 is negative"),
-            (4, "column 'year': '2024-26' is not a financial year"),
-            (5, "column 'value': 'many' is not a whole number"),
-        ]
-    )
-    + "\n"
-)
-
-_TEST = Template('''\
-"""The conformance kit, one test per check (see lif_core.testing)."""
-
-import $module
-from lif_core.testing import SourceConformance
-
-
-class TestConformance(SourceConformance):
-    plugin = $module
-''')
+def _template_files() -> list[tuple[tuple[str, ...], str]]:
+    """(path parts under the template folder, text) of every file of the template."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    pending: list[tuple[tuple[str, ...], Traversable]] = [
+        ((), importlib.resources.files("lif_app.cli") / _TEMPLATE)
+    ]
+    while pending:
+        parts, folder = pending.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir():
+                pending.append(((*parts, entry.name), entry))
+            elif entry.is_file():
+                found.append(((*parts, entry.name), entry.read_text(encoding="utf-8")))
+    return sorted(found)

@@ -6,6 +6,10 @@ The module builds :class:`Source` declarations: the record kinds and their pydan
 models, how keys and valid time are derived, how files are read, and ``map_row``, the
 one function that turns a raw row into records. The host does everything else: reading,
 validation, provenance, idempotency, rejections, the event log. See docs/plugins.md.
+
+The functions that read the values sources write (:func:`blank`, :func:`parse_date`,
+:func:`parse_period`, :func:`read_period`, :func:`period_shape`, :func:`quarter_period`) and
+name grade words (:func:`slug`, :func:`grade_slug`) are the ones the built-in plugins use.
 """
 
 from lif_core.plugins.hookspecs import hookimpl
@@ -20,6 +24,14 @@ from lif_core.plugins.spec import (
     Source,
     ValidTime,
 )
+from lif_core.plugins.values import (
+    blank,
+    parse_date,
+    parse_period,
+    period_shape,
+    quarter_period,
+    read_period,
+)
 
 __all__ = [
     "Columns",
@@ -30,7 +42,13 @@ __all__ = [
     "Row",
     "Source",
     "ValidTime",
+    "blank",
     "grade_slug",
     "hookimpl",
+    "parse_date",
+    "parse_period",
+    "period_shape",
+    "quarter_period",
+    "read_period",
     "slug",
 ]

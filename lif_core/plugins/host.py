@@ -75,7 +75,7 @@ class Plugins:
         try:
             return self.sources[name]
         except KeyError:
-            failed = [f for f in self.failures if f.plugin == name]
+            failed = self.failures_of(name)
             if failed:
                 raise NotFoundError(
                     f"the source {name!r} did not load: " + "; ".join(str(f) for f in failed)
@@ -85,6 +85,12 @@ class Plugins:
                 f" Did you mean: {', '.join(near)}?" if near else " `lif plugins list` shows them."
             )
             raise NotFoundError(f"no source named {name!r}.{hint}") from None
+
+    def failures_of(self, name: str) -> list[PluginFailure]:
+        """The failures of the plugin named ``name``, and those that name the source ``name``
+        (an entry point named otherwise, a second registration)."""
+        mention = f"the source {name!r}"
+        return [f for f in self.failures if f.plugin == name or mention in f.message]
 
     def __iter__(self) -> Iterator[LoadedSource]:
         return iter(sorted(self.sources.values(), key=lambda s: s.name))

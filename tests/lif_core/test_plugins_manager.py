@@ -42,10 +42,10 @@ def test_builtin_sources_are_found_through_their_entry_points() -> None:
 
 
 def test_the_installed_example_plugin_is_third_party_and_only_seen_when_asked() -> None:
-    without = load_plugins(allow={"police-referrals"}, third_party=False)
-    assert "police-referrals" not in without.sources and without.failures == []
-    plugins = load_plugins(allow={"police-referrals"}, third_party=True)
-    loaded = plugins.get("police-referrals")
+    without = load_plugins(allow={"wyp-referrals"}, third_party=False)
+    assert "wyp-referrals" not in without.sources and without.failures == []
+    plugins = load_plugins(allow={"wyp-referrals"}, third_party=True)
+    loaded = plugins.get("wyp-referrals")
     assert (loaded.distribution, loaded.version, loaded.builtin) == (
         "lif-plugin-example",
         "0.1.0",
@@ -55,11 +55,11 @@ def test_the_installed_example_plugin_is_third_party_and_only_seen_when_asked() 
 
 
 def test_third_party_follows_LIF_PLUGINS_THIRD_PARTY(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LIF_PLUGINS_ALLOW", "police-referrals")
+    monkeypatch.setenv("LIF_PLUGINS_ALLOW", "wyp-referrals")
     monkeypatch.setenv("LIF_PLUGINS_THIRD_PARTY", "0")
     assert len(load_plugins()) == 0
     monkeypatch.setenv("LIF_PLUGINS_THIRD_PARTY", "1")
-    assert [s.name for s in load_plugins()] == ["police-referrals"]
+    assert [s.name for s in load_plugins()] == ["wyp-referrals"]
 
 
 def test_a_plugin_that_fails_to_import_is_a_plugin_bug_of_that_plugin_only(

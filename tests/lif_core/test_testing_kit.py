@@ -11,9 +11,23 @@ import sys
 from pathlib import Path
 
 import pytest
-from broken_plugins import duplicate_keys, good, loses_rows, nondeterministic, undescribed_field
+from broken_plugins import (
+    crashes_on_a_row,
+    duplicate_keys,
+    good,
+    hash_ordered,
+    loses_rows,
+    misspelt_field,
+    no_valid_time,
+    nondeterministic,
+    reversed_period,
+    undescribed_field,
+    unknown_kind,
+)
+from pydantic import ConfigDict, Field
 
 from lif_core.eventlog.store import Store
+from lif_core.plugins import Emit, Row, ValidTime
 from lif_core.plugins.host import LoadedSource, load_plugins
 from lif_core.plugins.spec import Source
 from lif_core.testing import (
@@ -103,6 +117,123 @@ def test_non_deterministic_output_fails_naming_the_field_that_changes() -> None:
         "counts-2023.csv ingested again wrote 0 recorded, 3 revised, 0 withdrawn where nothing "
         "changed: keys and fields must depend only on the row (no clock, no counters, no randomness)"
     )
+
+
+def _line_of(module: object, text: str) -> int:
+    source = Path(str(getattr(module, "__file__", ""))).read_text(encoding="utf-8")
+    return next(n for n, line in enumerate(source.splitlines(), 1) if text in line)
+
+
+def test_a_map_row_that_crashes_on_a_bad_row_fails_naming_its_line_never_as_accepted() -> None:
+    results = _results(crashes_on_a_row)
+    line = _line_of(crashes_on_a_row, "the mistake")
+    [problem] = results["bad-samples"].problems
+    assert problem == (
+        'bad/counts-errors.csv: the ingest failed: map_row raised ValueError("invalid literal '
+        "for int() with base 10: 'lots'\") at broken_plugins/crashes_on_a_row.py, line "
+        f"{line}, in map_row (counts-errors.csv, line 4): raise RecordError(reason, "
+        "column=...) for a row the plugin cannot accept, so the row is kept as a rejection; "
+        "any other exception is a bug that fails the whole file"
+    )
+    assert "accepted" not in " ".join(results["bad-samples"].problems)
+
+
+def test_an_expected_rejection_cannot_make_a_crashing_plugin_conform(tmp_path: Path) -> None:
+    samples = _copy_samples(tmp_path)
+    declared = samples / "bad" / "expected-rejections.jsonl"
+    declared.write_text(
+        declared.read_text()
+        + json.dumps({"file": "counts-errors.csv", "locator": {}, "reason_contains": "lots"})
+        + "\n"
+    )
+    source = dataclasses.replace(crashes_on_a_row.SOURCE, samples=samples)
+    results = _results(LoadedSource(source, "toy", "local", "0"))
+    assert not results["bad-samples"].passed
+    assert "map_row raised ValueError" in results["bad-samples"].problems[0]
+
+
+def test_a_reversed_period_fails_naming_valid_time_and_is_never_golden() -> None:
+    results = _results(reversed_period)
+    assert {"unique-keys", "deterministic", "samples"} <= _failed(results)
+    assert results["samples"].problems[0] == (
+        "RecordKind 'area-count': valid_time returned a period that ends (2023-01-01) before it "
+        "starts (2023-12-31): swap them if the source writes them the other way round, or raise "
+        "RecordError for a row whose period is reversed (counts-2023.csv, line 2)"
+    )
+
+
+def test_a_valid_time_that_returns_nothing_fails_naming_valid_time_not_map_row() -> None:
+    results = _results(no_valid_time)
+    problem = results["samples"].problems[0]
+    assert problem.startswith(
+        "RecordKind 'area-count': valid_time returned None, not a ValidTime(valid_from, "
+        "valid_to): return the period the record is about"
+    )
+    assert "map_row" not in problem
+
+
+def test_a_valid_time_without_valid_from_fails_naming_valid_time() -> None:
+    kind = dataclasses.replace(good.KIND, valid_time=lambda r: ValidTime(None, None))  # type: ignore[arg-type]
+    results = _results(_loaded(dataclasses.replace(good.SOURCE, kinds=(kind,))))
+    assert (
+        results["samples"]
+        .problems[0]
+        .startswith(
+            "RecordKind 'area-count': valid_time returned valid_from=None, not a date: every record "
+            "needs the day its period starts"
+        )
+    )
+
+
+def test_an_undeclared_kind_is_a_plugin_bug_not_a_rejected_row() -> None:
+    results = _results(unknown_kind)
+    assert (
+        results["bad-samples"]
+        .problems[0]
+        .startswith(
+            "bad/counts-errors.csv: the ingest failed: map_row emitted the kind 'area-counts', "
+            "which the source does not declare (it declares: area-count)"
+        )
+    )
+
+
+def test_a_misspelt_field_is_a_plugin_bug_naming_the_field_and_the_nearest_name() -> None:
+    results = _results(misspelt_field)
+    assert results["samples"].problems[0] == (
+        "map_row gave kind 'area-count' the field 'referals' (did you mean 'referrals'?), which "
+        "AreaCount does not have (its fields: year, area, referrals) (counts-2023.csv, line 2)"
+    )
+
+
+def test_a_field_a_lenient_model_would_drop_silently_is_named_by_the_samples_check() -> None:
+    class Lenient(good.AreaCount):
+        model_config = ConfigDict(extra="ignore")
+        referrals: int | None = Field(default=None, description="Referrals in the year.")
+
+    def misspelt(row: Row) -> list[Emit]:
+        [emit] = good.map_row(row)
+        fields = dict(emit.fields)
+        fields["referals"] = fields.pop("referrals")
+        return [Emit(emit.kind, fields)]
+
+    kind = dataclasses.replace(good.KIND, model=Lenient)
+    source = dataclasses.replace(good.SOURCE, kinds=(kind,), map_row=misspelt)
+    problems = _results(_loaded(source))["samples"].problems
+    assert (
+        "counts-2023.csv line 2: map_row gives kind 'area-count' the field 'referals' (did you "
+        "mean 'referrals'?), which Lenient does not have (its fields: year, area, referrals): "
+        "correct the field's name in map_row"
+    ) in problems
+
+
+def test_an_order_that_follows_string_hashing_fails_the_fresh_interpreter_run() -> None:
+    results = _results(hash_ordered)
+    problem = results["deterministic"].problems[0]
+    assert problem.startswith("counts-2023.csv line 2 area-count '2023/leeds': tags differed")
+    assert " in a fresh Python with PYTHONHASHSEED=" in problem
+    # the same process always joins the set the same way: only another interpreter sees it
+    assert hash_ordered.map_row is hash_ordered.SOURCE.map_row
+    assert _results(_loaded(hash_ordered.SOURCE))["deterministic"].passed
 
 
 def test_a_plugin_that_loses_rows_fails_against_the_golden_file() -> None:
@@ -269,9 +400,9 @@ def test_the_kit_is_a_pytest_plugin_with_store_and_conformance_fixtures(tmp_path
 
 
 def test_the_installed_example_plugin_conforms_through_its_entry_point() -> None:
-    plugins = load_plugins(allow={"police-referrals"}, third_party=True)
+    plugins = load_plugins(allow={"wyp-referrals"}, third_party=True)
     assert plugins.failures == []
-    loaded = plugins.get("police-referrals")
+    loaded = plugins.get("wyp-referrals")
     assert loaded.distribution == "lif-plugin-example"
     results = check_source(loaded)
     assert all(r.passed for r in results), "\n".join(map(str, results))

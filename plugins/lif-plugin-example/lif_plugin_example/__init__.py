@@ -16,9 +16,6 @@ identify no child.
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,11 +29,11 @@ from lif_core.plugins import (
     RecordKind,
     Row,
     Source,
-    ValidTime,
     hookimpl,
+    quarter_period,
 )
 
-__all__ = ["SOURCE", "QuarterlyReferrals", "quarter_period", "register_sources"]
+__all__ = ["SOURCE", "QuarterlyReferrals", "register_sources"]
 
 District = Literal["bradford", "calderdale", "kirklees", "leeds", "wakefield"]
 ReferralType = Literal[
@@ -62,10 +59,6 @@ _REFERRAL_TYPES: dict[str, ReferralType] = {
     "online abuse": "online-abuse",
     "online child abuse": "online-abuse",
 }
-_QUARTER = re.compile(
-    r"^(?:q(?P<q1>[1-4])\s+)?(?P<year>\d{4})\s*[-/]\s*(?P<next>\d{2}|\d{4})(?:\s+(?:q|quarter\s*)(?P<q2>[1-4]))?$",
-    re.IGNORECASE,
-)
 
 
 class QuarterlyReferrals(BaseModel):
@@ -99,34 +92,6 @@ class QuarterlyReferrals(BaseModel):
                 f"than the {self.referrals} referrals made"
             )
         return self
-
-
-@lru_cache(maxsize=64)
-def quarter_period(value: str) -> tuple[str, ValidTime]:
-    """'2024-25 Q1' (also '2024/25 Q1', 'Q1 2024-25') -> ('2024-25 Q1', April to June 2024)."""
-    match = _QUARTER.match(" ".join(value.split()))
-    quarter = match and (match["q1"] or match["q2"])
-    if not match or not quarter:
-        raise RecordError(
-            f"{value!r} is not a financial-year quarter like 2024-25 Q1",
-            column="quarter",
-            value=value,
-        )
-    start_year = int(match["year"])
-    if int(match["next"]) % 100 != (start_year + 1) % 100:
-        raise RecordError(
-            f"{value!r}: a financial year runs over two consecutive years (e.g. 2024-25)",
-            column="quarter",
-            value=value,
-        )
-    number = int(quarter)
-    first_month = 4 + 3 * (number - 1)
-    year = start_year + (first_month - 1) // 12
-    month = (first_month - 1) % 12 + 1
-    start = date(year, month, 1)
-    after = date(year + (month + 2) // 12, (month + 2) % 12 + 1, 1)
-    end = date.fromordinal(after.toordinal() - 1)
-    return f"{start_year}-{(start_year + 1) % 100:02d} Q{number}", ValidTime(start, end)
 
 
 def _count(row: Row, column: str) -> int:
@@ -176,7 +141,7 @@ def map_row(row: Row) -> list[Emit]:
 
 
 SOURCE = Source(
-    name="police-referrals",
+    name="wyp-referrals",
     title="Police safeguarding referrals about children, quarterly",
     provider="West Yorkshire Police",
     kinds=(

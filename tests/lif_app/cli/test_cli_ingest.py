@@ -23,7 +23,7 @@ SAMPLES = (
 Q1 = SAMPLES / "wyp-referrals-2024-25-q1.csv"
 Q2 = SAMPLES / "wyp-referrals-2024-25-q2.csv"
 BAD = SAMPLES / "bad" / "wyp-referrals-errors.csv"
-ENV = {"LIF_PLUGINS_THIRD_PARTY": "1", "LIF_PLUGINS_ALLOW": "police-referrals"}
+ENV = {"LIF_PLUGINS_THIRD_PARTY": "1", "LIF_PLUGINS_ALLOW": "wyp-referrals"}
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def lif(store_url: str):
 
 
 def test_each_file_gets_one_summary_line_with_counts_and_time(lif) -> None:
-    result = lif("ingest", "police-referrals", str(Q1), str(Q2))
+    result = lif("ingest", "wyp-referrals", str(Q1), str(Q2))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith(
@@ -51,15 +51,15 @@ def test_each_file_gets_one_summary_line_with_counts_and_time(lif) -> None:
 
 
 def test_ingesting_again_says_the_file_was_already_ingested(lif) -> None:
-    lif("ingest", "police-referrals", str(Q1))
-    again = lif("ingest", "police-referrals", str(Q1))
+    lif("ingest", "wyp-referrals", str(Q1))
+    again = lif("ingest", "wyp-referrals", str(Q1))
     assert again.exit_code == 0
     assert again.stdout.startswith("= wyp-referrals-2024-25-q1.csv  already ingested (run ")
     assert again.stdout.rstrip().endswith("nothing written")
 
 
 def test_a_folder_stands_for_its_input_files_in_name_order(lif) -> None:
-    result = lif("ingest", "police-referrals", str(SAMPLES), "--json")
+    result = lif("ingest", "wyp-referrals", str(SAMPLES), "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [Path(f["path"]).name for f in report["files"]] == [Q1.name, Q2.name]
@@ -69,7 +69,7 @@ def test_a_folder_stands_for_its_input_files_in_name_order(lif) -> None:
 def test_a_failing_file_does_not_stop_the_others_and_the_exit_is_1(lif, tmp_path: Path) -> None:
     wrong = tmp_path / "not-referrals.csv"
     wrong.write_text("Name,Beds\nOak,4\n")
-    result = lif("ingest", "police-referrals", str(wrong), str(Q1), str(tmp_path / "absent.csv"))
+    result = lif("ingest", "wyp-referrals", str(wrong), str(Q1), str(tmp_path / "absent.csv"))
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0].startswith(
@@ -81,7 +81,7 @@ def test_a_failing_file_does_not_stop_the_others_and_the_exit_is_1(lif, tmp_path
 
 
 def test_json_reports_every_file_with_counts_status_and_run(lif) -> None:
-    result = lif("ingest", "police-referrals", str(BAD), "--json")
+    result = lif("ingest", "wyp-referrals", str(BAD), "--json")
     assert result.exit_code == 0
     [file] = json.loads(result.stdout)["files"]
     assert file["status"] == "completed"
@@ -93,21 +93,21 @@ def test_json_reports_every_file_with_counts_status_and_run(lif) -> None:
         "withdrawn": 0,
         "rejected": 7,
     }
-    assert file["source"] == "police-referrals" and len(file["run_id"]) == 36
+    assert file["source"] == "wyp-referrals" and len(file["run_id"]) == 36
 
 
 def test_dry_run_and_limit(lif) -> None:
-    dry = lif("ingest", "police-referrals", str(Q1), "--dry-run", "--limit", "5")
+    dry = lif("ingest", "wyp-referrals", str(Q1), "--dry-run", "--limit", "5")
     assert dry.exit_code == 0
     assert "5 recorded" in dry.stdout and "dry run: nothing written" in dry.stdout
-    real = lif("ingest", "police-referrals", str(Q1), "--json")
+    real = lif("ingest", "wyp-referrals", str(Q1), "--json")
     assert json.loads(real.stdout)["files"][0]["counts"]["recorded"] == 25
 
 
 def test_an_unknown_source_is_refused_with_the_nearest_name(lif) -> None:
-    result = lif("ingest", "police-referral", str(Q1))
+    result = lif("ingest", "wyp-referral", str(Q1))
     assert result.exit_code == 1
-    assert "no source named 'police-referral'. Did you mean: police-referrals?" in result.stderr
+    assert "no source named 'wyp-referral'. Did you mean: wyp-referrals?" in result.stderr
 
 
 def test_a_source_whose_plugin_failed_to_load_fails_alone(
@@ -117,25 +117,25 @@ def test_a_source_whose_plugin_failed_to_load_fails_alone(
         tmp_path / "site", "lif-plugin-police-broken", {"police-broken": "no_such_module"}
     )
     monkeypatch.syspath_prepend(str(site))
-    env = {"LIF_PLUGINS_ALLOW": "police-broken,police-referrals"}
+    env = {"LIF_PLUGINS_ALLOW": "police-broken,wyp-referrals"}
     broken = lif("ingest", "police-broken", str(Q1), env=env)
     assert broken.exit_code == 1
     assert (
         "the plugin of 'police-broken' failed to load: police-broken: plugin-bug: import failed"
         in (" ".join(broken.stderr.split()))
     )
-    fine = lif("ingest", "police-referrals", str(Q1), env=env)
+    fine = lif("ingest", "wyp-referrals", str(Q1), env=env)
     assert fine.exit_code == 0, fine.output
 
 
 def test_rejects_list_and_show_give_where_why_and_the_row(lif) -> None:
-    run_id = json.loads(lif("ingest", "police-referrals", str(BAD), "--json").stdout)["files"][0][
+    run_id = json.loads(lif("ingest", "wyp-referrals", str(BAD), "--json").stdout)["files"][0][
         "run_id"
     ]
     listed = lif("rejects", "list", "--json")
     assert listed.exit_code == 0
     [run] = json.loads(listed.stdout)
-    assert (run["run_id"], run["source"], run["rejected"]) == (run_id, "police-referrals", 7)
+    assert (run["run_id"], run["source"], run["rejected"]) == (run_id, "wyp-referrals", 7)
     assert Path(run["origin"]).name == BAD.name
     assert json.loads(lif("rejects", "list", "cdop", "--json").stdout) == []
     assert run_id in lif("rejects", "list").stdout
@@ -159,7 +159,7 @@ def test_rejects_list_and_show_give_where_why_and_the_row(lif) -> None:
 def test_rejects_show_explains_a_failed_run_and_refuses_unknown_ids(lif, tmp_path: Path) -> None:
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("Name\nOak\n")
-    run_id = json.loads(lif("ingest", "police-referrals", str(wrong), "--json").stdout)["files"][0][
+    run_id = json.loads(lif("ingest", "wyp-referrals", str(wrong), "--json").stdout)["files"][0][
         "run_id"
     ]
     shown = lif("rejects", "show", run_id)
@@ -185,10 +185,10 @@ def test_the_summary_line_of_a_run_with_rejections_points_at_them(tmp_path: Path
 
 
 def test_a_copy_of_a_file_under_another_name_writes_no_records(lif, tmp_path: Path) -> None:
-    lif("ingest", "police-referrals", str(Q1))
+    lif("ingest", "wyp-referrals", str(Q1))
     copy = tmp_path / "copy.csv"
     shutil.copy(Q1, copy)
-    again = lif("ingest", "police-referrals", str(copy))
+    again = lif("ingest", "wyp-referrals", str(copy))
     assert again.stdout.startswith("= copy.csv  already ingested")
 
 
@@ -207,7 +207,7 @@ def test_on_a_terminal_a_live_row_counter_shows_progress(tmp_path: Path) -> None
             "--store",
             f"sqlite:///{tmp_path}/t.db",
             "ingest",
-            "police-referrals",
+            "wyp-referrals",
             str(big),
         ],
         stdout=follower,

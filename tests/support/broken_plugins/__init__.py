@@ -1,8 +1,11 @@
 """Toy source plugins for the tests: one well made (``good``), the others each broken one way.
 
-``good`` is what the conformance kit must pass; ``duplicate_keys``, ``undescribed_field``,
-``nondeterministic`` and ``loses_rows`` are copies of it with one deliberate mistake, which the
-kit must fail with a message saying what to fix. They share the samples in ``samples/``.
+``good`` is what the conformance kit must pass; the others are copies of it with one deliberate
+mistake each, which the kit (or the host) must fail with a message saying what to fix:
+``duplicate_keys``, ``undescribed_field``, ``nondeterministic``, ``loses_rows``,
+``crashes_on_a_row``, ``reversed_period``, ``no_valid_time``, ``unknown_kind``,
+``misspelt_field``, ``hash_ordered`` and ``misspelt_hook``. They share the samples in
+``samples/``.
 :func:`install` makes any of them look installed (a distribution with an entry point), so
 tests see them through the same discovery as real plugins.
 """

@@ -1,4 +1,4 @@
-"""The police-referrals plugin: the conformance kit, then the rules of this source."""
+"""The wyp-referrals plugin: the conformance kit, then the rules of this source."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import lif_plugin_example
 import pytest
-from lif_plugin_example import SOURCE, quarter_period
+from lif_plugin_example import SOURCE
 
-from lif_core.plugins import ValidTime
+from lif_core.plugins import ValidTime, quarter_period
 from lif_core.testing import ParsedRecord, Rejection, SourceConformance, parse_file
 
 HEADER = "Quarter,District,Referral type,Referrals,Of which to children's social care\n"
@@ -20,7 +20,7 @@ class TestTheKitPassesOnTheModule(SourceConformance):
 
 
 class TestTheKitPassesOnTheInstalledEntryPoint(SourceConformance):
-    plugin = "police-referrals"
+    plugin = "wyp-referrals"
 
 
 def _one(tmp_path: Path, line: str) -> ParsedRecord | Rejection:
