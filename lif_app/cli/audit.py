@@ -180,6 +180,18 @@ def _print_trail(trail: dict[str, Any]) -> None:
             _mark(e["integrity"]["intact"]) + ("" if e["integrity"]["sealed"] else " unsealed"),
         )
     say(table)
+    for e in trail["events"]:  # a source record's versions: where each came from
+        prov = e["data"].get("provenance")
+        if isinstance(prov, dict) and prov.get("origin"):
+            where = ", ".join(f"{k} {v}" for k, v in sorted((prov.get("locator") or {}).items()))
+            say(
+                f"v{e['version']} from {Path(str(prov['origin'])).name}"
+                + (f" ({where})" if where else "")
+                + f", sha256 {str(prov.get('origin_sha256'))[:12]}…, "
+                f"{prov.get('plugin')} {prov.get('plugin_version')}, run {prov.get('run_id')}",
+                markup=False,
+                highlight=False,
+            )
     for ev in trail["evidence"]:
         name = (
             f"{ev['source']}/{ev['record_kind']}/{ev['record_key']}"
@@ -198,7 +210,9 @@ def _print_trail(trail: dict[str, Any]) -> None:
 @audit_app.command("trail")
 @handle_errors
 def audit_trail(
-    reference: str = typer.Argument(..., help="LRN-…, ACT-… or MEA-…"),
+    reference: str = typer.Argument(
+        ..., help="LRN-…, ACT-…, MEA-…, or a source record: SOURCE/KIND/KEY or its id."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the trail as JSON."),
     html_out: Path = typer.Option(
         None, "--html", help="Write the trail as a self-contained, printable HTML page."
@@ -207,7 +221,11 @@ def audit_trail(
         None, "--seal", help="Show seal coverage against this kept seal (default: the latest)."
     ),
 ) -> None:
-    """The full history behind a learning item, action or measure, with its evidence, proven."""
+    """The full history behind a learning item, action, measure or source record, proven.
+
+    A source record's trail shows each version with the file, row and plugin it came from,
+    and the learning items, actions and measures whose decisions cite it.
+    """
     seal = _read_seal(seal_file)
     with open_store() as store:
         trail = build_trail(store, reference, seal=seal).to_dict()
@@ -230,7 +248,9 @@ def audit_trail(
 @handle_errors
 def audit_as_of(
     when: str = typer.Argument(..., help="A recorded time, e.g. 2025-06-30 or 2025-06-30T12:00Z."),
-    reference: str = typer.Argument(..., help="LRN-…, ACT-… or MEA-…"),
+    reference: str = typer.Argument(
+        ..., help="LRN-…, ACT-…, MEA-…, or a source record: SOURCE/KIND/KEY or its id."
+    ),
     json_out: bool = JsonOpt,
 ) -> None:
     """An item as it stood at a recorded time: its state then, and its register row then."""
@@ -392,7 +412,9 @@ def audit_check_proof(
 @audit_app.command("pack")
 @handle_errors
 def audit_pack(
-    reference: str = typer.Argument(..., help="LRN-…, ACT-… or MEA-…"),
+    reference: str = typer.Argument(
+        ..., help="LRN-…, ACT-…, MEA-…, or a source record: SOURCE/KIND/KEY or its id."
+    ),
     out: Path = typer.Option(..., "--out", help="A new folder to write the pack to."),
     seal_file: Path = typer.Option(
         None,

@@ -1,4 +1,5 @@
-"""The trail behind a learning item, action or measure: every event, the evidence under it, proven.
+"""The trail behind a learning item, action, measure or source record: every event, the evidence
+under it (or, for a source record, the decisions that cite it), proven.
 
 :func:`build_trail` reads what it needs from the store (the item's stream, the streams of the
 source records its events cite, the first events of related items) and hands the stored rows
@@ -15,14 +16,17 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
 
 from lif_core.audit.index import actions_against, locate_events, sync_event_ids
 from lif_core.audit.log import StoredRow, check_streams, read_streams
 from lif_core.audit.verify import Seal, latest_seal
 from lif_core.audit.words import describe, rationale, valid_time
 from lif_core.decisions import find_reference, resolve
-from lif_core.domain import Action, Learning, Measure
-from lif_core.domain.base import LifAggregate
+from lif_core.domain import Action, Learning, Measure, SourceRecord
+from lif_core.domain.base import LifAggregate, LifEvent
 from lif_core.errors import NotFoundError
 from lif_core.eventlog.store import Store
 
@@ -234,7 +238,14 @@ class TrailInput:
 
 
 def find_item(store: Store, reference: str) -> tuple[str, str]:
-    """(kind, stream id) of a reference, without replaying it; a clear error with near matches."""
+    """(kind, stream id) of a reference, without replaying it; a clear error with near matches.
+
+    A reference is ``LRN-…``, ``ACT-…`` or ``MEA-…``, or a source record: ``SOURCE/KIND/KEY``
+    (the key may itself hold slashes) or the record's id (the UUID decisions cite).
+    """
+    record = _source_record(store, reference)
+    if record is not None:
+        return "source-record", record
     kinds = [k for p, k in _PREFIXES.items() if reference.upper().startswith(p)] or list(KINDS)
     for kind in kinds:
         stream = KINDS[kind].stream_id(reference)
@@ -244,6 +255,59 @@ def find_item(store: Store, reference: str) -> tuple[str, str]:
         find_reference(store, KINDS[kinds[0]], reference)  # raises, naming near matches
     resolve(store, reference)  # raises: not a reference of any kind
     raise NotFoundError(f"{reference} does not exist")  # pragma: no cover - resolve raised
+
+
+def _source_record(store: Store, reference: str) -> str | None:
+    """The stream of the source record ``reference`` names (None: it names no source record)."""
+    try:
+        stream = UUID(reference)
+    except ValueError:
+        parts = reference.split("/", 2)
+        if len(parts) != 3 or not all(p.strip() for p in parts):
+            return None
+        source, kind, key = parts
+        stream = SourceRecord.record_id(source, kind, key)
+        if not store.exists(stream):
+            raise NotFoundError(
+                f"no source record of the kind {kind!r} with the key {key!r} from the source "
+                f"{source!r}: check the three parts (SOURCE/KIND/KEY, as the read tables show "
+                "them), or give the record's id"
+            ) from None
+        return str(stream)
+    first = store.recorder.select_events(stream, limit=1)
+    if not first:
+        raise NotFoundError(f"no stream {reference} in the log")
+    if not first[0].topic.startswith(get_topic(SourceRecord) + "."):
+        raise NotFoundError(
+            f"{reference} is the id of a {first[0].topic.rsplit(':', 1)[-1].split('.')[0]} "
+            "stream, not of a source record: give a learning item, action or measure by its "
+            "reference (LRN-…, ACT-…, MEA-…)"
+        )
+    return str(stream)
+
+
+def _decision_topics() -> list[str]:
+    return [
+        get_topic(value)
+        for aggregate in KINDS.values()
+        for value in vars(aggregate).values()
+        if isinstance(value, type) and issubclass(value, LifEvent)
+    ]
+
+
+def _citing_streams(store: Store, event_ids: set[str]) -> list[str]:
+    """The learning items, actions and measures with a decision citing one of ``event_ids``."""
+    wanted = [e.encode() for e in event_ids]
+    found: list[str] = []
+    for notification in store.iter_notifications(topics=_decision_topics()):
+        if not any(e in notification.state for e in wanted):  # most decisions cite none
+            continue
+        event = store.decode(notification)
+        if {str(c) for c in (event.causation or ())} & event_ids:
+            stream = str(event.originator_id)
+            if stream not in found:
+                found.append(stream)
+    return found
 
 
 def gather(store: Store, reference: str, seal: Seal | None = None) -> TrailInput:
@@ -257,7 +321,11 @@ def gather(store: Store, reference: str, seal: Seal | None = None) -> TrailInput
     located = locate_events(store, causes)
     cited_streams = {event_id: where[1] for event_id, where in located.items()}
     related: list[str] = []
-    if kind == "learning":
+    if kind == "source-record":
+        related = _citing_streams(store, own_ids)
+        first = item_data[0] if item_data else {}
+        reference = f"{first.get('source')}/{first.get('record_kind')}/{first.get('record_key')}"
+    elif kind == "learning":
         related = actions_against(store, reference)
     elif kind == "action" and item_rows:
         learning = item_data[0].get("learning_reference")
@@ -281,7 +349,8 @@ def gather(store: Store, reference: str, seal: Seal | None = None) -> TrailInput
 
 
 def build_trail(store: Store, reference: str, *, seal: Seal | None = None) -> Trail:
-    """The trail of a learning item, action or measure (``LRN-…``, ``ACT-…``, ``MEA-…``)."""
+    """The trail of a learning item, action or measure (``LRN-…``, ``ACT-…``, ``MEA-…``), or of
+    a source record (``SOURCE/KIND/KEY`` or its id)."""
     return assemble(gather(store, reference, seal))
 
 
@@ -526,6 +595,8 @@ def _related(
 
 
 def _relation(kind: str) -> str:
+    if kind == "source-record":
+        return "an item whose decisions cite this record"
     return (
         "action raised against this learning item"
         if kind == "learning"

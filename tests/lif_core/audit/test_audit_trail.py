@@ -284,3 +284,77 @@ def test_lif_audit_trail_prints_json_and_writes_a_self_contained_page(
 
     text = done(history.lif("audit", "trail", REFERENCE)).stdout
     assert "intact" in text and "toy-audit/area-count/2024/leeds [revised]" in text
+
+
+# --- the trail of a source record ----------------------------------------------------------------
+
+
+def test_a_source_record_trail_by_source_kind_and_key_shows_its_versions_and_who_cites_it(
+    history: History,
+) -> None:
+    with history.store() as store:
+        trail = build_trail(store, "toy-audit/area-count/2024/leeds")
+    assert (trail.kind, trail.reference) == ("source-record", "toy-audit/area-count/2024/leeds")
+    assert trail.stream_id == record_id("2024/leeds")
+    assert [(e.version, e.type) for e in trail.events] == [
+        (1, "SourceRecord.Recorded"),
+        (2, "SourceRecord.Revised"),
+    ]
+    first, second = trail.events
+    assert first.data["provenance"]["origin"] == str(history.files["first"].resolve())
+    assert first.data["provenance"]["locator"] == {"line": 3}
+    assert second.summary == "revised at the source: referrals 120 → 125"
+    assert trail.intact
+    [cited_by] = trail.related
+    assert (cited_by.reference, cited_by.found) == (REFERENCE, True)
+    assert cited_by.relation == "an item whose decisions cite this record"
+    assert cited_by.stream_id == str(Learning.stream_id(REFERENCE))
+
+
+def test_a_source_record_trail_by_its_id_is_the_same_trail(history: History) -> None:
+    with history.store() as store:
+        by_key = build_trail(store, "toy-audit/area-count/2024/leeds").to_dict()
+        by_id = build_trail(store, record_id("2024/leeds")).to_dict()
+    by_key.pop("generated_at")
+    by_id.pop("generated_at")
+    assert by_id == by_key
+
+
+def test_a_source_record_no_decision_cites_has_no_related_items(history: History) -> None:
+    with history.store() as store:
+        trail = build_trail(store, "toy-audit/area-count/2024/bradford")  # cited by nobody
+    assert [e.type for e in trail.events] == ["SourceRecord.Recorded"]
+    assert trail.related == ()
+
+
+def test_a_source_record_that_does_not_exist_is_named_part_by_part(history: History) -> None:
+    with history.store() as store:
+        with pytest.raises(NotFoundError) as missing:
+            build_trail(store, "toy-audit/area-count/2024/york")
+        with pytest.raises(NotFoundError) as not_a_record:
+            build_trail(store, str(Learning.stream_id(REFERENCE)))
+    assert str(missing.value).startswith(
+        "no source record of the kind 'area-count' with the key '2024/york' from the source "
+        "'toy-audit': check the three parts"
+    )
+    assert str(not_a_record.value).startswith(
+        f"{Learning.stream_id(REFERENCE)} is the id of a Learning stream, not of a source record"
+    )
+
+
+def test_lif_audit_trail_of_a_source_record_prints_where_each_version_came_from(
+    history: History,
+) -> None:
+    text = done(history.lif("audit", "trail", "toy-audit/area-count/2024/leeds")).stdout
+    lines = text.splitlines()
+    assert lines[0].startswith(
+        f"toy-audit/area-count/2024/leeds (source-record, stream {record_id('2024/leeds')}): "
+        "2 events"
+    )
+    first_sha = _sha256(history.files["first"])[:12]
+    assert (
+        f"v1 from counts-2024.csv (line 3), sha256 {first_sha}…, toy-audit 1.0, "
+        f"run {history.runs['first']}"
+    ) in lines
+    assert any(line.startswith("v2 from counts-2024-revised.csv (line 2)") for line in lines)
+    assert f"→ an item whose decisions cite this record: {REFERENCE} " in text
