@@ -72,6 +72,19 @@ def test_every_declaration_class_and_field_is_documented(name: str) -> None:
             assert parameter in section, f"docs/plugins.md: {name}({parameter})"
 
 
+@pytest.mark.parametrize(
+    "name", [n for n in lif_core.plugins.__all__ if n[0].islower() and n != "hookimpl"]
+)
+def test_every_helper_a_plugin_may_import_is_documented_with_its_arguments(name: str) -> None:
+    start = DOCS.index("## Helpers a plugin may import")
+    section = DOCS[start : DOCS.index("\n## ", start + 1)]
+    parameters = ", ".join(
+        p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
+        for p in inspect.signature(getattr(lif_core.plugins, name)).parameters.values()
+    ).replace("'", '"')
+    assert f"`{name}({parameters})`" in section, f"docs/plugins.md: {name}({parameters})"
+
+
 def test_hook_register_sources() -> None:
     """One call with a ``register`` callback; every source it registers is loaded."""
     calls: list[dict[str, Any]] = []
