@@ -58,6 +58,8 @@ def summary_line(path: Path, result: IngestResult) -> str:
         f"{c['unchanged']} unchanged, {c['withdrawn']} withdrawn, {c['rejected']} rejected  "
         f"({c['read']} rows in {result.seconds:.2f} s)"
     )
+    if c.get("redecoded"):
+        line += f"  {c['redecoded']} cells decoded with the source's fallback encoding"
     if result.status == "dry-run":
         line += " [yellow]dry run: nothing written[/]"
     elif c["rejected"]:

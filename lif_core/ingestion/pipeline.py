@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.utils import get_topic
 
+from lif_core.config import input_limits
 from lif_core.domain import IngestionRun, SourceRecord
 from lif_core.domain.base import (
     GENESIS,
@@ -36,6 +37,7 @@ from lif_core.errors import ConfigError, InputError, LifError, PluginError
 from lif_core.eventlog.store import Store, Tx
 from lif_core.eventlog.transcoding import encode_fast, encode_value
 from lif_core.ingestion.forked import ChildFailed, can_fork, forked_chunks
+from lif_core.ingestion.input_checks import open_input
 from lif_core.ingestion.parse import ParsedRecord, Rejection, canonical_json, parse_row_items
 from lif_core.ingestion.readers import read_rows, read_some_rows
 from lif_core.plugins.host import LoadedSource
@@ -54,7 +56,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 CHUNK = 2000
-_COUNTS = ("read", "recorded", "revised", "unchanged", "withdrawn", "rejected")
+_COUNTS = ("read", "recorded", "revised", "unchanged", "withdrawn", "rejected", "redecoded")
+"""A run's counts; ``redecoded``: cells decoded again with the source's fallback encoding."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +101,10 @@ class IngestResult:
 
 
 def file_origin(path: Path) -> Origin:
+    """The file's origin: its path and sha256 (a special file or one over the limit is refused
+    with an :class:`~lif_core.errors.InputError` before a byte of it is read)."""
     sha = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_input(path, input_limits()) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             sha.update(block)
     return Origin(uri=str(path.resolve()), sha256=sha.hexdigest(), meta={"file": path.name})
@@ -710,8 +715,9 @@ def _owned(worker: int, workers: int) -> Callable[[int], bool]:
 
 def _read_chunks(
     run: _Run, rows: Iterable[Row | None], limit: int | None, worker: int = 0, workers: int = 1
-) -> Iterator[tuple[list[tuple[Any, ...]], list[Rejection], int]]:
-    """(records, rejections, rows read) a chunk at a time, parsed and ready to write.
+) -> Iterator[tuple[list[tuple[Any, ...]], list[Rejection], int, int]]:
+    """(records, rejections, rows read, cells re-decoded) a chunk at a time, parsed and ready
+    to write.
 
     With several readers (``workers``), each reads every row but parses only its own chunks
     (:func:`_owned`; rows of the others may come unbuilt, as ``None``). Alone, a chunk ends
@@ -722,12 +728,15 @@ def _read_chunks(
     records: list[tuple[Any, ...]] = []
     rejections: list[Rejection] = []
     read = 0  # rows in the current chunk
+    redecoded = 0  # cells of the chunk's rows decoded again with the fallback encoding
     mine = worker == 0
     for total, row in enumerate(rows, start=1):
         read += 1
         if mine:
             if row is None:
                 raise _Abort("plugin-bug", f"row {total} was not read (a reader bug)")
+            if row.redecoded:
+                redecoded += len(row.redecoded)
             try:
                 for item in parse_row_items(source, row):
                     if isinstance(item, Rejection):
@@ -745,13 +754,13 @@ def _read_chunks(
         full = read >= CHUNK if workers > 1 else len(records) + len(rejections) >= CHUNK
         if full:
             if mine:
-                yield records, rejections, read
-            records, rejections, read = [], [], 0
+                yield records, rejections, read, redecoded
+            records, rejections, read, redecoded = [], [], 0, 0
             mine = owned(total + 1) if workers > 1 else True
         if limit is not None and total >= limit:
             break
     if read and mine:
-        yield records, rejections, read
+        yield records, rejections, read, redecoded
 
 
 FORK_MIN_BYTES = 1 << 20
@@ -846,7 +855,7 @@ def ingest_rows(
                     )
                 ],
             )
-            chunks: Iterable[tuple[list[tuple[Any, ...]], list[Rejection], int]]
+            chunks: Iterable[tuple[list[tuple[Any, ...]], list[Rejection], int, int]]
             if not read_in_child:
                 chunks = _read_chunks(run, rows, limit)
             elif reopen is None:
@@ -857,8 +866,9 @@ def ingest_rows(
                     readers_for(),
                 )
             result.read_in_child = read_in_child
-            for records, rejections, nrows in chunks:
+            for records, rejections, nrows, redecoded in chunks:
                 run.counts["read"] += nrows
+                run.counts["redecoded"] += redecoded
                 run.write_chunk(records, rejections)
                 if progress:
                     progress(nrows)
@@ -916,7 +926,9 @@ def ingest_rows(
             _record_failure(store, loaded, origin, actor, run_id, failure, result.counts)
         return result
     result.status = "dry-run" if dry_run else "completed"
-    parts = ", ".join(f"{result.counts[k]} {k}" for k in _COUNTS[1:])
+    parts = ", ".join(f"{result.counts[k]} {k}" for k in _COUNTS[1:6])
+    if result.counts["redecoded"]:
+        parts += f" ({result.counts['redecoded']} cells decoded with the fallback encoding)"
     result.message = f"{parts} ({result.counts['read']} rows read in {result.seconds:.1f} s)" + (
         " — dry run, nothing written" if dry_run else ""
     )
@@ -965,27 +977,28 @@ def ingest_file(
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
-    """Ingest one file with its source's plugin (see :func:`ingest_rows`)."""
+    """Ingest one file with its source's plugin (see :func:`ingest_rows`).
+
+    A file that cannot be read — a FIFO or a device, over an input limit, unreadable, not in
+    the source's format — is refused in one line, and the refusal is recorded as a failed run
+    (unless ``dry_run``); the caller goes on with its other files.
+    """
     try:
         origin = file_origin(path)
-    except OSError as exc:
-        return IngestResult(
-            source=loaded.name,
-            origin=str(path),
-            run_id="",
-            status="failed",
-            message=f"{path}: {exc.strerror}",
-            failure_kind="input",
-        )
-    try:
         rows = read_rows(path, loaded.source.inputs)
-    except InputError as exc:
+    except (InputError, OSError) as exc:
+        if isinstance(exc, InputError):
+            reason = str(exc)
+        else:
+            reason = f"{path}: cannot be read ({exc.strerror or exc})"
+        if "origin" not in locals():  # refused before its bytes were read: no sha256 to give
+            origin = Origin(uri=str(path.absolute()), sha256="", meta={"file": path.name})
         result = IngestResult(
             source=loaded.name,
             origin=origin.uri,
             run_id=str(uuid4()),
             status="failed",
-            message=str(exc),
+            message=reason,
             failure_kind="input",
         )
         if not dry_run:
@@ -995,7 +1008,7 @@ def ingest_file(
                 origin,
                 actor or loaded.actor,
                 result.run_id,
-                _Abort("input", str(exc)),
+                _Abort("input", reason),
                 result.counts,
             )
         return result

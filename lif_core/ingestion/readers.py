@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from lif_core.config import InputLimits, input_limits, limit_setting
-from lif_core.errors import InputError
+from lif_core.errors import InputError, LifError
 from lif_core.ingestion.input_checks import check_input, check_workbook, open_input, over_limit
 from lif_core.plugins.spec import Columns, InputOptions, Row
 
@@ -59,13 +59,31 @@ def _open(
         raise InputError(f"{path.name}: this source reads {', '.join(options.formats)}, not {fmt}")
     limits = input_limits()
     check_input(path, limits)  # now, not when the first row is asked for
+    rows: Iterator[Row | None]
     if fmt == "csv":
         decoding = _Decoding(path, options)
-        rows = _csv_rows(path, options, limits, decoding)
-        return _tabular(path, rows, options, None, keep, decoding)
-    if fmt == "xlsx":
-        return _xlsx(path, options, limits, keep)
-    return _json(path, options, limits, lines=(fmt == "jsonl"))
+        rows = _tabular(
+            path, _csv_rows(path, options, limits, decoding), options, None, keep, decoding
+        )
+    elif fmt == "xlsx":
+        rows = _xlsx(path, options, limits, keep)
+    else:
+        rows = _json(path, options, limits, lines=(fmt == "jsonl"))
+    return _refusing(path, rows)
+
+
+def _refusing(path: Path, rows: Iterator[Row | None]) -> Iterator[Row | None]:
+    """The rows; a reading error that is not already a refusal becomes one, in one line.
+
+    The readers run no plugin code, only ours and the file libraries', so whatever they raise
+    (an OSError mid-file, a damaged workbook's KeyError) says the file cannot be read.
+    """
+    try:
+        yield from rows
+    except LifError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path.name}: cannot be read ({type(exc).__name__}: {exc})") from exc
 
 
 # --- text: the encoding policy --------------------------------------------------------------

@@ -118,6 +118,7 @@ def test_the_same_records_in_another_file_write_no_record_event(
         "unchanged": 1,
         "withdrawn": 0,
         "rejected": 0,
+        "redecoded": 0,
     }
     assert len(_record_events(store)) == before
 
@@ -631,3 +632,29 @@ def test_a_bad_byte_mid_file_rejects_its_row_naming_the_column_and_the_rest_is_r
         "column 'Area' holds bytes that are not valid UTF-8 (shown as \ufffd): correct the file"
     )
     assert rejected.raw == {"Year": "2024", "Area": "Caf\ufffd", "Referrals": "3"}
+
+
+def test_cells_redecoded_with_a_declared_fallback_are_counted_in_the_run(
+    store: Store, tmp_path: Path
+) -> None:
+    inputs = dataclasses.replace(good.SOURCE.inputs, fallback_encoding="cp1252")
+    source = dataclasses.replace(good.SOURCE, inputs=inputs)
+    rows = "".join(f"2024,Area {i},{i}\n" for i in range(CHUNK + 10))
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(
+        HEADER.encode()
+        + "2024,Caf\u00e9 \u2013 North,3\n".encode("cp1252")
+        + rows.encode()
+        + "2024,Bront\u00eb,4\n".encode("cp1252")
+    )
+    result = ingest_file(store, _loaded(source), path)
+    assert result.status == "completed", result.message
+    assert (result.counts["recorded"], result.counts["redecoded"]) == (CHUNK + 12, 2)
+    assert result.message.startswith(
+        f"{CHUNK + 12} recorded, 0 revised, 0 unchanged, 0 withdrawn, 0 rejected (2 cells decoded "
+        "with the fallback encoding)"
+    )
+    [completed] = _events(store, IngestionRun.Completed)
+    assert completed.counts["redecoded"] == 2
+    areas = {e.attributes["area"] for e in _events(store, SourceRecord.Recorded)}
+    assert {"Caf\u00e9 \u2013 North", "Bront\u00eb"} <= areas
