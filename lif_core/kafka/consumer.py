@@ -28,7 +28,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from lif_core.errors import LifError
+from lif_core.errors import InputError, LifError
 from lif_core.eventlog.store import Store
 from lif_core.ingestion.parse import ParsedRecord, parse_row
 from lif_core.ingestion.pipeline import IngestResult, Origin, file_origin, ingest_rows
@@ -290,10 +290,9 @@ class TopicConsumer:
     def _store_file(self, ref: _FileReference) -> IngestResult:
         try:
             origin = file_origin(ref.path)
-        except OSError as exc:
-            row = _malformed(
-                ref.record, f"the message names the file {str(ref.path)!r}: {exc.strerror}"
-            )
+        except (OSError, InputError) as exc:  # absent, unreadable, a FIFO, over a limit
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            row = _malformed(ref.record, f"the message names the file {str(ref.path)!r}: {why}")
             values = {ref.record.offset: ref.record.value or b""}
             return ingest_rows(
                 self.store,

@@ -274,7 +274,9 @@ def load_plugins(
         try:
             pm.register(obj, name=plugin)
         except pluggy.PluginValidationError as exc:  # the hook's signature is not the spec's
-            result.failures.append(PluginFailure(plugin, "plugin-bug", _one_line(str(exc))))
+            where = _where_defined(getattr(obj, "register_sources", None))
+            message = _one_line(str(exc)) + (f" ({where})" if where else "")
+            result.failures.append(PluginFailure(plugin, "plugin-bug", message))
             continue
         try:
             pm.hook.register_sources(register=registered.append)
