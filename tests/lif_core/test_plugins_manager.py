@@ -109,7 +109,9 @@ def test_a_hook_with_the_wrong_signature_is_refused_naming_the_argument() -> Non
     module.register_sources = register_sources
     [failure] = load_plugins(modules=[module], entry_point_list=[]).failures
     assert failure.kind == "plugin-bug"
-    assert "Argument(s) {'add'} are declared in the hookimpl but can not be found" in failure.message
+    assert (
+        "Argument(s) {'add'} are declared in the hookimpl but can not be found" in failure.message
+    )
     line = register_sources.__code__.co_firstlineno
     assert failure.message.endswith(f"({__file__}, line {line})")
     assert "\n" not in failure.message
