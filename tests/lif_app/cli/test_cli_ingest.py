@@ -129,6 +129,30 @@ def test_a_source_whose_plugin_failed_to_load_fails_alone(
     assert fine.exit_code == 0, fine.output
 
 
+@pytest.mark.parametrize(
+    ("module", "says"),
+    [
+        ("unknown_kind", "map_row emitted the kind 'area-counts', which the source does not"),
+        ("misspelt_field", "map_row gave kind 'area-count' the field 'referals' (did you mean"),
+    ],
+)
+def test_an_undeclared_kind_or_a_misspelt_field_fails_the_file_as_a_plugin_bug(
+    lif, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, says: str
+) -> None:
+    name = f"toy-{module.replace('_', '-')}"
+    site = install(tmp_path / "site", "lif-plugin-toy", {name: f"broken_plugins.{module}"})
+    monkeypatch.syspath_prepend(str(site))
+    sample = tmp_path / "counts.csv"
+    sample.write_text("Year,Area,Referrals\n2024,Leeds,12\n2024,York,7\n")
+    result = lif("ingest", name, str(sample), "--json", env={"LIF_PLUGINS_ALLOW": name})
+    assert result.exit_code == 1
+    [file] = json.loads(result.stdout)["files"]
+    assert (file["status"], file["failure_kind"]) == ("failed", "plugin-bug")
+    assert file["message"].startswith(says)
+    assert file["message"].endswith("(counts.csv, line 2)")
+    assert file["counts"]["rejected"] == 0  # a bug, not two rejected rows
+
+
 def test_rejects_list_and_show_give_where_why_and_the_row(lif) -> None:
     run_id = json.loads(lif("ingest", "wyp-referrals", str(BAD), "--json").stdout)["files"][0][
         "run_id"
