@@ -93,7 +93,7 @@ def _broker(workdir: Path) -> Iterator[str]:
         yield given
         return
     spec = importlib.util.spec_from_file_location(
-        "kafka_broker", REPO / "tests" / "kafka_broker.py"
+        "kafka_broker", REPO / "tests" / "support" / "kafka_broker.py"
     )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

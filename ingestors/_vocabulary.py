@@ -24,6 +24,7 @@ reads both.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ __all__ = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)  # a column holds a few words, read on every row
 def fold(word: Any) -> str:
     """A word as it is matched: 'Requires-Improvement ' and 'requires improvement' fold alike."""
     folded = str(word).casefold().replace("\u2019", "'").replace("\u2018", "'")
