@@ -42,7 +42,9 @@ state = _State()
 
 JsonOpt = typer.Option(False, "--json", help="Print what was done as JSON.")
 ActorOpt = typer.Option(
-    None, "--actor", help="Who is acting, recorded as cli:NAME (default: LIF_ACTOR, else the OS user)."
+    None,
+    "--actor",
+    help="Who is acting, recorded as cli:NAME (default: LIF_ACTOR, else the OS user).",
 )
 
 

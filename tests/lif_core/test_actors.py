@@ -67,7 +67,11 @@ def test_the_same_identity_gives_the_same_actor():
     one = SignedIn(ISSUER, "s", "N", "auditor").actor
     two = SignedIn(name="N", role="auditor", sub="s", iss=ISSUER).actor
 
-    assert one == two == f'web:{{"agency":null,"iss":"{ISSUER}","name":"N","role":"auditor","sub":"s"}}'
+    assert (
+        one
+        == two
+        == f'web:{{"agency":null,"iss":"{ISSUER}","name":"N","role":"auditor","sub":"s"}}'
+    )
 
 
 def test_a_display_name_cannot_pass_for_another_field():

@@ -830,7 +830,11 @@ def test_audit_seal_prints_the_seal_and_writes_the_kept_copy(lif, tmp_path):
     seal = json.loads(kept.read_text())
     assert out.startswith("sealed 1 events up to notification 1")
     assert seal["seal_id"] in out and seal["digest"] in out
-    assert (seal["actor"], seal["last_notification_id"], seal["event_count"]) == ("cli:auditor", 1, 1)
+    assert (seal["actor"], seal["last_notification_id"], seal["event_count"]) == (
+        "cli:auditor",
+        1,
+        1,
+    )
     assert _json(lif("status", "--json"))["last_seal"]["seal_id"] == seal["seal_id"]
 
 
