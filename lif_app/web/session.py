@@ -134,11 +134,20 @@ class SignInGuard:
         )
 
     def _same_origin(self, request: Request) -> bool:
-        """A POST names where it comes from (Origin, else Sec-Fetch-Site); it must be this site."""
+        """Where a POST comes from must be this site, as the browser says it.
+
+        ``Sec-Fetch-Site`` first: a browser sets it and no page can. Else ``Origin``, unless it is
+        ``null`` (what a browser sends from a page with ``Referrer-Policy: no-referrer``, as ours
+        are). A client that sends neither is not a browser another site could drive; the CSRF
+        token still has to match.
+        """
+        fetch_site = request.headers.get("sec-fetch-site")
+        if fetch_site is not None:
+            return fetch_site in ("same-origin", "none")
         origin = request.headers.get("origin")
-        if origin is not None:
+        if origin is not None and origin != "null":
             return origin == self.settings.site.origin
-        return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+        return True
 
 
 FormHandler = Callable[[Request, FormData], Response]

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -68,10 +70,22 @@ def start_chromium(profile: Path, downloads: Path | None = None) -> WebDriver:
     return driver
 
 
-def no_browser_errors(driver: WebDriver) -> None:
-    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+def no_browser_errors(driver: WebDriver, origin: str | None = None) -> None:
+    """No error in the browser's log (only those about ``origin``'s pages, when given)."""
+    severe = [
+        e
+        for e in driver.get_log("browser")
+        if e["level"] == "SEVERE" and (origin is None or e["message"].startswith(origin))
+    ]
     assert not severe, severe
 
 
 def wait_for_path(driver: WebDriver, fragment: str) -> None:
-    WebDriverWait(driver, 15).until(lambda d: fragment in d.current_url)
+    try:
+        WebDriverWait(driver, 15).until(lambda d: fragment in d.current_url)
+    except TimeoutException:
+        said = driver.find_elements(By.CSS_SELECTOR, "h1, .error-message")
+        pytest.fail(
+            f"waited 15 s for {fragment!r} in the address; at {driver.current_url!r}: "
+            + " / ".join(e.text for e in said)
+        )
