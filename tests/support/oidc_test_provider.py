@@ -9,19 +9,15 @@ app ``roles``, an ``agency`` claim).
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from ports import free_port
+from serving import lif_serve
 
 ICB = "West Yorkshire ICB"
 LCC = "Leeds City Council Children and Families"
@@ -127,41 +123,13 @@ def signin_server(
     log = workdir / "serve.log"
     store_url = f"sqlite:///{db}"
     env = {
-        **os.environ,
         "LIF_STORE": store_url,
         "LIF_HOME": str(home),
         "LIF_OIDC_CLIENT_SECRET": secret,
         "LIF_SESSION_SECRET": "test-session-secret-" + "x" * 24,
     }
-    lif = Path(sys.executable).with_name("lif")
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(lif), "serve", "--port", str(port), "--signin", str(settings)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"lif serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(base + "/static/style.css", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"lif serve did not answer within 60 s:\n{log.read_text()}")
-            time.sleep(0.1)
+    with lif_serve(["--signin", str(settings)], env, log, probe="/static/style.css", port=port):
         yield SignedInServer(base=base, issuer=issuer, store_url=store_url, home=home, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def sign_in(

@@ -7,11 +7,7 @@ JavaScript is switched off in the browser: every page, filter and link must work
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,10 +16,10 @@ from typing import Any
 
 import pytest
 from browser import ensure_chromium, no_browser_errors, start_chromium, wait_for_path
-from ports import free_port
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
+from serving import lif_serve
 
 
 @pytest.fixture(scope="session")
@@ -34,37 +30,10 @@ def chromium() -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def server(demo_store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`lif serve` on a free port, polled until it answers (60 s deadline)."""
-    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    lif = Path(sys.executable).with_name("lif")
-    env = {**os.environ, "LIF_STORE": demo_store.url, "LIF_HOME": str(demo_store.home)}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(lif), "serve", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"lif serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/api/v1", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"lif serve did not answer within 60 s:\n{log.read_text()}")
-            time.sleep(0.1)
+    env = {"LIF_STORE": demo_store.url, "LIF_HOME": str(demo_store.home)}
+    with lif_serve([], env, log) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
