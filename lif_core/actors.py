@@ -58,9 +58,9 @@ class SignedIn:
         return WEB + json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
 
     def describe(self) -> str:
-        """``Jane Smith (partner, LCH), signed in as 7cA9… at https://login…``."""
+        """``Jane Smith (partner, LCH; signed in at https://login… as 7cA9…)``."""
         held = self.role.replace("-", " ") + (f", {self.agency}" if self.agency else "")
-        return f"{self.name or self.sub} ({held}), signed in as {self.sub} at {self.iss}"
+        return f"{self.name or self.sub} ({held}; signed in at {self.iss} as {self.sub})"
 
 
 def signed_in(actor: str) -> SignedIn | None:

@@ -56,8 +56,9 @@ __all__ = ["FORMS", "Upkeep"]
 
 log = logging.getLogger(__name__)
 
-# Arguments written as a paragraph rather than a line.
+# Arguments written as a paragraph rather than a line, and names not written as plain words.
 _PROSE = {"rationale", "statement", "note", "description", "reason"}
+_LABELS = {"rag": "RAG", "ref": "Reference"}
 
 
 class Upkeep:
@@ -119,7 +120,7 @@ def _fields(chosen: Creation | Decision, values: dict[str, str]) -> list[Field]:
         out.append(
             Field(
                 name=argument.name,
-                label=argument.name.replace("_", " ").capitalize(),
+                label=_LABELS.get(argument.name, argument.name.replace("_", " ").capitalize()),
                 help=hint,
                 kind=kind,
                 required=required,

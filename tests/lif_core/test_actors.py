@@ -89,9 +89,9 @@ def test_a_signed_in_actor_without_subject_is_refused():
 def test_actors_in_words():
     person = SignedIn(ISSUER, "7cA9", "Jane Smith", "partner", "LCH")
 
-    assert describe(person.actor) == f"Jane Smith (partner, LCH), signed in as 7cA9 at {ISSUER}"
+    assert describe(person.actor) == f"Jane Smith (partner, LCH; signed in at {ISSUER} as 7cA9)"
     assert describe(SignedIn(ISSUER, "u1", "", "business-unit").actor) == (
-        f"u1 (business unit), signed in as u1 at {ISSUER}"
+        f"u1 (business unit; signed in at {ISSUER} as u1)"
     )
     assert describe("cli:chair") == "chair (command line)"
     assert describe("plugin:cdop@1.0") == "plugin:cdop@1.0"

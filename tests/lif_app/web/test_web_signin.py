@@ -198,7 +198,7 @@ def test_a_partner_records_progress_on_its_own_agencys_action(server):
     }
     assert event.note == "GP practices briefed; route agreed with 3 of 5 schools."
     assert f"Recorded: Action.ProgressReported on ACT-2025-035 (version {before + 1})" in page.text
-    assert f"Priya Shah (partner, {ICB}), signed in as icb-priya at {server.issuer}" in page.text
+    assert f"Priya Shah (partner, {ICB}; signed in at {server.issuer} as icb-priya)" in page.text
     assert api["action"]["reported_rag"] == "amber", "the read tables show it at once"
     assert api["trail"]["events"][-1]["actor"] == event.actor
 
@@ -308,8 +308,8 @@ def test_a_stale_form_is_refused_with_what_changed_and_shown_again(server):
     version = int(stale["expected_version"])
     assert (
         f"CSPR-2024-02/LP03 changed after v{version}, the version this decision was made on: "
-        f"v{version + 1} Learning.Prioritised by Ruth Ahmed (business unit), signed in as bu-ruth "
-        f"at {server.issuer} at " in late.text
+        f"v{version + 1} Learning.Prioritised by Ruth Ahmed (business unit; signed in at "
+        f"{server.issuer} as bu-ruth) at " in late.text
     )
     assert ">Rare here</textarea>" in late.text, "the values typed are kept"
     assert form_fields(late)["expected_version"] == str(version + 1), "shown again as it is now"
@@ -446,6 +446,7 @@ def test_a_viewer_reads_the_register_and_report_cards_only(server):
         page = browser.get(server.base + "/learning/LRN-2025-014")
 
     assert register.status_code == impact.status_code == 200
+    assert 'href="/sources"' not in register.text, "the navigation offers only what they read"
     assert item["trail"]["unavailable"].startswith("The audit trail names the people who decided")
     assert sources.status_code == rejections.status_code == pack.status_code == 403
     assert "are for the business unit and auditors: you are signed in as viewer" in sources.text

@@ -86,7 +86,7 @@ def test_a_partner_records_progress_and_is_refused_what_is_not_theirs(server, br
     )
     event = last_trail_event(browser)
     assert "Route agreed with all five schools." in event
-    assert f"By Priya Shah (partner, {ICB}), signed in as icb-priya at {server.issuer}" in event
+    assert f"By Priya Shah (partner, {ICB}; signed in at {server.issuer} as icb-priya)" in event
     browser.save_screenshot(str(tmp_path / "3-recorded.png"))
     no_browser_errors(browser, server.base)
 
@@ -128,7 +128,7 @@ def test_the_business_unit_prioritises_a_learning_item(server, browser, tmp_path
     event = last_trail_event(browser)
     assert "prioritised as medium" in event
     assert "Seen in one review; the audit will tell." in event
-    assert f"By Ruth Ahmed (business unit), signed in as bu-ruth at {server.issuer}" in event
+    assert f"By Ruth Ahmed (business unit; signed in at {server.issuer} as bu-ruth)" in event
     browser.save_screenshot(str(tmp_path / "prioritised.png"))
     no_browser_errors(browser, server.base)
 
@@ -149,7 +149,7 @@ def test_the_business_unit_is_shown_a_stale_form_again_with_what_changed(server,
 
     problem = browser.find_element(By.CSS_SELECTOR, ".error-message").text
     assert "CSPR-2024-02/LP01 changed after v1" in problem
-    assert "Learning.Prioritised by Ruth Ahmed (business unit)" in problem
+    assert "Learning.Prioritised by Ruth Ahmed (business unit; signed in at" in problem
     assert browser.find_element(By.ID, "d-rationale").get_attribute("value") == (
         "Typed while someone else decided."
     )
