@@ -173,7 +173,6 @@ def create_app(
     routes = [Route(path, handler, name=name) for path, handler, name in PAGES]
     routes.append(Route("/static/style.css", _stylesheet, name="stylesheet"))
     routes.extend(Route(e.route, e.handler, name=e.operation_id) for e in ENDPOINTS)
-    routes.extend(DOWNLOADS)
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
@@ -182,6 +181,7 @@ def create_app(
     else:
         routes.extend(signin_routes(signin))
         routes.extend(FORMS)
+        routes.extend(DOWNLOADS)
         middleware.extend(
             [
                 Middleware(

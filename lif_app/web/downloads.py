@@ -1,10 +1,9 @@
-"""Audit packs to download: ``GET /audit/pack/REFERENCE`` answers ``lif audit pack`` as a zip file.
+"""Audit packs to download, signed in: ``GET /audit/pack/REFERENCE`` answers ``lif audit pack`` as a zip.
 
-A pack is proven against a seal (:mod:`lif_core.audit.pack`). Read-only — the view without
-sign-in, and an auditor — it is proven against the latest seal, and refused (409, saying what to
-do) when the item's trail reaches past it. The business unit signed in may seal, as
-``lif audit pack`` does at the command line: its download seals the log first when it must, and
-the seal records who made it.
+A pack is proven against a seal (:mod:`lif_core.audit.pack`). For an auditor it is proven against
+the latest seal, read-only, and refused (409, saying what to do) when the item's trail reaches past
+it. The business unit may seal, as ``lif audit pack`` does at the command line: its download seals
+the log first when it must, and the seal records who made it.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from starlette.routing import Route
 
 from lif_app.web.access import Grant
 from lif_app.web.session import person_of
-from lif_core.audit.index import sync_event_ids
 from lif_core.audit.pack import write_pack
 from lif_core.audit.verify import latest_seal
 from lif_core.errors import RefusedError
@@ -42,27 +40,15 @@ def pack(request: Request) -> Response:
     """The audit pack of a learning item, action or measure, as ``pack-REFERENCE.zip``."""
     reference = request.path_params["reference"]
     reader: Store = request.app.state.store
-    writer: Store | None = getattr(request.app.state, "writer", None)
-    upkeep = getattr(request.app.state, "upkeep", None)
-    # The pack reads the index of event ids: it must reach the end of the log first.
-    if upkeep is not None:
-        upkeep.index()
-    else:
-        try:
-            sync_event_ids(reader)
-        except RefusedError:
-            raise RefusedError(
-                f"the index of events is behind the log, and this view cannot write to bring it "
-                f"up to date: `lif audit trail {reference}` does, or `lif audit pack {reference} "
-                "--out FOLDER` writes the pack"
-            ) from None
+    writer: Store = request.app.state.writer
+    request.app.state.upkeep.index()  # the pack reads the index of event ids: bring it up to date
     person = person_of(request)
-    seals = writer is not None and person is not None and Grant("business-unit") in person.grants
+    seals = person is not None and Grant("business-unit") in person.grants
     name = "pack-" + re.sub(r"[^A-Za-z0-9._-]+", "_", reference)
     with tempfile.TemporaryDirectory(prefix="lif-pack-") as tmp:
         out = Path(tmp) / name
         if seals:
-            assert writer is not None and person is not None
+            assert person is not None
             actor = person.actor(Grant("business-unit")).actor
             write_pack(writer, reference, out, actor=actor)
         else:

@@ -123,9 +123,10 @@ def error_page(
 
 
 def _pack(request: Request, reference: str) -> str | None:
-    """Where to download the item's audit pack, for someone who reads packs."""
+    """Where to download the item's audit pack, for someone signed in who reads packs (the
+    read-only view without sign-in stays as it was: `lif audit pack` writes one)."""
     person = _person(request)
-    if person is not None and not person.reads("audit"):
+    if person is None or not person.reads("audit"):
         return None
     return "/audit/pack/" + reference
 

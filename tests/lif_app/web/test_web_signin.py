@@ -385,8 +385,17 @@ def test_an_auditor_opens_every_trail(server):
             for table, rows in (("learning-register", learning), ("action-status", actions))
             for row in rows
         }
+        measures = {
+            row["measure"]
+            for row in browser.get(server.base + "/api/v1/impact-monitoring?limit=1000").json()[
+                "rows"
+            ]
+        }
+        measure_pages = [browser.get(server.base + f"/measures/{m}").text for m in sorted(measures)]
         page = browser.get(server.base + "/actions/ACT-2025-101")
 
+    assert len(measure_pages) == 5
+    assert all('<ol class="timeline"' in text for text in measure_pages)
     assert len(trails) == len(learning) + len(actions) >= 20
     assert all(t and t.get("events") and t["intact"] for t in trails.values()), [
         r for r, t in trails.items() if not (t and t.get("events"))
@@ -492,3 +501,23 @@ def test_the_published_report_names_no_one_who_signed_in(server, tmp_path):
     assert "ACT-2025-035" in text
     for name in ("Priya Shah", "icb-priya", "Ruth Ahmed", "bu-ruth", "web:", server.issuer):
         assert name not in text
+
+
+def test_a_pack_past_the_latest_seal_is_refused_to_an_auditor_and_sealed_by_the_business_unit(
+    server, tmp_path
+):
+    url = server.base + "/decide/learning/prioritise/LRN-2025-016"
+    with signed_in(server, "bu-ruth") as ruth, signed_in(server, "audit-ann") as ann:
+        form = form_page(ruth, url)
+        assert ruth.post(url, data={**form, "priority": "low", "rationale": "r"}).status_code == 303
+        refused = ann.get(server.base + "/audit/pack/LRN-2025-016")
+        sealed = ruth.get(server.base + "/audit/pack/LRN-2025-016")
+        after = ann.get(server.base + "/audit/pack/LRN-2025-016")
+
+    assert refused.status_code == 409
+    assert "the trail of LRN-2025-016 reaches past the latest seal" in refused.text
+    assert sealed.status_code == after.status_code == 200
+    zipfile.ZipFile(io.BytesIO(after.content)).extractall(tmp_path)
+    seal = json.loads((tmp_path / "pack-LRN-2025-016" / "seal.json").read_text())
+    assert json.loads(seal["actor"].removeprefix("web:"))["sub"] == "bu-ruth"
+    assert check_pack(tmp_path / "pack-LRN-2025-016").ok
