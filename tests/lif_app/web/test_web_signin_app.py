@@ -18,6 +18,7 @@ import httpx
 import itsdangerous
 import pytest
 from oidc_test_provider import ICB, SETTINGS, oidc_provider, register_client
+from ports import free_port
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -181,3 +182,24 @@ def test_a_session_ends_after_its_hours_and_when_the_settings_change(small_store
         assert answers[name].status_code == 303, name
         assert answers[name].headers["location"] == "/login?next=%2Fregister"
         assert "lif-session=null" in answers[name].headers["set-cookie"], "the cookie is cleared"
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_provider_that_cannot_be_reached_and_a_forged_callback_are_said_plainly(
+    small_store, settings
+):
+    closed = f"http://127.0.0.1:{free_port()}"
+    elsewhere = settings.model_copy(
+        update={"provider": settings.provider.model_copy(update={"issuer": closed})}
+    )
+    with TestClient(create_app(small_store, signin=elsewhere), base_url=BASE) as client:
+        down = client.get("/login", follow_redirects=False)
+    with TestClient(create_app(small_store, signin=settings), base_url=BASE) as client:
+        forged = client.get("/auth/callback?code=stolen&state=made-up", follow_redirects=False)
+        after = client.get("/register", follow_redirects=False)
+
+    assert down.status_code == 503
+    assert f"the sign-in provider {closed} cannot be reached" in down.text
+    assert forged.status_code == 400
+    assert "signing in did not complete (mismatching_state" in forged.text
+    assert after.status_code == 303, "no session came of it"
