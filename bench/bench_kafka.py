@@ -14,7 +14,7 @@ Sizes: ``LIF_BENCH_KAFKA_EVENTS`` (default 50,000 events in streams of 5) and
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import importlib
 import json
 import os
 import sys
@@ -92,12 +92,11 @@ def _broker(workdir: Path) -> Iterator[str]:
     if given:
         yield given
         return
-    spec = importlib.util.spec_from_file_location(
-        "kafka_broker", REPO / "tests" / "support" / "kafka_broker.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # The test broker lives with the shared test helpers (and imports one of them).
+    support = str(REPO / "tests" / "support")
+    if support not in sys.path:
+        sys.path.insert(0, support)
+    module = importlib.import_module("kafka_broker")
     with module.running_broker(workdir) as broker:
         yield broker.bootstrap
 

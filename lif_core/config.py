@@ -1,4 +1,4 @@
-"""Settings from the environment: the store URL, LIF_HOME, the actor, the input limits."""
+"""Settings from the environment: the store URL, LIF_HOME, the input limits (the actor: :mod:`lif_core.actors`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from lif_core.errors import ConfigError
 __all__ = [
     "InputLimits",
     "StoreURL",
-    "default_actor",
     "input_limits",
     "lif_home",
     "limit_setting",
@@ -114,15 +113,6 @@ def lif_home() -> Path:
     home = Path(os.environ.get("LIF_HOME") or ".lif").resolve()
     home.mkdir(parents=True, exist_ok=True)
     return home
-
-
-def default_actor(given: str | None = None) -> str:
-    """Who is acting: ``--actor``, else ``LIF_ACTOR``, else the operating-system user."""
-    actor = given or os.environ.get("LIF_ACTOR") or getpass.getuser()
-    actor = actor.strip()
-    if not actor:
-        raise ConfigError("no actor: pass --actor NAME or set LIF_ACTOR")
-    return actor
 
 
 # --- input limits ------------------------------------------------------------------------------

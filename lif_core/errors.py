@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ConcurrencyError",
     "ConfigError",
+    "ForbiddenError",
     "InputError",
     "LifError",
     "NotFoundError",
@@ -39,6 +40,12 @@ class StoreError(LifError):
 
 class RefusedError(LifError):
     """A command was refused by a domain rule; nothing was written."""
+
+
+class ForbiddenError(RefusedError):
+    """A signed-in person's role or agency does not allow what they asked; nothing was written.
+
+    The message says why: which role or agency the request needed, and which they hold."""
 
 
 class NotFoundError(LifError):

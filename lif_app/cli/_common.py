@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from lif_core.config import default_actor
+from lif_core.actors import cli_actor
 from lif_core.errors import LifError
 from lif_core.eventlog.store import Store
 
@@ -42,7 +42,9 @@ state = _State()
 
 JsonOpt = typer.Option(False, "--json", help="Print what was done as JSON.")
 ActorOpt = typer.Option(
-    None, "--actor", help="Who is acting (default: LIF_ACTOR, else the OS user)."
+    None,
+    "--actor",
+    help="Who is acting, recorded as cli:NAME (default: LIF_ACTOR, else the OS user).",
 )
 
 
@@ -56,7 +58,7 @@ def open_store() -> Iterator[Store]:
 
 
 def actor(given: str | None) -> str:
-    return default_actor(given)
+    return cli_actor(given)
 
 
 def print_json(data: Any) -> None:

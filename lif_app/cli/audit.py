@@ -23,6 +23,7 @@ from lif_app.cli._common import (
     print_json,
 )
 from lif_app.cli.app import app
+from lif_core.actors import describe
 from lif_core.audit import build_trail, rebuild_event_ids
 from lif_core.audit.html import render_html
 from lif_core.audit.pack import check_pack, write_pack
@@ -174,7 +175,7 @@ def _print_trail(trail: dict[str, Any]) -> None:
             e["recorded_at"][:19],
             escape(e["valid_time"] or ""),
             what,
-            escape(e["actor"]),
+            escape(describe(e["actor"])),
             escape(e["rationale"] or ""),
             str(len(e["cites"])) if e["cites"] else "",
             _mark(e["integrity"]["intact"]) + ("" if e["integrity"]["sealed"] else " unsealed"),
@@ -311,7 +312,7 @@ def audit_diff(
                 )
         for e in change["events"]:
             console.print(
-                f"    because: {e['type']} v{e['version']} by {e['actor']} at {e['recorded_at']}: {e['summary']}",
+                f"    because: {e['type']} v{e['version']} by {describe(e['actor'])} at {e['recorded_at']}: {e['summary']}",
                 markup=False,
                 highlight=False,
             )

@@ -1,6 +1,10 @@
-"""See it: the read-only web view (``lif serve``) and the publishable report (``lif report``).
+"""See it, and decide signed in: the web view (``lif serve``) and the publishable report (``lif report``).
 
-- ``app``: the Starlette application; GET and HEAD only, errors as JSON under ``/api``.
+- ``app``: the Starlette application; read-only (GET and HEAD only), or with sign-in; errors as
+  JSON under ``/api``.
+- ``signin``, ``session``, ``access``: the sign-in settings (provider, site, claims → grants); the
+  OpenID Connect routes, the guard in front of every page and CSRF; what each role reads and decides.
+- ``forms``: the decision forms, made from the decision table; ``downloads``: audit packs as zips.
 - ``pages`` and ``api``: the HTML pages and the JSON endpoints (``ENDPOINTS`` declares each once).
 - ``openapi``: the OpenAPI 3.1 document, generated from ``ENDPOINTS`` and the tables' column docs.
 - ``tables``: filtered, searched, sorted and paged rows of the read tables (pages and API alike).

@@ -15,8 +15,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from lif_app.web.access import Person
 from lif_app.web.story import (
     action_item,
+    audit_trail,
     evidence_records,
     learning_item,
     measure_story,
@@ -26,7 +28,15 @@ from lif_app.web.tables import LISTINGS, Listing, Page, query_rows, require_tabl
 from lif_core.audit.verify import latest_seal
 from lif_core.eventlog.store import Store
 
-__all__ = ["API", "ENDPOINTS", "Endpoint", "json_response", "params_of", "projection_position"]
+__all__ = [
+    "API",
+    "ENDPOINTS",
+    "Endpoint",
+    "json_response",
+    "params_of",
+    "projection_position",
+    "trail_for",
+]
 
 API = "/api/v1"
 
@@ -190,12 +200,29 @@ _REFERENCE = [
 ]
 
 
+def trail_for(request: Request, reference: str, agency: str | None = None) -> dict[str, Any] | None:
+    """The audit trail of an item, or why the signed-in person's role does not show it.
+
+    ``agency``: an action's owner agency (a partner sees its own agency's action trails).
+    """
+    person: Person | None = getattr(request.state, "person", None)
+    if person is not None and not person.sees_trail(agency):
+        return {"unavailable": person.trail_hidden(agency)}
+    catch_up: Callable[[], Any] | None = getattr(request.app.state, "catch_up", None)
+    return audit_trail(_store(request), reference, catch_up=catch_up)
+
+
 def _learning(request: Request) -> Response:
-    return json_response(learning_item(_store(request), request.path_params["reference"]))
+    reference = request.path_params["reference"]
+    found = learning_item(_store(request), reference)
+    return json_response({**found, "trail": trail_for(request, reference)})
 
 
 def _action(request: Request) -> Response:
-    return json_response(action_item(_store(request), request.path_params["reference"]))
+    reference = request.path_params["reference"]
+    found = action_item(_store(request), reference)
+    agency = found["action"]["owner_agency"]
+    return json_response({**found, "trail": trail_for(request, reference, agency)})
 
 
 def _measure(request: Request) -> Response:
@@ -262,7 +289,8 @@ def _openapi(request: Request) -> Response:
 
 _TRAIL = {
     "description": "The audit trail (every event with actor, rationale, evidence provenance and "
-    "integrity status), or null where the audit module is not installed.",
+    "integrity status); {unavailable: why} where it cannot be built here or the signed-in "
+    "person's role does not show it; null where the audit module is not installed.",
     "anyOf": [{"type": "object"}, {"type": "null"}],
 }
 _MEASURE_STORY = {

@@ -1,18 +1,23 @@
-"""The HTML pages of ``lif serve``: plain links and GET forms, so everything works without JavaScript."""
+"""The HTML pages of ``lif serve``: plain links and GET forms, so everything works without JavaScript.
+
+With sign-in, a page also shows who is signed in, what their roles let them decide on it (links to
+the decision forms, :mod:`lif_app.web.forms`), and the audit trail only where their role sees it.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from lif_app.web.api import params_of, projection_position
+from lif_app.web.access import Person
+from lif_app.web.api import API, json_response, params_of, projection_position, trail_for
 from lif_app.web.story import (
     CATEGORIES,
     action_item,
-    audit_trail,
     evidence_records,
     learning_item,
     measure_story,
@@ -26,16 +31,63 @@ from lif_app.web.tables import (
     require_table,
 )
 from lif_core.audit.verify import latest_seal
+from lif_core.decisions import DECISIONS, Creation
+from lif_core.domain import Action
+from lif_core.errors import ForbiddenError
 from lif_core.eventlog.store import Store
 
-__all__ = ["PAGES", "render_page"]
+__all__ = [
+    "ITEM_PAGES",
+    "PAGES",
+    "error_page",
+    "item_url",
+    "render_page",
+    "wants_json",
+]
 
 RAGS = ("red", "amber", "green", "blue")
+ITEM_PAGES = {"learning": "/learning/", "action": "/actions/", "measure": "/measures/"}
+"""Where the page of an item of each kind is: the prefix its reference follows."""
+
+TITLES = {
+    400: "Bad request",
+    401: "Sign in first",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Not recorded",
+    503: "Not available",
+}
+
+
+def item_url(group: str, reference: str) -> str:
+    return ITEM_PAGES[group] + reference
+
+
+def wants_json(path: str) -> bool:
+    return path == API or path.startswith(API + "/")
 
 
 def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
+
+
+def _person(request: Request) -> Person | None:
+    person: Person | None = getattr(request.state, "person", None)
+    return person
+
+
+def _session_context(request: Request) -> dict[str, Any]:
+    """Who is signed in, the CSRF token of their forms, and a message from their last decision."""
+    if "session" not in request.scope:
+        return {"person": None, "csrf": "", "flash": None, "signin": False}
+    return {
+        "person": _person(request),
+        "csrf": str(request.session.get("csrf", "")),
+        "flash": request.session.pop("flash", None),
+        "signin": True,
+    }
 
 
 def render_page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -45,9 +97,65 @@ def render_page(request: Request, template: str, status: int = 200, **context: A
         request_path=request.url.path,
         seal=latest_seal(store),
         projections=projection_position(store),
+        **(_session_context(request) | context),
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def error_page(
+    request: Request, status: int, message: str, *, person: Person | None = None
+) -> Response:
+    """An error as JSON under the API and as a page elsewhere: what was wrong and what to do."""
+    if wants_json(request.url.path):
+        return json_response({"error": {"status": status, "message": message}}, status)
+    env = request.app.state.templates
+    context = _session_context(request) | ({"person": person} if person else {})
+    html = env.get_template("site/error.html").render(
+        request_path=request.url.path,
+        status=status,
+        title=TITLES.get(status, "Error"),
+        message=message,
+        seal=None,
+        projections=None,
         **context,
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _pack(request: Request, reference: str) -> str | None:
+    """Where to download the item's audit pack, for someone signed in who reads packs (the
+    read-only view without sign-in stays as it was: `lif audit pack` writes one)."""
+    person = _person(request)
+    if person is None or not person.reads("audit"):
+        return None
+    return "/audit/pack/" + reference
+
+
+def _decisions(
+    request: Request, group: str, reference: str | None = None, item: Any = None
+) -> list[dict[str, str]]:
+    """The decisions the signed-in person may record here, as links to their forms."""
+    person = _person(request)
+    if person is None:
+        return []
+    out = []
+    for declaration in DECISIONS:
+        creates = isinstance(declaration, Creation)
+        if declaration.group != group or creates != (reference is None):
+            continue
+        try:
+            person.grant_for(declaration, item, None)
+        except ForbiddenError:
+            continue
+        path = f"/decide/{declaration.group}/{declaration.name}"
+        out.append(
+            {
+                "name": declaration.name.replace("-", " "),
+                "help": declaration.help,
+                "url": path + (f"/{reference}" if reference else ""),
+            }
+        )
+    return out
 
 
 def _link(request: Request, **changes: Any) -> str:
@@ -87,6 +195,7 @@ def register(request: Request) -> Response:
     return render_page(
         request,
         "site/register.html",
+        identify=_decisions(request, "learning"),
         page=page,
         chosen={k: v[0] for k, v in params.items() if v},
         themes=distinct_values(store, listing, "themes"),
@@ -99,7 +208,16 @@ def register(request: Request) -> Response:
 
 def learning(request: Request) -> Response:
     reference = request.path_params["reference"]
-    return render_page(request, "site/learning.html", **learning_item(_store(request), reference))
+    item = learning_item(_store(request), reference)
+    return render_page(
+        request,
+        "site/learning.html",
+        decisions=_decisions(request, "learning", reference),
+        raise_action=_decisions(request, "action"),
+        trail=trail_for(request, reference),
+        pack=_pack(request, reference),
+        **item,
+    )
 
 
 def actions(request: Request) -> Response:
@@ -117,6 +235,7 @@ def actions(request: Request) -> Response:
     return render_page(
         request,
         "site/actions.html",
+        raise_action=_decisions(request, "action"),
         page=page,
         chosen={k: v[0] for k, v in params.items() if v},
         by_agency=sorted(by_agency.items()),
@@ -127,8 +246,19 @@ def actions(request: Request) -> Response:
 
 
 def action(request: Request) -> Response:
+    store = _store(request)
     reference = request.path_params["reference"]
-    return render_page(request, "site/action.html", **action_item(_store(request), reference))
+    found = action_item(store, reference)
+    agency = found["action"]["owner_agency"]
+    found["trail"] = trail_for(request, reference, agency)
+    item = store.get(Action, UUID(found["action"]["stream_id"]), label=reference)
+    return render_page(
+        request,
+        "site/action.html",
+        decisions=_decisions(request, "action", reference, item),
+        pack=_pack(request, reference),
+        **found,
+    )
 
 
 def impact(request: Request) -> Response:
@@ -147,7 +277,9 @@ def measure(request: Request) -> Response:
         story=story,
         question=CATEGORIES.get(story.measure["category"], story.measure["category"]),
         evidence=evidence_records(store, story.evidence_ids),
-        trail=audit_trail(store, reference),
+        trail=trail_for(request, reference),
+        pack=_pack(request, reference),
+        decisions=_decisions(request, "measure", reference),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -44,14 +44,23 @@ CATEGORIES = {
 }
 
 
-def audit_trail(store: Store, reference: str) -> dict[str, Any] | None:
+def audit_trail(
+    store: Store, reference: str, *, catch_up: Callable[[], Any] | None = None
+) -> dict[str, Any] | None:
     """The audit trail of a learning item, action or measure (``lif_core.audit``).
 
     ``{"unavailable": why}`` where building it would write (the audit keeps an index of event
-    ids in the store) and the store is open read-only.
+    ids in the store) and the store is open read-only. ``catch_up``: brings that index up to
+    date through a writable store (the signed-in view has one), after which it is tried again.
     """
     try:
-        trail: dict[str, Any] = build_trail(store, reference).to_dict()
+        try:
+            trail: dict[str, Any] = build_trail(store, reference).to_dict()
+        except RefusedError:
+            if catch_up is None:
+                raise
+            catch_up()
+            trail = build_trail(store, reference).to_dict()
     except RefusedError as exc:
         log.warning("no audit trail for %s in a read-only store: %s", reference, exc)
         return {
@@ -107,7 +116,7 @@ def _one(rows: list[dict[str, Any]], what: str, reference: str) -> dict[str, Any
 
 
 def learning_item(store: Store, reference: str) -> dict[str, Any]:
-    """A learning item: its register row, its actions, its evidence and its audit trail."""
+    """A learning item: its register row, its actions, its evidence (the trail: :func:`audit_trail`)."""
     row = _one(
         all_rows(store, "learning_register", " WHERE reference = ?", [reference]),
         "learning item",
@@ -122,12 +131,11 @@ def learning_item(store: Store, reference: str) -> dict[str, Any]:
         "disseminations": [
             {"channel": str(d["channel"]), "on": str(d["on"])} for d in learning.disseminations
         ],
-        "trail": audit_trail(store, reference),
     }
 
 
 def action_item(store: Store, reference: str) -> dict[str, Any]:
-    """An action: its status row, the learning it answers and its audit trail."""
+    """An action: its status row and the learning it answers (the trail: :func:`audit_trail`)."""
     row = _one(
         all_rows(store, "action_status", " WHERE reference = ?", [reference]), "action", reference
     )
@@ -136,11 +144,7 @@ def action_item(store: Store, reference: str) -> dict[str, Any]:
         if row["learning_reference"]
         else []
     )
-    return {
-        "action": row,
-        "learning": learning[0] if learning else None,
-        "trail": audit_trail(store, reference),
-    }
+    return {"action": row, "learning": learning[0] if learning else None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from lif_app.web.charts import period_label, points_from_rows, turn_the_curve_svg
+from lif_core.actors import describe
 
 __all__ = ["environment", "stylesheet"]
 
@@ -109,6 +110,7 @@ def environment(**globals_: Any) -> Environment:
         when=when,
         file_name=file_name,
         curve_turned=curve_turned,
+        who=describe,
         period=lambda row: period_label(row["period_start"], row["period_end"]),
     )
     env.globals.update(chart=chart, **globals_)

@@ -11,6 +11,8 @@ from typing import Any
 
 import jinja2
 
+from lif_core.actors import describe
+
 __all__ = ["render_html"]
 
 _ENV = jinja2.Environment(
@@ -20,6 +22,7 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+_ENV.filters["who"] = describe
 
 
 def _template() -> jinja2.Template:

@@ -18,6 +18,7 @@ from uuid import uuid4
 
 from pydantic import BaseModel
 
+from lif_core.actors import describe
 from lif_core.decisions.declarations import Context, Creation, Decision
 from lif_core.decisions.references import (
     cite_evidence,
@@ -119,7 +120,7 @@ def _expect(store: Store, item: Any, reference: str, expected: int) -> None:
         )
     later: list[Any] = list(store.app.repository.event_store.get(item.id, gt=expected))
     changes = "; ".join(
-        f"v{e.originator_version} {type(e).__qualname__} by {e.actor} at {e.timestamp:%Y-%m-%d %H:%M}"
+        f"v{e.originator_version} {type(e).__qualname__} by {describe(e.actor)} at {e.timestamp:%Y-%m-%d %H:%M}"
         for e in later
     )
     raise ConcurrencyError(

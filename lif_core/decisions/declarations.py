@@ -100,10 +100,17 @@ class Context:
 
 @dataclass(frozen=True, kw_only=True)
 class _Declaration:
+    """``agency_of``: set on a decision a partner agency records for itself (progress on its own
+    actions): the agency the item, or the arguments, belong to — ``(item, arguments)``, either
+    possibly ``None`` before they are known (a form not yet filled in). Unset: the decision is
+    the partnership business unit's alone. The CLI does not check it (whoever can reach the
+    store decides); the web lets a partner record only where it names the partner's agency."""
+
     aggregate: type[LifAggregate]
     name: str
     help: str
     arguments: tuple[Argument, ...] = ()
+    agency_of: Callable[[Any, Any], str | None] | None = None
 
     @property
     def group(self) -> str:

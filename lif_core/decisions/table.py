@@ -1,7 +1,8 @@
 """The decision table: one declaration per decision a person records (``lif learning accept`` …).
 
 Each row names the item it is about, its arguments (type, help, required), whether it takes a
-rationale and evidence, and the domain command it calls. The CLI commands and the web forms are
+rationale and evidence, whether a partner agency records it for itself (``agency_of``), and the
+domain command it calls. The CLI commands and the web forms are
 made from these rows; a decision added here appears in both. ``lif measure define`` is not a row:
 its binding options are a small language of their own (lif_app/cli/decide.py).
 """
@@ -77,6 +78,11 @@ def _raise(a: Any, c: Context) -> Action:
         actor=c.actor,
         **c.meta,
     )
+
+
+def _owner_agency(item: Any, arguments: Any) -> str | None:
+    """The agency an action belongs to: its partner records progress and completion on it."""
+    return None if item is None else str(item.owner_agency)
 
 
 DECISIONS: tuple[Creation | Decision, ...] = (
@@ -206,7 +212,9 @@ DECISIONS: tuple[Creation | Decision, ...] = (
         arguments=(
             Argument("note", required=True, help="What has been done."),
             Argument("rag", help="red, amber, green or blue"),
+            EVIDENCE,
         ),
+        agency_of=_owner_agency,
         record=lambda item, a, c: item.progress(
             a.note, a.rag.lower() if a.rag else None, c.actor, **c.meta
         ),
@@ -230,6 +238,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             Argument("note", help="What was done."),
             EVIDENCE,
         ),
+        agency_of=_owner_agency,
         record=lambda item, a, c: item.complete(a.on, a.note, c.actor, **c.meta),
     ),
     Decision(

@@ -118,7 +118,7 @@ ENVELOPE_SCHEMA: dict[str, Any] = {
         "valid_from": _day("Valid time: first day the fact is about (events that have one)."),
         "valid_to": _day("Valid time: last day of the period, or null for a single day."),
         "actor": {
-            "description": "A person, plugin:NAME@VERSION or policy:NAME.",
+            "description": "A person at the command line (cli:NAME) or signed in to the web view (web:{iss, sub, name, role, agency} as JSON), plugin:NAME@VERSION or policy:NAME.",
             "type": "string",
             "minLength": 1,
         },

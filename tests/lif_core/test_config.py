@@ -1,4 +1,4 @@
-"""Settings: one URL picks the store, passwords never shown, the actor and LIF_HOME."""
+"""Settings: one URL picks the store, passwords never shown, and LIF_HOME."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lif_core.config import DEFAULT_STORE, StoreURL, default_actor, lif_home, mask_url, store_url
+from lif_core.config import DEFAULT_STORE, StoreURL, lif_home, mask_url, store_url
 from lif_core.errors import ConfigError
 
 
@@ -118,20 +118,3 @@ def test_lif_home_is_created_on_first_use(monkeypatch, tmp_path):
 
     assert home == (tmp_path / "home" / "lif").resolve()
     assert home.is_dir()
-
-
-def test_actor_is_the_option_then_lif_actor_then_the_os_user(monkeypatch):
-    monkeypatch.setenv("LIF_ACTOR", "safeguarding.lead")
-
-    assert default_actor("  chair  ") == "chair"
-    assert default_actor() == "safeguarding.lead"
-
-    monkeypatch.delenv("LIF_ACTOR")
-    assert default_actor() == getpass.getuser()
-
-
-def test_a_blank_actor_is_refused(monkeypatch):
-    monkeypatch.setenv("LIF_ACTOR", "   ")
-
-    with pytest.raises(ConfigError, match="--actor"):
-        default_actor()

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ports import free_port
+
 __all__ = [
     "GROUP_TIMEOUTS",
     "BrokerStartError",
@@ -34,12 +36,6 @@ GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
 
 class BrokerStartError(RuntimeError):
     """The broker binary is missing, exited, or did not accept connections in time."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _broker_bin() -> str:

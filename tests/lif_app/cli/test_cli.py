@@ -261,7 +261,8 @@ def test_a_learning_item_through_every_command(lif):
     ]
     assert [r["version"] for r in recorded] == list(range(2, 9))
     assert {r["stream_id"] for r in recorded} == {first["stream_id"]}
-    assert [r["actor"] for r in recorded][-2:] == ["board.chair", ACTOR]
+    # The command line records its actors as cli:NAME, never as a signed-in person.
+    assert [r["actor"] for r in recorded][-2:] == ["cli:board.chair", "cli:" + ACTOR]
     assert recorded[3]["causation"] == [record_event]
     assert recorded[2]["disseminated_on"] == "2025-04-01"
     with Store(lif.url) as store:
@@ -282,7 +283,7 @@ def test_a_decision_prints_what_was_recorded(lif):
         lif("learning", "prioritise", "LRN-2025-001", "--priority", "low", "--rationale", "Rare")
     ).stdout
 
-    assert out.startswith("recorded Learning.Prioritised LRN-2025-001 v2 by chair at ")
+    assert out.startswith("recorded Learning.Prioritised LRN-2025-001 v2 by cli:chair at ")
 
 
 # --- actions and measures ---------------------------------------------------------------------
@@ -829,7 +830,11 @@ def test_audit_seal_prints_the_seal_and_writes_the_kept_copy(lif, tmp_path):
     seal = json.loads(kept.read_text())
     assert out.startswith("sealed 1 events up to notification 1")
     assert seal["seal_id"] in out and seal["digest"] in out
-    assert (seal["actor"], seal["last_notification_id"], seal["event_count"]) == ("auditor", 1, 1)
+    assert (seal["actor"], seal["last_notification_id"], seal["event_count"]) == (
+        "cli:auditor",
+        1,
+        1,
+    )
     assert _json(lif("status", "--json"))["last_seal"]["seal_id"] == seal["seal_id"]
 
 

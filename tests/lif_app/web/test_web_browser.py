@@ -1,19 +1,13 @@
 """The web view in a real browser: `lif serve` in a subprocess, headless Chromium driven by Selenium.
 
-JavaScript is switched off in the browser: every page, filter and link must work without it.
-Chromium and ChromeDriver come from Debian (installed here if missing; a failed install fails
-the tests, it never skips them). Screenshots go to each test's tmp_path.
+JavaScript is switched off in the browser: every page, filter and link must work without it
+(tests/support/browser.py). Screenshots go to each test's tmp_path.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,102 +15,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser import ensure_chromium, no_browser_errors, start_chromium, wait_for_path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select, WebDriverWait
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+from selenium.webdriver.support.ui import Select
+from serving import lif_serve
 
 
 @pytest.fixture(scope="session")
 def chromium() -> tuple[str, str]:
-    """Debian's Chromium and ChromeDriver, installed with apt-get when missing."""
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (
-            ["apt-get", "update"],
-            ["apt-get", "install", "-y", "chromium", "chromium-driver"],
-        ):
-            done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1200)
-            if done.returncode != 0:
-                pytest.fail(
-                    f"`{' '.join(command)}` failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
-                )
-    return CHROMIUM, CHROMEDRIVER
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return ensure_chromium()
 
 
 @pytest.fixture(scope="module")
 def server(demo_store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`lif serve` on a free port, polled until it answers (60 s deadline)."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    lif = Path(sys.executable).with_name("lif")
-    env = {**os.environ, "LIF_STORE": demo_store.url, "LIF_HOME": str(demo_store.home)}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(lif), "serve", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"lif serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/api/v1", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"lif serve did not answer within 60 s:\n{log.read_text()}")
-            time.sleep(0.1)
+    env = {"LIF_STORE": demo_store.url, "LIF_HOME": str(demo_store.home)}
+    with lif_serve([], env, log) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
 def browser(
     chromium: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WebDriver]:
-    binary, driver_path = chromium
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs", {"profile.managed_default_content_settings.javascript": 2}
-    )
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield driver
     finally:
@@ -126,15 +50,6 @@ def browser(
 def api(base: str, path: str) -> Any:
     with urllib.request.urlopen(base + path, timeout=10) as answer:
         return json.loads(answer.read())
-
-
-def no_browser_errors(driver: WebDriver) -> None:
-    severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    assert not severe, severe
-
-
-def wait_for_path(driver: WebDriver, fragment: str) -> None:
-    WebDriverWait(driver, 15).until(lambda d: fragment in d.current_url)
 
 
 PAGES = {

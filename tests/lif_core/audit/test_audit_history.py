@@ -40,7 +40,7 @@ def test_an_item_as_of_a_time_has_only_the_events_recorded_by_then(history: Hist
     assert (row["reference"], row["status"], row["priority"]) == (REFERENCE, "accepted", "high")
     assert (row["last_decision"], row["last_decision_by"], row["last_decision_rationale"]) == (
         "accepted",
-        "chair",
+        "cli:chair",
         "Referrals rose in 2024.",
     )
     assert (row["events"], row["actions_total"]) == (3, 0)
@@ -119,9 +119,9 @@ def test_a_diff_shows_a_row_added_with_the_events_that_made_it(history: History)
     )
     assert change.columns["status"] == {"from": None, "to": "accepted"}
     assert [(e["type"], e["version"], e["actor"]) for e in change.events] == [
-        ("Learning.Identified", 1, "chair"),
-        ("Learning.Prioritised", 2, "chair"),
-        ("Learning.Accepted", 3, "chair"),
+        ("Learning.Identified", 1, "cli:chair"),
+        ("Learning.Prioritised", 2, "cli:chair"),
+        ("Learning.Accepted", 3, "cli:chair"),
     ]
     assert [e["event_id"] for e in change.events] == [
         history.events[n]["event_id"] for n in ("identified", "prioritised", "accepted")
@@ -206,7 +206,7 @@ def test_lif_audit_diff_text_and_json(history: History) -> None:
     assert "learning_register: 0 added, 0 removed, 1 changed" in text
     assert f"~ learning_register {REFERENCE}" in text
     assert "    status: accepted → declined" in text
-    assert "because: Learning.Declined v5 by chair" in text
+    assert "because: Learning.Declined v5 by chair (command line)" in text
     result = history.lif("audit", "diff", t2, t1)
     assert result.exit_code == 2 and "must be after the first" in result.stderr
     result = history.lif("audit", "diff", t1, t2, "--table", "rejections")

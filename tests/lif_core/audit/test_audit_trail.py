@@ -38,7 +38,7 @@ def test_a_learning_trail_lists_every_event_in_order_in_words(history: History) 
     assert [e.recorded_at for e in trail.events] == [
         history.events[n]["recorded_at"] for n in names
     ]
-    assert all(e.actor == "chair" for e in trail.events)
+    assert all(e.actor == "cli:chair" for e in trail.events)
     identified, prioritised, accepted, _corrected, declined = trail.events
     assert identified.summary == (
         "identified “Children not brought to appointments” from a review (themes: neglect)"

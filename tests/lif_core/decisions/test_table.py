@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lif_core.decisions import DECISIONS, EVIDENCE, RATIONALE, Creation, Decision
+from lif_core.decisions import DECISIONS, EVIDENCE, RATIONALE, Creation, Decision, declaration
 
 
 def test_each_decision_is_declared_once():
@@ -37,3 +37,24 @@ def test_creations_name_their_reference_and_the_date_that_numbers_it():
         names = {a.name for a in creation.arguments}
         assert {"ref", creation.dated_by} <= names, creation.key
     assert all(isinstance(d, Creation | Decision) for d in DECISIONS)
+
+
+def test_a_partner_agency_records_progress_and_completion_of_its_own_actions_only():
+    by_partners = {d.key for d in DECISIONS if d.agency_of is not None}
+
+    assert by_partners == {"action progress", "action complete"}
+
+
+def test_the_agency_of_an_action_decision_is_the_actions_owner_agency():
+    from types import SimpleNamespace
+
+    progress = declaration("action", "progress")
+    assert progress.agency_of is not None
+
+    assert progress.agency_of(SimpleNamespace(owner_agency="LCH"), None) == "LCH"
+    assert progress.agency_of(None, None) is None  # not known before the item is read
+
+
+def test_progress_may_cite_evidence_as_completion_does():
+    assert EVIDENCE in declaration("action", "progress").arguments
+    assert EVIDENCE in declaration("action", "complete").arguments
