@@ -17,7 +17,6 @@ another store URL (default: a temporary SQLite file).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import statistics
 import tempfile
@@ -33,7 +32,8 @@ from eventsourcing.utils import get_topic
 from lif_core.audit import build_trail, sync_event_ids
 from lif_core.audit.verify import make_seal, verify
 from lif_core.domain import Learning, SourceRecord
-from lif_core.domain.base import GENESIS, seal_event
+from lif_core.domain.base import make_event
+from lif_core.eventlog.codec import GENESIS, sealed
 from lif_core.eventlog.store import Store
 
 __all__ = ["run"]
@@ -54,17 +54,13 @@ _ROW = 876543219
 
 def _template() -> tuple[list[bytes], str]:
     """A real Recorded event, encoded once, cut at the fields that vary between records."""
-    recorded: Any = SourceRecord.Recorded  # fields beyond the library's, set by keyword
-    event = recorded(
-        originator_id=uuid4(),
-        originator_version=1,
+    state = dict(
         timestamp=datetime.now(UTC),
         originator_topic=get_topic(SourceRecord),
         event_id=_EVENT_ID,
         actor="plugin:performance@0.1.0",
         causation=[],
         correlation="bench-run",
-        hash="",
         source="performance",
         record_kind="indicator-value",
         record_key=_KEY,
@@ -83,7 +79,7 @@ def _template() -> tuple[list[bytes], str]:
             "run_id": "bench-run",
         },
     )
-    seal_event(event, GENESIS)
+    event = make_event(SourceRecord.Recorded, uuid4(), 1, GENESIS, state)
     body: bytes = vars(event)["_lif_body"]
     parts: list[bytes] = []
     rest = body
@@ -120,8 +116,7 @@ def _records(count: int) -> Iterator[tuple[UUID, UUID, bytes]]:
                 parts[4],
             )
         )
-        digest = hashlib.sha256(f"{GENESIS}|{stream}|1|{topic}|".encode() + body).hexdigest()
-        yield stream, event_id, body[:-1] + b',"hash":"' + digest.encode() + b'"}'
+        yield stream, event_id, sealed(GENESIS, str(stream), 1, topic, body)[1]
 
 
 def generate(store: Store, total: int) -> dict[str, Any]:
@@ -188,18 +183,14 @@ def _decide(store: Store, evidence: list[str]) -> None:
 def _revise(store: Store, records: list[tuple[UUID, UUID, str]]) -> None:
     """Later versions of some cited records, written the way the pipeline writes revisions."""
     now = datetime.now(UTC)
-    revised: Any = SourceRecord.Revised
     events = []
     for i, (stream, _, head) in enumerate(records):
-        event = revised(
-            originator_id=stream,
-            originator_version=2,
+        state = dict(
             timestamp=now,
             event_id=uuid4(),
             actor="plugin:performance@0.1.0",
             causation=[],
             correlation="bench-run-2",
-            hash="",
             source="performance",
             record_kind="indicator-value",
             record_key=f"ICPC-15WD|Leeds|{i:07d}",
@@ -218,8 +209,7 @@ def _revise(store: Store, records: list[tuple[UUID, UUID, str]]) -> None:
                 "run_id": "bench-run-2",
             },
         )
-        seal_event(event, head)
-        events.append(event)
+        events.append(make_event(SourceRecord.Revised, stream, 2, head, state))
     with store.transaction() as tx:
         store.lock_for_append(tx)
         store.append(tx, events)

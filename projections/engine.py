@@ -22,8 +22,8 @@ from types import ModuleType
 from typing import Any
 from uuid import UUID
 
+from lif_core.eventlog.codec import LifTranscoder
 from lif_core.eventlog.store import Store, Tx
-from lif_core.eventlog.transcoding import LifTranscoder
 
 __all__ = [
     "Column",

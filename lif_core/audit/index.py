@@ -18,7 +18,7 @@ from uuid import UUID
 
 from lif_core.audit.log import plain_decode
 from lif_core.audit.verify import stream_text
-from lif_core.domain.base import split_state
+from lif_core.eventlog.codec import split_state
 from lif_core.eventlog.store import Store, Tx
 
 __all__ = [

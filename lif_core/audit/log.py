@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from lif_core.audit.verify import check_link, stream_text
-from lif_core.domain.base import GENESIS, split_state
+from lif_core.eventlog.codec import GENESIS, split_state
 from lif_core.eventlog.store import Store
 
 __all__ = [

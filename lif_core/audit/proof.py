@@ -23,8 +23,8 @@ from uuid import UUID
 from lif_core.audit.index import locate_events, sync_event_ids
 from lif_core.audit.log import StoredRow, read_streams
 from lif_core.audit.verify import Seal, hash_lines, latest_seal
-from lif_core.domain.base import GENESIS, chain_hash, split_state
 from lif_core.errors import NotFoundError, RefusedError, VerificationError
+from lif_core.eventlog.codec import GENESIS, chain_hash, split_state
 from lif_core.eventlog.store import Store
 
 __all__ = [
@@ -45,7 +45,7 @@ ABOUT = (
     "Check it with `lif audit check-proof FILE [--seal KEPT_SEAL]`, or by hand: "
     "(1) sha256 of the hash_list lines, each followed by a newline, equals seal.digest; "
     "(2) sha256(prev_hash|stream_id|version|topic|body) equals the event's hash, where body is "
-    'the stored bytes (state_b64) with their final \',"hash":"…"\' field removed and prev_hash is '
+    'the stored bytes (state_b64) with their last field, "hash", removed and prev_hash is '
     "the last hash in chain (64 zeros for version 1); "
     "(3) 'notification_id:hash' of the event and of each chain entry is a line of hash_list; "
     "(4) seal.digest equals the digest of a seal you kept outside the system."

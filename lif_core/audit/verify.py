@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from lif_core.domain.base import GENESIS, chain_hash, split_state
 from lif_core.errors import VerificationError
+from lif_core.eventlog.codec import GENESIS, chain_hash, intact_hash, split_state, stored_hash
 from lif_core.eventlog.store import Store
 
 __all__ = [
@@ -28,8 +28,6 @@ __all__ = [
 
 PAGE = 5000
 _MMAP = 0x7FFF0000  # SQLite's largest memory map
-_HASH_FIELD = b',"hash":"'
-_HASH_AT = len(_HASH_FIELD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,15 +167,9 @@ def check_link(
     is where it should be and its content matches its hash.
     """
     in_place = version == prev_version + 1
-    cut = state.rfind(_HASH_FIELD)
-    if in_place and nid >= prev_nid and cut >= 0 and state.endswith(b'"}'):
-        # The intact case, on every event: what split_state and chain_hash compute, hashed
-        # from the stored bytes in place instead of copying the body twice.
-        stored = state[cut + len(_HASH_FIELD) : -2].decode("ascii", "replace")
-        sha = hashlib.sha256(f"{prev_hash}|{stream_id}|{version}|{topic}|".encode())
-        sha.update(memoryview(state)[:cut])
-        sha.update(b"}")
-        if stored and sha.hexdigest() == stored:
+    if in_place and nid >= prev_nid:
+        stored = intact_hash(prev_hash, stream_id, version, topic, state)
+        if stored:
             return _NO_PROBLEM, stored
     body, stored = split_state(state)
     problems: list[str] = []
@@ -197,15 +189,6 @@ def check_link(
     elif in_place and chain_hash(prev_hash, stream_id, version, topic, body) != stored:
         problems.append("its content does not match its hash: it was altered, swapped or forged")
     return tuple(problems), stored
-
-
-def _stored_hash(state: bytes | str) -> str:
-    """``split_state(state)[1]`` without copying the body."""
-    raw = state.encode() if isinstance(state, str) else bytes(state)
-    cut = raw.rfind(_HASH_FIELD)
-    if cut < 0 or not raw.endswith(b'"}'):
-        return ""
-    return raw[cut + len(_HASH_FIELD) : -2].decode("ascii", "replace")
 
 
 def _digest(store: Store, stop: int) -> tuple[str, int, int]:
@@ -235,14 +218,13 @@ def hash_lines(store: Store, stop: int) -> Iterator[tuple[int, str]]:
         if not rows:
             return
         for notification_id, state in rows:
-            yield int(notification_id), _stored_hash(state)
+            yield int(notification_id), stored_hash(state)
         position = int(rows[-1][0])
 
 
 def verify(store: Store, seal: Seal | None = None) -> VerifyReport:
     """Recompute every chain; with a seal, also prove nothing sealed was removed, added or reordered."""
     report = VerifyReport(seal=seal)
-    sha256 = hashlib.sha256
     raw_stream: Any = None
     stream = ""
     prev_hash, prev_version, prev_nid = GENESIS, 0, 0
@@ -259,13 +241,9 @@ def verify(store: Store, seal: Seal | None = None) -> VerifyReport:
             version, nid = int(raw_version), int(raw_nid)
             state = raw_state.encode() if isinstance(raw_state, str) else bytes(raw_state)
             # check_link's intact case, inline: it runs once per event of the whole log.
-            cut = state.rfind(_HASH_FIELD)
-            if version == prev_version + 1 and nid >= prev_nid and cut >= 0:
-                stored = state[cut + _HASH_AT : -2].decode("ascii", "replace")
-                sha = sha256(f"{prev_hash}|{stream}|{version}|{topic}|".encode())
-                sha.update(state[:cut])
-                sha.update(b"}")
-                if stored and state.endswith(b'"}') and sha.hexdigest() == stored:
+            if version == prev_version + 1 and nid >= prev_nid:
+                stored = intact_hash(prev_hash, stream, version, topic, state)
+                if stored:
                     prev_hash, prev_version, prev_nid = stored, version, nid
                     continue
             problems, stored = check_link(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json.encoder
 import os
 import random
 import time
@@ -17,32 +16,24 @@ from eventsourcing.domain import TZINFO, Aggregate, AggregateCreated
 from eventsourcing.utils import get_topic
 
 from lif_core.errors import RefusedError
-from lif_core.eventlog.transcoding import encode_fast, encode_value
+from lif_core.eventlog.codec import GENESIS, HASH_FIELD, chain_hash, command_body, encode_body
 
 __all__ = [
-    "GENESIS",
     "LIF_NAMESPACE",
     "LifAggregate",
     "LifCorrected",
     "LifCreated",
     "LifEvent",
-    "chain_hash",
     "dashed",
     "make_event",
     "new_event_hex",
     "new_event_id",
-    "seal_event",
-    "split_state",
     "uuid5_hex",
 ]
 
 LIF_NAMESPACE = UUID("6c1f3b1e-2f7a-4c55-9d0e-4b1a0c2f6e11")
-GENESIS = "0" * 64
-_HASH_FIELD = b',"hash":"'
-
 
 _UNKNOWN = SafeUUID.unknown
-_string = json.encoder.encode_basestring  # how the encoder writes a str (ensure_ascii off)
 _random = random.Random()  # seeded from the OS, and again in every forked child (below)
 os.register_at_fork(after_in_child=_random.seed)
 
@@ -92,36 +83,6 @@ def dashed(hex32: str) -> str:
     return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
-def chain_hash(prev: str, originator_id: UUID | str, version: int, topic: str, body: bytes) -> str:
-    """sha256 over the previous event's hash, the event's place in its stream and its body."""
-    head = f"{prev}|{originator_id}|{version}|{topic}|".encode()
-    return hashlib.sha256(head + body).hexdigest()
-
-
-def split_state(state: bytes | str) -> tuple[bytes, str]:
-    """A stored state -> (the body that was hashed, the hash stored with it)."""
-    if isinstance(state, str):  # a row rewritten as text by hand
-        state = state.encode()
-    index = state.rfind(_HASH_FIELD)
-    if index < 0 or not state.endswith(b'"}'):
-        return state, ""
-    return state[:index] + b"}", state[index + len(_HASH_FIELD) : -2].decode("ascii", "replace")
-
-
-def seal_event(event: Any, prev: str) -> str:
-    """Compute and attach the event's chain hash; keep the encoded body for the mapper."""
-    state = dict(vars(event))
-    originator_id = state.pop("originator_id")
-    version = state.pop("originator_version")
-    state.pop("hash", None)
-    state.pop("_lif_body", None)
-    body = encode_fast(state)
-    digest = chain_hash(prev, originator_id, version, get_topic(type(event)), body)
-    object.__setattr__(event, "hash", digest)
-    object.__setattr__(event, "_lif_body", body)
-    return digest
-
-
 _FIELDS: dict[type, frozenset[str]] = {}
 
 
@@ -130,7 +91,7 @@ def _fields_of(event_class: type[Any]) -> frozenset[str]:
     fields = _FIELDS[event_class] = frozenset(event_class.__dataclass_fields__) - {
         "originator_id",
         "originator_version",
-        "hash",
+        HASH_FIELD,
     }
     return fields
 
@@ -157,7 +118,7 @@ def make_event(
         raise TypeError(
             f"cannot make {event_class.__qualname__}: missing {missing}, unknown {unknown}"
         )
-    body = encode_fast(state)
+    body = encode_body(state)
     digest = chain_hash(prev, stream_text or originator_id, version, get_topic(event_class), body)
     event = object.__new__(event_class)
     event.__dict__.update(
@@ -200,10 +161,6 @@ def _stamp() -> tuple[datetime, str]:
     return stamp, f"{known[2]}.{micro:06d}{known[3]}" if micro else f"{known[2]}{known[3]}"
 
 
-def _text(value: Any) -> str:
-    return _string(value) if type(value) is str else encode_value(value)
-
-
 def _decided(
     event_class: type[Any],
     originator_id: UUID,
@@ -218,8 +175,7 @@ def _decided(
     """:func:`make_event` for a command's event (the domain's hot path).
 
     The body is byte for byte what :func:`make_event` writes (a test holds them equal): the
-    fields every event carries are written by hand, the command's own fields by the encoder,
-    and the hash is taken without copying the body.
+    codec writes the fields every event carries by hand (:func:`command_body`).
     """
     own = _OWN.get(event_class)
     if own is None:
@@ -243,16 +199,8 @@ def _decided(
             {"timestamp": timestamp, "event_id": _event_id(number), **state},
             stream_text,
         )  # raises, naming what is missing or unknown
-    # The fields every event carries, as ``encode_fast`` writes them (a test holds them equal).
-    head = (
-        f'{{"timestamp":{{"_type_":"datetime_iso","_data_":"{iso}"}},'
-        f'"event_id":{{"_type_":"uuid_hex","_data_":"{number:032x}"}},'
-        f'"actor":{_text(actor)},"causation":{encode_value(causes) if causes else "[]"},'
-        f'"correlation":{"null" if correlation is None else _text(correlation)},'
-    )
-    body = (head + encode_value(fields)[1:] if fields else head[:-1] + "}").encode()
-    sha = hashlib.sha256(f"{prev}|{stream_text}|{version}|{get_topic(event_class)}|".encode())
-    sha.update(body)
+    body = command_body(iso, number, actor, causes, correlation, fields)
+    digest = chain_hash(prev, stream_text, version, get_topic(event_class), body)
     event = object.__new__(event_class)
     _set_dict(
         event,
@@ -266,7 +214,7 @@ def _decided(
             "causation": causes,
             "correlation": correlation,
             **fields,
-            "hash": sha.hexdigest(),
+            "hash": digest,
             "_lif_body": body,
         },
     )

@@ -24,7 +24,7 @@ from eventsourcing.utils import get_topic
 
 from lif_core.config import StoreURL, store_url
 from lif_core.errors import ConcurrencyError, NotFoundError, StoreError
-from lif_core.eventlog.transcoding import LifTranscoder
+from lif_core.eventlog.codec import LifTranscoder, stored_state
 
 __all__ = ["LifApplication", "LifMapper", "Store", "Tx"]
 
@@ -72,7 +72,7 @@ class LifMapper(Mapper[UUID]):
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=get_topic(type(domain_event)),
-            state=body[:-1] + b',"hash":"' + domain_event.hash.encode() + b'"}',
+            state=stored_state(body, domain_event.hash),
         )
 
 
@@ -306,7 +306,7 @@ class Store:
                 fields["originator_version"],
                 get_topic(type(event)),
             )
-            state = b"".join((body[:-1], b',"hash":"', fields["hash"].encode(), b'"}'))
+            state = stored_state(body, fields["hash"])
         if self.dialect == "sqlite":
             # A stream's events come together: its id's hex is worked out once for them.
             last = self._last_stream

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ValidationError
 
 from lif_core.errors import PluginError
-from lif_core.eventlog.transcoding import json_encoder
+from lif_core.eventlog.codec import json_encoder
 from lif_core.ingestion.readers import read_rows
 from lif_core.plugins.spec import RecordError, Row, Source, ValidTime
 from lif_core.plugins.tracebacks import raised_in

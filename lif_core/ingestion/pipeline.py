@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
@@ -25,7 +24,6 @@ from eventsourcing.utils import get_topic
 from lif_core.config import input_limits
 from lif_core.domain import IngestionRun, SourceRecord
 from lif_core.domain.base import (
-    GENESIS,
     LIF_NAMESPACE,
     dashed,
     make_event,
@@ -34,8 +32,8 @@ from lif_core.domain.base import (
     uuid5_hex,
 )
 from lif_core.errors import ConfigError, InputError, LifError, PluginError
+from lif_core.eventlog.codec import GENESIS, RecordedBodies, locator_json, sealed
 from lif_core.eventlog.store import Store, Tx
-from lif_core.eventlog.transcoding import encode_fast, encode_value
 from lif_core.ingestion.forked import ChildFailed, can_fork, forked_chunks
 from lif_core.ingestion.input_checks import open_input
 from lif_core.ingestion.parse import ParsedRecord, Rejection, canonical_json, parse_row_items
@@ -219,16 +217,7 @@ _RECORDED_CONSTANT = (
     "source",
     "record_kind",
 )
-_RECORDED_VARIABLE = (
-    "event_id",
-    "record_key",
-    "valid_from",
-    "valid_to",
-    "attributes",
-    "content_hash",
-    "provenance",
-)
-if {*_RECORDED_CONSTANT, *_RECORDED_VARIABLE} != set(_RECORDED.__dataclass_fields__) - {
+if {*_RECORDED_CONSTANT, *RecordedBodies.OWN} != set(_RECORDED.__dataclass_fields__) - {
     "originator_id",
     "originator_version",
     "hash",
@@ -236,16 +225,6 @@ if {*_RECORDED_CONSTANT, *_RECORDED_VARIABLE} != set(_RECORDED.__dataclass_field
     raise TypeError(
         "lif_core.ingestion.pipeline writes SourceRecord.Recorded: its fields have changed"
     )
-
-
-def _day_json(value: date | None, iso: str | None = None) -> str:
-    """A valid time as the transcoder writes it (a plain day without a callback); ``iso``:
-    its ISO form, if already made."""
-    if value is None:
-        return "null"
-    if type(value) is date:
-        return '{"_type_":"date_iso","_data_":"' + (iso or value.isoformat()) + '"}'
-    return encode_value(value)
 
 
 class _Run:
@@ -267,11 +246,20 @@ class _Run:
         self.now = datetime.now(UTC)
         self.indexed = 0  # index rows this run wrote
         self.analyze_at = CHUNK
-        self.prefixes: dict[str, str] = {}
         self.stream_prefix = f"{SourceRecord.kind}:{self.source.name}|"  # + kind|key: uuid5
         prov = self.provenance({})
         del prov["locator"]
-        self.provenance_open = ',"provenance":' + encode_value(prov)[:-1] + ',"locator":'
+        self.bodies = RecordedBodies(
+            {
+                "timestamp": self.now,
+                "actor": self.loaded.actor,
+                "causation": [],
+                "correlation": self.run_id,
+                "originator_topic": get_topic(SourceRecord),
+                "source": self.source.name,
+            },
+            prov,
+        )
 
     # --- the run's own stream -------------------------------------------------------------
 
@@ -324,49 +312,24 @@ class _Run:
 
         The hot path of ingestion, run where the rows are read: the run's constant fields are
         encoded once per kind and the record's own spliced in, giving the JSON
-        :func:`encode_fast` gives for the same event (keys in another order); the hash is the
+        :func:`~lif_core.eventlog.codec.encode_body` gives for the same event (keys in another order); the hash is the
         chain hash of that body, as always.
         """
         kind = r.kind
-        prefix = self.prefixes.get(kind)
-        if prefix is None:
-            constant = {
-                "timestamp": self.now,
-                "actor": self.loaded.actor,
-                "causation": [],
-                "correlation": self.run_id,
-                "originator_topic": get_topic(SourceRecord),
-                "source": self.source.name,
-                "record_kind": kind,
-            }
-            assert tuple(constant) == _RECORDED_CONSTANT
-            prefix = self.prefixes[kind] = encode_fast(constant).decode()[:-1]
         key = r.record_key
         valid_from, valid_to = r.valid_time.valid_from, r.valid_time.valid_to
         stated_on = r.as_of or valid_from
         from_iso = valid_from.isoformat()
         stated_iso = stated_on.isoformat() if r.as_of else from_iso
         canonical = r.canonical or canonical_json(r.attributes)
-        locator = r.locator if type(r.locator) is dict else dict(r.locator)
-        line = locator.get("line")
-        located = (
-            f'{{"line":{line}}}'
-            if type(line) is int and len(locator) == 1
-            else encode_value(locator)
-        )
+        located = locator_json(r.locator)
         stream = uuid5_hex(LIF_NAMESPACE, f"{self.stream_prefix}{kind}|{key}")
         text = dashed(stream)
-        body = (
-            f'{prefix},"event_id":{{"_type_":"uuid_hex","_data_":"{new_event_hex()}"}}'
-            f',"record_key":{encode_basestring(key)}'
-            f',"valid_from":{_day_json(valid_from, from_iso)},"valid_to":{_day_json(valid_to)}'
-            f',"attributes":{canonical},"content_hash":"{r.content_hash}"'
-            f"{self.provenance_open}{located}}}}}"
-        ).encode()
-        sha = hashlib.sha256(f"{GENESIS}|{text}|1|{_RECORDED_TOPIC}|".encode())
-        sha.update(body)
-        digest = sha.hexdigest()
-        state = body[:-1] + b',"hash":"' + digest.encode() + b'"}'
+        body = self.bodies.body(
+            kind, new_event_hex(), key, valid_from, from_iso, valid_to, canonical,
+            r.content_hash, located,
+        )  # fmt: skip
+        digest, state = sealed(GENESIS, text, 1, _RECORDED_TOPIC, body)
         return (  # a _Rec's fields (see _Rec: a plain tuple pickles in C)
             kind,
             key,

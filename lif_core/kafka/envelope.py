@@ -18,8 +18,8 @@ from eventsourcing.persistence import Notification
 from pydantic import BaseModel
 
 from lif_core.domain import STREAM_TYPES
+from lif_core.eventlog.codec import LifTranscoder
 from lif_core.eventlog.store import Store
-from lif_core.eventlog.transcoding import LifTranscoder
 
 __all__ = ["ENVELOPE_SCHEMA", "ENVELOPE_VERSION", "encode_envelopes", "envelope_of", "stream_key"]
 

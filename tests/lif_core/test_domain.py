@@ -9,15 +9,9 @@ import pytest
 
 from lif_core.audit.verify import verify
 from lif_core.domain import Action, Learning, Measure
-from lif_core.domain.base import (
-    GENESIS,
-    LifAggregate,
-    LifCreated,
-    LifEvent,
-    chain_hash,
-    split_state,
-)
+from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
 from lif_core.errors import ConcurrencyError, RefusedError
+from lif_core.eventlog.codec import GENESIS, chain_hash, split_state
 from lif_core.eventlog.store import Store
 
 ACTOR = "safeguarding.lead"
@@ -514,7 +508,7 @@ class _Bare(LifAggregate):
 
 def test_a_decision_written_by_hand_is_what_the_generic_encoder_writes_byte_for_byte() -> None:
     from lif_core.domain.base import make_event
-    from lif_core.eventlog.transcoding import LifTranscoder
+    from lif_core.eventlog.codec import LifTranscoder
 
     events = _every_decision()
     for stream in {e.originator_id for e in events}:

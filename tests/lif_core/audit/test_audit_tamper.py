@@ -149,25 +149,25 @@ def test_altered_evidence_is_marked_on_the_cited_version_and_hashes_rewritten_br
     # but not the seal kept outside.
     with h.store() as store:
         state = _state(store, leeds, 1)
-        body = state[: state.rfind(b',"hash":"')] + b"}"
-        from lif_core.domain.base import GENESIS, chain_hash
+        from lif_core.eventlog.codec import GENESIS, chain_hash, split_state, stored_state
+
+        body = split_state(state)[0]
 
         topic = "lif_core.domain.source_record:SourceRecord.Recorded"
         forged = chain_hash(GENESIS, leeds, 1, topic, body)
         with store.transaction() as tx:
             tx.execute(
                 f"UPDATE {store.events_table} SET state = ? WHERE originator_id = ? AND originator_version = 1",
-                (body[:-1] + f',"hash":"{forged}"}}'.encode(), _param(store, leeds)),
+                (stored_state(body, forged), _param(store, leeds)),
             )
         v2 = _state(store, leeds, 2)
-        body2 = v2[: v2.rfind(b',"hash":"')] + b"}"
+        body2 = split_state(v2)[0]
         topic2 = "lif_core.domain.source_record:SourceRecord.Revised"
         with store.transaction() as tx:
             tx.execute(
                 f"UPDATE {store.events_table} SET state = ? WHERE originator_id = ? AND originator_version = 2",
                 (
-                    body2[:-1]
-                    + f',"hash":"{chain_hash(forged, leeds, 2, topic2, body2)}"}}'.encode(),
+                    stored_state(body2, chain_hash(forged, leeds, 2, topic2, body2)),
                     _param(store, leeds),
                 ),
             )

@@ -594,7 +594,8 @@ def test_a_recorded_event_is_what_the_domain_would_make_and_its_chain_verifies(
     """The pipeline splices a Recorded event's JSON together; it must decode to the event the
     generic path (make_event over the same state) gives, and carry a hash the audit accepts."""
     from lif_core.audit.verify import verify
-    from lif_core.domain.base import GENESIS, make_event
+    from lif_core.domain.base import make_event
+    from lif_core.eventlog.codec import GENESIS
 
     path = _file(tmp_path, "counts.csv", HEADER + '2024,Léeds "north",10\n')
     ingest_file(store, _loaded(), path)

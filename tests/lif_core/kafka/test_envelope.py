@@ -13,7 +13,7 @@ import toy_source
 from jsonschema import Draft202012Validator
 
 from lif_core.domain import STREAM_TYPES, Action, Learning, Measure
-from lif_core.domain.base import split_state
+from lif_core.eventlog.codec import split_state
 from lif_core.eventlog.store import Store
 from lif_core.ingestion.pipeline import Origin, ingest_rows
 from lif_core.kafka import ENVELOPE_SCHEMA, envelope_of

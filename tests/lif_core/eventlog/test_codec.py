@@ -1,4 +1,4 @@
-"""Values round-trip through the store exactly: dates, datetimes, decimals, UUIDs, pydantic models."""
+"""Stored bytes: values round-trip exactly, bodies written by hand equal the encoder's, the hash splice."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from lif_core.audit.verify import verify
 from lif_core.domain import SourceRecord
-from lif_core.eventlog.transcoding import LifTranscoder
+from lif_core.eventlog.codec import LifTranscoder
 from lif_core.plugins import ValidTime
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -164,7 +164,7 @@ def test_the_recorded_time_is_set_by_the_application_and_kept_exactly(store):
 def test_the_reusable_json_encoder_writes_what_json_dumps_writes() -> None:
     import json
 
-    from lif_core.eventlog.transcoding import json_encoder
+    from lif_core.eventlog.codec import json_encoder
 
     values: list[Any] = [
         {"b": 1, "a": [1.5, None, True, 'é"\n'], "c": {"z": -0.0, "y": float("inf")}},
@@ -185,3 +185,115 @@ def test_the_reusable_json_encoder_writes_what_json_dumps_writes() -> None:
         json_encoder()(object())
     tagged = json_encoder(default=lambda v: {"day": v.isoformat()})
     assert tagged({"d": date(2024, 1, 2)}) == '{"d":{"day":"2024-01-02"}}'
+
+
+# --- the chain hash and its place in the stored bytes ---------------------------------------------
+
+
+def test_the_hash_is_appended_as_the_last_field_and_split_off_again() -> None:
+    import hashlib
+    import json
+
+    from lif_core.eventlog.codec import (
+        GENESIS,
+        chain_hash,
+        intact_hash,
+        sealed,
+        split_state,
+        stored_hash,
+        stored_state,
+    )
+
+    body = b'{"actor":"Zo\xc3\xab","note":"a \\"hash\\":\\"x\\" in text"}'
+    stream = "6c1f3b1e-2f7a-4c55-9d0e-4b1a0c2f6e11"
+    topic = "lif_core.domain.learning:Learning.Identified"
+    digest = chain_hash(GENESIS, stream, 1, topic, body)
+    assert digest == hashlib.sha256(f"{GENESIS}|{stream}|1|{topic}|".encode() + body).hexdigest()
+    state = stored_state(body, digest)
+    assert json.loads(state) == {**json.loads(body), "hash": digest}
+    assert state.endswith(f',"hash":"{digest}"}}'.encode())
+    assert sealed(GENESIS, stream, 1, topic, body) == (digest, state)
+    assert split_state(state) == (body, digest)
+    assert split_state(state.decode()) == (body, digest)  # a row rewritten as text
+    assert stored_hash(state) == digest
+    assert intact_hash(GENESIS, stream, 1, topic, state) == digest
+    # Altered content, the wrong predecessor or place, or no hash at all: not intact.
+    assert intact_hash(GENESIS, stream, 1, topic, state.replace(b"Zo", b"Jo")) == ""
+    assert intact_hash("1" * 64, stream, 1, topic, state) == ""
+    assert intact_hash(GENESIS, stream, 2, topic, state) == ""
+    assert split_state(body) == (body, "")
+    assert stored_hash(body) == ""
+    assert intact_hash(GENESIS, stream, 1, topic, body) == ""
+
+
+def test_a_new_records_body_spliced_by_hand_is_what_the_encoder_writes() -> None:
+    import json
+
+    from lif_core.eventlog.codec import RecordedBodies, encode_body, locator_json
+
+    constant = {
+        "timestamp": datetime(2025, 4, 1, 9, 30, 0, 5, tzinfo=UTC),
+        "actor": "plugin:toy@1.0",
+        "causation": [],
+        "correlation": "run-é",
+        "originator_topic": "lif_core.domain.source_record:SourceRecord",
+        "source": "toy",
+    }
+    provenance = {"file": 'a "b".csv', "origin": "/x/a.csv", "run_id": "run-é"}
+    bodies = RecordedBodies(constant, provenance)
+    cases: list[tuple[Any, Any, dict[str, Any]]] = [
+        (date(2024, 1, 1), None, {"line": 7}),
+        (date(2024, 1, 1), date(2024, 12, 31), {"sheet": "Data", "row": 3}),
+        (datetime(2024, 1, 1, 12, tzinfo=UTC), None, {"index": 0}),
+    ]
+    for valid_from, valid_to, locator in cases:
+        event_hex = uuid4().hex
+        canonical = '{"area":"L\\u00e9eds \\"north\\"","n":3}'
+        body = bodies.body(
+            "area-count", event_hex, 'k"é/1', valid_from, valid_from.isoformat(), valid_to,
+            canonical, "c" * 64, locator_json(locator),
+        )  # fmt: skip
+        state = {
+            **constant,
+            "record_kind": "area-count",
+            "event_id": UUID(event_hex),
+            "record_key": 'k"é/1',
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "attributes": json.loads(canonical),
+            "content_hash": "c" * 64,
+            "provenance": {**provenance, "locator": locator},
+        }
+        assert json.loads(body) == json.loads(encode_body(state))
+        assert LifTranscoder().decode(body) == state
+
+
+def test_plain_makes_json_data_of_every_value_an_event_holds() -> None:
+    import json
+
+    from lif_core.eventlog.codec import plain
+
+    value = {
+        "day": date(2025, 3, 31),
+        "at": datetime(2025, 3, 31, 23, 59, tzinfo=UTC),
+        "id": UUID("6c1f3b1e-2f7a-4c55-9d0e-4b1a0c2f6e11"),
+        "cost": Decimal("99.990"),
+        "model": _placement(),
+        "pair": (1, "two"),
+        "set": {"only"},
+        1: [None, True, 1.5],
+    }
+    expected = {
+        "day": "2025-03-31",
+        "at": "2025-03-31T23:59:00+00:00",
+        "id": "6c1f3b1e-2f7a-4c55-9d0e-4b1a0c2f6e11",
+        "cost": "99.990",
+        "model": _placement().model_dump(mode="json"),
+        "pair": [1, "two"],
+        "set": ["only"],
+        "1": [None, True, 1.5],
+    }
+    assert plain(value) == expected
+    assert json.loads(json.dumps(plain(value))) == expected
+    with pytest.raises(TypeError, match="a object has no JSON form"):
+        plain({"x": object()})
