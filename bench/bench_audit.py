@@ -34,6 +34,7 @@ from lif_core.audit.verify import make_seal, verify
 from lif_core.domain import Learning, SourceRecord
 from lif_core.domain.base import make_event
 from lif_core.eventlog.codec import GENESIS, sealed
+from lif_core.eventlog.log import append, append_rows, lock_for_append
 from lif_core.eventlog.store import Store
 
 __all__ = ["run"]
@@ -125,19 +126,18 @@ def generate(store: Store, total: int) -> dict[str, Any]:
     topic = get_topic(SourceRecord.Recorded)
     bulk = total - ITEM_EVENTS - REVISED
     cited: list[tuple[UUID, UUID, str]] = []  # (stream, event id, hash) of the first records
-    insert = f"INSERT INTO {store.events_table} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)"
     rows: list[tuple[Any, ...]] = []
 
     def flush() -> None:
         with store.transaction() as tx:
-            store.lock_for_append(tx)
-            tx.executemany(insert, rows)
+            lock_for_append(store, tx)
+            append_rows(store, tx, rows)
         rows.clear()
 
     for stream, event_id, state in _records(bulk):
         if len(cited) < CITED:
             cited.append((stream, event_id, state[-66:-2].decode()))
-        rows.append((stream.hex if store.dialect == "sqlite" else stream, 1, topic, state))
+        rows.append((stream.hex, 1, topic, state))
         if len(rows) >= BATCH:
             flush()
     if rows:
@@ -211,8 +211,8 @@ def _revise(store: Store, records: list[tuple[UUID, UUID, str]]) -> None:
         )
         events.append(make_event(SourceRecord.Revised, stream, 2, head, state))
     with store.transaction() as tx:
-        store.lock_for_append(tx)
-        store.append(tx, events)
+        lock_for_append(store, tx)
+        append(store, tx, events)
 
 
 def _timed(label: str, seconds: float, **fields: Any) -> dict[str, Any]:

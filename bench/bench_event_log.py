@@ -7,7 +7,7 @@ For SQLite and PostgreSQL, each measured in this run:
   database, 10,000 rows a transaction (row building not timed);
 - **domain batch**: 100,000 events made with the domain classes (learning items of ten events
   each: identify, prioritise, accept, disseminate ×3, link evidence ×3, assess embedding; each
-  event encoded and hash-chained when made) and written with ``store.append`` inside
+  event encoded and hash-chained when made) and written with ``lif_core.eventlog.log.append`` inside
   ``store.transaction()``, 1,000 aggregates a transaction. Building the events is timed;
 - **raw single**: one row a transaction, 2,000 times;
 - **domain single**: 2,000 single-decision saves (``store.save`` of one action progressed).
@@ -36,6 +36,7 @@ from typing import Any
 from bench import in_fresh_process, peak_mb
 from lif_core.config import StoreURL
 from lif_core.domain import Action, Learning
+from lif_core.eventlog.log import append
 from lif_core.eventlog.store import Store
 
 __all__ = ["run"]
@@ -186,7 +187,7 @@ def _domain_batch(url: str, total: int) -> dict[str, Any]:
         for batch in _batches(total):
             events = [event for item in batch for event in item.collect_events()]
             with store.transaction() as tx:
-                store.append(tx, events)
+                append(store, tx, events)
         seconds = time.perf_counter() - started
         written = store.max_notification_id()
     assert written == total, (written, total)
@@ -338,7 +339,7 @@ def _database(kind: str, events: int, singles: int, pg: str, tmp: Path) -> list[
             results["raw batch"],
         ),
         _row(
-            "domain batch: store.append",
+            "domain batch: log.append",
             kind,
             results["domain batch"],
             results["raw batch"],

@@ -41,6 +41,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bench import in_fresh_process, peak_mb
+from lif_core.eventlog.log import events_table
 from lif_core.eventlog.store import Store
 from lif_core.ingestion.pipeline import ingest_file
 from lif_core.plugins import (
@@ -183,7 +184,7 @@ def _raw_insert(url: str) -> dict[str, Any]:
     with Store(url) as store:
         with store.read() as tx:
             stored = tx.execute(
-                f"SELECT originator_id, originator_version, topic, state FROM {store.events_table}"
+                f"SELECT originator_id, originator_version, topic, state FROM {events_table(store)}"
             ).fetchall()
         rows = [(uuid.uuid4(), v, t, bytes(s)) for _, v, t, s in stored]
         if store.dialect == "sqlite":

@@ -276,14 +276,15 @@ def _as_of(url: str, moment: str, out: str, profile: str | None) -> dict[str, An
 
 
 def _raw_read(url: str) -> dict[str, Any]:
+    from lif_core.eventlog.log import PAGE, events_table, notification_column
     from lif_core.eventlog.store import Store
-    from projections.engine import PAGE, events_of
+    from projections.engine import events_of
 
     with Store(url) as store:
         oid = "originator_id::text" if store.dialect == "postgresql" else "originator_id"
         sql = (
-            f"SELECT {store.id_column}, {oid}, originator_version, topic, state FROM {store.events_table} "
-            f"WHERE {store.id_column} >= ? ORDER BY {store.id_column} LIMIT ?"
+            f"SELECT {notification_column(store)}, {oid}, originator_version, topic, state FROM {events_table(store)} "
+            f"WHERE {notification_column(store)} >= ? ORDER BY {notification_column(store)} LIMIT ?"
         )
         count, position = 0, 1
         started = time.perf_counter()

@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 from lif_core.domain import Action, Learning, SourceRecord
 from lif_core.domain.base import LifAggregate
 from lif_core.errors import ConcurrencyError, NotFoundError, RefusedError
+from lif_core.eventlog.log import append, lock_for_append
 from lif_core.eventlog.store import Store, Tx
 
 __all__ = ["POLICIES", "PolicyRun", "run_policies"]
@@ -73,7 +74,7 @@ class _Batch:
 
     def flush(self) -> None:
         events = [e for agg in self.cache.values() for e in agg.collect_events()]
-        self.store.append(self.tx, events)
+        append(self.store, self.tx, events)
         self.written += len(events)
 
 
@@ -287,7 +288,7 @@ def _run_one(
         tx.execute(_CONFLICTS)
     while True:
         with store.transaction() as tx:
-            store.lock_for_append(tx)
+            lock_for_append(store, tx)
             start = _position(tx, name)
             notes = store.notifications(start + 1, BATCH, topics=_TOPICS)
             if not notes:

@@ -13,16 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
-from uuid import UUID
 
 from lif_core.eventlog.codec import LifTranscoder
+from lif_core.eventlog.log import decoded_events
 from lif_core.eventlog.store import Store, Tx
 
 __all__ = [
@@ -37,7 +36,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-PAGE = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,53 +92,6 @@ class Context:
     local_authority: str = "Leeds"
 
 
-_TYPES: dict[str, str] = {}
-_HEX32 = re.compile(r"[0-9a-f]{32}")
-_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _type_of(topic: str) -> str:
-    kind = _TYPES.get(topic)
-    if kind is None:
-        kind = _TYPES[topic] = topic.split(":", 1)[-1]
-    return kind
-
-
-def _stream_id(originator_id: Any) -> str:
-    """The stream id in canonical form (SQLite keeps 32 hex digits; PostgreSQL's uuid is read as text)."""
-    if isinstance(originator_id, UUID):
-        return str(originator_id)
-    text = str(originator_id)
-    # What str(UUID(text)) would give, without the cost of parsing it.
-    if _CANONICAL.fullmatch(text):
-        return text
-    if _HEX32.fullmatch(text):
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-    return str(UUID(text))
-
-
-_TRANSCODER = LifTranscoder()
-_TRANSCODINGS = _TRANSCODER.names
-
-
-def _tagged(d: dict[str, Any]) -> Any:
-    """The transcoder's object hook (``{"_type_": name, "_data_": data}`` -> the value), leaner.
-
-    Decoding states is most of a rebuild's time and the hook runs for every JSON object; the
-    library's own hook is kept for what this one does not handle (it raises the library's error).
-    """
-    if len(d) == 2 and "_type_" in d and "_data_" in d:
-        try:
-            transcoding = _TRANSCODINGS[d["_type_"]]
-        except (KeyError, TypeError):
-            return _TRANSCODER._decode_obj(d)
-        return transcoding.decode(d["_data_"])
-    return d
-
-
-_STATE_DECODER = json.JSONDecoder(object_hook=_tagged)
-
-
 def events_of(
     store: Store,
     start: int,
@@ -150,32 +101,10 @@ def events_of(
     stop: int | None = None,
 ) -> Iterator[EventView]:
     """Decoded events from notification ``start`` on (only ``topics`` types, recorded by ``until``)."""
-    position = start
-    while True:
-        with store.read() as tx:
-            params: list[Any] = [position]
-            # PostgreSQL's uuid read as text: no UUID object made per event only to be printed.
-            oid = "originator_id::text" if store.dialect == "postgresql" else "originator_id"
-            sql = f"SELECT {store.id_column}, {oid}, originator_version, topic, state FROM {store.events_table} WHERE {store.id_column} >= ?"
-            if stop is not None:
-                sql += f" AND {store.id_column} <= ?"
-                params.append(stop)
-            sql += f" ORDER BY {store.id_column} LIMIT ?"
-            params.append(PAGE)
-            rows = tx.execute(sql, params).fetchall()
-        if not rows:
-            return
-        for nid, oid, version, topic, state in rows:
-            kind = _type_of(topic)
-            if topics is not None and kind not in topics:
-                continue
-            raw = state.encode() if isinstance(state, str) else bytes(state)
-            data = _STATE_DECODER.decode(raw.decode("utf8"))  # as _TRANSCODER.decode(raw)
-            data.pop("hash", None)
-            if until is not None and data["timestamp"] > until:
-                continue
-            yield EventView(int(nid), _stream_id(oid), int(version), kind, data)
-        position = int(rows[-1][0]) + 1
+    for nid, stream_id, version, kind, data in decoded_events(
+        store, start, topics=topics, until=until, stop=stop
+    ):
+        yield EventView(nid, stream_id, version, kind, data)
 
 
 def _plain(value: Any) -> Any:
@@ -292,6 +221,10 @@ class ProjectionRun:
 
     def as_dict(self) -> dict[str, Any]:
         return {"position": self.position, "events": self.events, "tables": self.tables}
+
+
+# A projection's state is kept as the codec's JSON, so its dates and decimals come back as such.
+_TRANSCODER = LifTranscoder()
 
 
 def _state_codec_dump(state: dict[str, Any]) -> str:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from lif_core.audit.log import StoredRow, read_streams
 from lif_core.audit.trail import find_item
 from lif_core.audit.words import describe
 from lif_core.errors import ConfigError, NotFoundError
+from lif_core.eventlog.log import StoredRow, read_streams
 from lif_core.eventlog.store import Store
 
 __all__ = [

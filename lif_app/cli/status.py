@@ -10,6 +10,7 @@ from rich.table import Table
 from lif_app.cli._common import JsonOpt, console, handle_errors, open_store, print_json
 from lif_app.cli.app import app
 from lif_core.audit.verify import latest_seal
+from lif_core.eventlog.log import count_events
 from lif_core.eventlog.store import Store
 
 __all__ = ["status", "store_status"]
@@ -17,26 +18,12 @@ __all__ = ["status", "store_status"]
 
 def store_status(store: Store) -> dict[str, Any]:
     """Store URL (masked), events, streams per type, last notification id, last seal."""
-    type_expr = (
-        "substr(topic, instr(topic, ':') + 1)"
-        if store.dialect == "sqlite"
-        else "split_part(topic, ':', 2)"
-    )
-    with store.read() as tx:
-        total = tx.execute(f"SELECT COUNT(*) FROM {store.events_table}").fetchone()
-        per_type = tx.execute(
-            f"SELECT {type_expr} AS t, COUNT(*) FROM {store.events_table} WHERE originator_version = 1 GROUP BY t"
-        ).fetchall()
-    streams: dict[str, int] = {}
-    for topic, count in per_type:
-        kind = str(topic).split(".", 1)[0]
-        streams[kind] = streams.get(kind, 0) + int(count)
-    events = int(total[0]) if total else 0
+    events, streams = count_events(store)
     seal = latest_seal(store)
     return {
         "store": store.url.masked,
         "events": events,
-        "streams": dict(sorted(streams.items())),
+        "streams": streams,
         "last_notification_id": store.max_notification_id(),
         "last_seal": None
         if seal is None

@@ -8,6 +8,7 @@ from typing import Any
 
 from lif_core.config import StoreURL, store_url
 from lif_core.errors import RefusedError, StoreError
+from lif_core.eventlog.log import check_readable
 from lif_core.eventlog.store import LifApplication, Store, Tx
 
 __all__ = ["ReadOnlyStore", "open_read_only"]
@@ -30,8 +31,7 @@ class ReadOnlyStore(Store):
             else:
                 self.app = self._open_postgres_read_only()
             self.recorder = self.app.recorder
-            with self.read() as tx:
-                tx.execute(f"SELECT 1 FROM {self.events_table} LIMIT 1")
+            check_readable(self)
         except StoreError:
             raise
         except Exception as exc:

@@ -2,7 +2,6 @@
 
 - :mod:`~lif_core.audit.trail` — the trail of a learning item, action or measure.
 - :mod:`~lif_core.audit.index` — finding events by event id (``lif_event_ids``).
-- :mod:`~lif_core.audit.log` — stored events as bytes, plain decoding, per-stream checks.
 - :mod:`~lif_core.audit.words` — each event in words.
 - :mod:`~lif_core.audit.html` — the trail as a self-contained, printable HTML page.
 - :mod:`~projections.history` — an item and the read tables as they stood; diffs.

@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from lif_core.audit.log import plain_decode
-from lif_core.audit.verify import stream_text
 from lif_core.eventlog.codec import split_state
+from lif_core.eventlog.log import plain_decode, rows_after, stored_event_id
 from lif_core.eventlog.store import Store, Tx
 
 __all__ = [
@@ -40,25 +39,12 @@ _TABLES = [
         learning_reference TEXT, notification_id BIGINT NOT NULL)""",
     """CREATE INDEX IF NOT EXISTS lif_action_links_learning ON lif_action_links (learning_reference)""",
 ]
-_EVENT_ID = b'"event_id":{"_type_":"uuid_hex","_data_":"'
 _RAISED = ":Action.Raised"
 
 
 def _ensure(tx: Tx) -> None:
     for statement in _TABLES:
         tx.execute(statement)
-
-
-def _event_id(state: bytes) -> str | None:
-    """The event id from the stored bytes, without decoding the whole event."""
-    at = state.find(_EVENT_ID)
-    if at < 0:
-        return None
-    start = at + len(_EVENT_ID)
-    hex_ = state[start : start + 32].decode("ascii", "replace")
-    if len(hex_) != 32 or state[start + 32 : start + 33] != b'"':
-        return None
-    return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
 
 
 def _position(tx: Tx) -> int:
@@ -78,30 +64,23 @@ def sync_event_ids(store: Store) -> int:
             return 0
     with store.transaction() as tx:
         _ensure(tx)
-    table, nid = store.events_table, store.id_column
     read = 0
     while True:
         with store.transaction() as tx:
             start = _position(tx)
-            rows = tx.execute(
-                f"SELECT {nid}, originator_id, originator_version, topic, state FROM {table} "
-                f"WHERE {nid} > ? ORDER BY {nid} LIMIT ?",
-                (start, BATCH),
-            ).fetchall()
+            rows = rows_after(tx, store, start, BATCH)
             if not rows:
                 return read
             ids: list[tuple[Any, ...]] = []
             links: list[tuple[Any, ...]] = []
-            for n, oid, version, topic, raw in rows:
-                state = raw.encode() if isinstance(raw, str) else bytes(raw)
-                stream = stream_text(oid)
-                event_id = _event_id(state)
+            for n, stream, version, topic, state in rows:
+                event_id = stored_event_id(state)
                 if event_id is not None:
-                    ids.append((event_id, int(n), stream, int(version)))
+                    ids.append((event_id, n, stream, version))
                 if topic.endswith(_RAISED):
                     link = _action_link(state)
                     if link is not None:
-                        links.append((stream, *link, int(n)))
+                        links.append((stream, *link, n))
             # Another process may have indexed the same rows meanwhile: the first one wins.
             tx.executemany(
                 "INSERT INTO lif_event_ids (event_id, notification_id, stream_id, version) "
@@ -113,7 +92,7 @@ def sync_event_ids(store: Store) -> int:
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 links,
             )
-            top = int(rows[-1][0])
+            top = rows[-1][0]
             tx.execute(
                 "INSERT INTO lif_tracking (name, position, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at "

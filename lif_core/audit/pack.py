@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from lif_core.audit.html import render_html
-from lif_core.audit.log import StoredRow, check_streams
 from lif_core.audit.proof import (
     ProofReport,
     check_hash_list,
@@ -38,8 +37,9 @@ from lif_core.audit.proof import (
     hash_list_text,
 )
 from lif_core.audit.trail import TrailInput, assemble, gather
-from lif_core.audit.verify import Seal, hash_lines, make_seal
+from lif_core.audit.verify import Seal, check_streams, make_seal
 from lif_core.errors import InputError, RefusedError, VerificationError
+from lif_core.eventlog.log import StoredRow, hash_lines
 from lif_core.eventlog.store import Store
 
 __all__ = ["FORMAT", "check_pack", "write_pack"]

@@ -1,7 +1,7 @@
 """Proving one event against a kept seal, and checking such a proof offline (no database).
 
 A seal's digest is sha256 over the lines ``"<notification id>:<hash>\\n"`` of every event up
-to the seal, in log order (:func:`lif_core.audit.verify.hash_lines`). That is a *hash list*, not a
+to the seal, in log order (:func:`lif_core.eventlog.log.hash_lines`). That is a *hash list*, not a
 Merkle tree: proving that an event is included means handing over every line of the list
 (about 72 bytes per sealed event, hashes only — no content), so the checker can recompute the
 digest. It is still a complete proof: sha256 cannot be steered to give the same digest for a
@@ -21,10 +21,10 @@ from typing import Any
 from uuid import UUID
 
 from lif_core.audit.index import locate_events, sync_event_ids
-from lif_core.audit.log import StoredRow, read_streams
-from lif_core.audit.verify import Seal, hash_lines, latest_seal
+from lif_core.audit.verify import Seal, latest_seal
 from lif_core.errors import NotFoundError, RefusedError, VerificationError
 from lif_core.eventlog.codec import GENESIS, chain_hash, split_state
+from lif_core.eventlog.log import StoredRow, hash_lines, read_streams
 from lif_core.eventlog.store import Store
 
 __all__ = [

@@ -21,13 +21,13 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from lif_core.audit.index import actions_against, locate_events, sync_event_ids
-from lif_core.audit.log import StoredRow, check_streams, read_streams
-from lif_core.audit.verify import Seal, latest_seal
+from lif_core.audit.verify import Seal, check_streams, latest_seal
 from lif_core.audit.words import describe, rationale, valid_time
 from lif_core.decisions import find_reference, resolve
 from lif_core.domain import Action, Learning, Measure, SourceRecord
 from lif_core.domain.base import LifAggregate, LifEvent
 from lif_core.errors import NotFoundError
+from lif_core.eventlog.log import StoredRow, read_streams
 from lif_core.eventlog.store import Store
 
 __all__ = [

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from lif_core.errors import VerificationError
-from lif_core.eventlog.codec import GENESIS, chain_hash, intact_hash, split_state, stored_hash
+from lif_core.eventlog.codec import GENESIS, chain_hash, intact_hash, split_state
+from lif_core.eventlog.log import StoredRow, event_type, hash_lines, pages_by_stream, stream_text
 from lif_core.eventlog.store import Store
 
 __all__ = [
@@ -19,15 +20,11 @@ __all__ = [
     "Seal",
     "VerifyReport",
     "check_link",
-    "hash_lines",
+    "check_streams",
     "latest_seal",
     "make_seal",
-    "stream_text",
     "verify",
 ]
-
-PAGE = 5000
-_MMAP = 0x7FFF0000  # SQLite's largest memory map
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,56 +93,7 @@ class VerifyReport:
 
 
 def _stream_type(topic: str) -> str:
-    return topic.split(":", 1)[-1].split(".", 1)[0]
-
-
-_HEX_DIGITS = "0123456789abcdef"
-
-
-def stream_text(oid: Any) -> str:
-    """A stored originator id as the canonical UUID text (SQLite stores 32 hex digits)."""
-    if isinstance(oid, UUID):
-        return str(oid)
-    text = str(oid)
-    if len(text) == 32 and not text.strip(_HEX_DIGITS):
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-    return str(UUID(text))
-
-
-def _lean(tx: Any) -> None:
-    """SQLite, for reads of the whole log: mapped pages (reading in stream order jumps about
-    the table) and plain tuples rather than ``sqlite3.Row`` objects."""
-    tx.execute(f"PRAGMA mmap_size = {_MMAP}")
-    raw = getattr(tx.cursor, "sqlite_cursor", None)
-    if raw is not None:
-        raw.row_factory = None
-
-
-def _pages_by_stream(store: Store) -> Iterator[list[Any]]:
-    """Pages of (stream id, version, topic, state, notification id) in stream order, by keyset."""
-    table, nid = store.events_table, store.id_column
-    columns = f"SELECT originator_id, originator_version, topic, state, {nid} FROM {table}"
-    last: tuple[Any, int] | None = None
-    while True:
-        with store.read() as tx:
-            if store.dialect == "sqlite":
-                _lean(tx)
-            # A row-value comparison, so both databases seek the primary key (an OR scans it).
-            if last is None:
-                tx.execute(f"{columns} ORDER BY originator_id, originator_version LIMIT ?", (PAGE,))
-            else:
-                tx.execute(
-                    f"{columns} WHERE (originator_id, originator_version) > (?, ?) "
-                    "ORDER BY originator_id, originator_version LIMIT ?",
-                    (last[0], last[1], PAGE),
-                )
-            rows: list[Any] = tx.cursor.fetchall()
-        if not rows:
-            return
-        if isinstance(rows[0], dict):  # psycopg's dict rows
-            rows = [tuple(r.values()) for r in rows]
-        yield rows
-        last = (rows[-1][0], int(rows[-1][1]))
+    return event_type(topic).split(".", 1)[0]
 
 
 _NO_PROBLEM: tuple[str, ...] = ()
@@ -191,6 +139,38 @@ def check_link(
     return tuple(problems), stored
 
 
+def check_streams(rows: Sequence[StoredRow]) -> dict[int, tuple[str, ...]]:
+    """Per notification id, what is wrong with that event in its stream (nothing: intact).
+
+    ``rows`` must hold each stream whole from its first event (as
+    :func:`~lif_core.eventlog.log.read_streams` gives them); the rules are :func:`check_link`'s.
+    """
+    by_stream: dict[str, list[StoredRow]] = {}
+    for row in rows:
+        by_stream.setdefault(row.stream_id, []).append(row)
+    found: dict[int, tuple[str, ...]] = {}
+    for stream_rows in by_stream.values():
+        prev_hash, prev_version, prev_nid = GENESIS, 0, 0
+        for row in sorted(stream_rows, key=lambda r: r.version):
+            problems, stored = check_link(
+                prev_hash,
+                prev_version,
+                prev_nid,
+                row.stream_id,
+                row.version,
+                row.topic,
+                row.state,
+                row.notification_id,
+            )
+            found[row.notification_id] = problems
+            prev_hash, prev_version, prev_nid = (
+                stored or prev_hash,
+                row.version,
+                row.notification_id,
+            )
+    return found
+
+
 def _digest(store: Store, stop: int) -> tuple[str, int, int]:
     """(digest, count, max id) over (notification id, hash) in log order up to ``stop``."""
     sha = hashlib.sha256()
@@ -203,25 +183,6 @@ def _digest(store: Store, stop: int) -> tuple[str, int, int]:
     return sha.hexdigest(), count, top
 
 
-def hash_lines(store: Store, stop: int) -> Iterator[tuple[int, str]]:
-    """(notification id, stored hash) in log order up to ``stop``: what a seal's digest is over."""
-    table, nid = store.events_table, store.id_column
-    position = 0
-    while True:
-        with store.read() as tx:
-            if store.dialect == "sqlite":
-                _lean(tx)
-            rows = tx.execute(
-                f"SELECT {nid}, state FROM {table} WHERE {nid} > ? AND {nid} <= ? ORDER BY {nid} LIMIT ?",
-                (position, stop, PAGE),
-            ).fetchall()
-        if not rows:
-            return
-        for notification_id, state in rows:
-            yield int(notification_id), stored_hash(state)
-        position = int(rows[-1][0])
-
-
 def verify(store: Store, seal: Seal | None = None) -> VerifyReport:
     """Recompute every chain; with a seal, also prove nothing sealed was removed, added or reordered."""
     report = VerifyReport(seal=seal)
@@ -229,7 +190,7 @@ def verify(store: Store, seal: Seal | None = None) -> VerifyReport:
     stream = ""
     prev_hash, prev_version, prev_nid = GENESIS, 0, 0
     events = streams = 0
-    for rows in _pages_by_stream(store):
+    for rows in pages_by_stream(store):
         events += len(rows)
         for raw_oid, raw_version, topic, raw_state, raw_nid in rows:
             if raw_oid != raw_stream:

@@ -1,4 +1,8 @@
-"""The store behind one URL: the eventsourcing application, our tables, and one-transaction writes."""
+"""The store behind one URL: the eventsourcing application, our tables, and transactions.
+
+Our own statements on the library's events table (bulk appends, pages, counts) are
+:mod:`lif_core.eventlog.log`'s; the stored bytes and hashes :mod:`lif_core.eventlog.codec`'s.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from eventsourcing.utils import get_topic
 
 from lif_core.config import StoreURL, store_url
 from lif_core.errors import ConcurrencyError, NotFoundError, StoreError
-from lif_core.eventlog.codec import LifTranscoder, stored_state
+from lif_core.eventlog.codec import HASH_FIELD, LifTranscoder, stored_state
 
 __all__ = ["LifApplication", "LifMapper", "Store", "Tx"]
 
@@ -72,7 +76,7 @@ class LifMapper(Mapper[UUID]):
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=get_topic(type(domain_event)),
-            state=stored_state(body, domain_event.hash),
+            state=stored_state(body, vars(domain_event)[HASH_FIELD]),
         )
 
 
@@ -122,16 +126,17 @@ def _row(row: Any) -> tuple[Any, ...]:
 
 
 _pg_init_lock = threading.Lock()
-WRITER_CACHE_KIB = 32 * 1024
 
 
 class Store:
     """The event log and its read tables, opened from a URL (``LIF_STORE`` by default)."""
 
+    WRITER_CACHE_KIB = 32 * 1024
+    """SQLite: a writer's page cache (see :func:`lif_core.eventlog.log.lock_for_append`)."""
+
     def __init__(self, url: str | StoreURL | None = None) -> None:
         self.url = url if isinstance(url, StoreURL) else store_url(url)
         self.dialect = self.url.kind
-        self._last_stream: tuple[Any, str] = (None, "")  # see stored_row
         try:
             if self.url.kind == "sqlite":
                 assert self.url.path is not None
@@ -146,9 +151,7 @@ class Store:
                 self._create_tables()
             else:
                 self._open_postgres()
-        except (PersistenceError, OSError, Exception) as exc:
-            if isinstance(exc, StoreError):
-                raise
+        except (PersistenceError, OSError) as exc:  # the library's, or a path or setting refused
             raise StoreError(
                 f"cannot open the store {self.url.masked}: {_first_line(exc)}"
             ) from exc
@@ -213,6 +216,8 @@ class Store:
                 self.app = LifApplication(env=env)
                 self.recorder = self.app.recorder
                 self._create_tables()
+            except psycopg.Error as exc:  # e.g. a role that may not create the schema
+                raise StoreError(f"cannot open the store {u.masked}: {_first_line(exc)}") from exc
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext('lif-schema-init'))")
 
@@ -232,91 +237,6 @@ class Store:
 
     def read(self) -> contextlib.AbstractContextManager[Tx]:
         return self.transaction(commit=False)
-
-    @property
-    def events_table(self) -> str:
-        return (
-            self.recorder.events_table_name
-            if self.dialect == "sqlite"
-            else f'"{self.url.schema}"."{self.recorder.events_table_name}"'
-        )
-
-    @property
-    def id_column(self) -> str:
-        return "rowid" if self.dialect == "sqlite" else "notification_id"
-
-    def lock_for_append(self, tx: Tx) -> None:
-        """Serialise writers for the rest of ``tx`` (PostgreSQL table lock; SQLite takes its own)."""
-        if self.dialect == "postgresql":
-            self.recorder._lock_table(tx.cursor)
-        else:
-            # A dummy write takes SQLite's write lock now, before reads that decide what to write.
-            tx.execute("UPDATE lif_tracking SET position = position WHERE name = '__lock__'")
-            # A writer's page cache of 32 MiB, not SQLite's 2 MiB: a large file's records land
-            # all over B-trees far larger than that (the 1M-row bench: a seventh faster). It
-            # stays with the connection, and is the most memory a file can add.
-            tx.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-
-    def append(self, tx: Tx, events: Sequence[Any]) -> None:
-        """Write domain events inside ``tx`` (with whatever else ``tx`` writes: one commit)."""
-        if events:
-            self.append_rows(tx, [self.stored_row(e) for e in events])
-
-    def append_rows(self, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]]) -> None:
-        """Write stored rows (see :meth:`stored_row`) inside ``tx``, in the order given."""
-        if not rows:
-            return
-        if self.dialect == "postgresql":
-            # The library's exclusive table lock keeps notification ids in commit order; then
-            # COPY, which is several times faster than the library's composite-type insert.
-            self.recorder._lock_table(tx.cursor)
-            self.recorder._notify_channel(tx.cursor)
-            table = f'"{self.url.schema}"."{self.recorder.events_table_name}"'
-            with tx.cursor.copy(
-                f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(["uuid", "int8", "text", "bytea"])
-                for oid, version, topic, state in rows:
-                    copy.write_row((oid if type(oid) is UUID else UUID(oid), version, topic, state))
-        else:
-            # One executemany: the library inserts row by row to return notification ids we don't need.
-            tx.cursor.executemany(
-                f"INSERT INTO {self.recorder.events_table_name} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-                rows,
-            )
-
-    def stored_row(self, event: Any) -> tuple[Any, int, str, bytes]:
-        """(stream id, version, topic, stored state) of a domain event, as :meth:`append_rows` takes.
-
-        The stream id may be a UUID or its 32 hex digits (both databases take either).
-        """
-        fields = event.__dict__
-        body = fields.get("_lif_body")
-        if body is None:
-            stored = self.app.mapper.to_stored_event(event)
-            oid, version, topic, state = (
-                stored.originator_id,
-                stored.originator_version,
-                stored.topic,
-                stored.state,
-            )
-        else:
-            oid, version, topic = (
-                fields["originator_id"],
-                fields["originator_version"],
-                get_topic(type(event)),
-            )
-            state = stored_state(body, fields["hash"])
-        if self.dialect == "sqlite":
-            # A stream's events come together: its id's hex is worked out once for them.
-            last = self._last_stream
-            if oid is not last[0]:
-                last = self._last_stream = (
-                    oid,
-                    f"{oid.int:032x}" if type(oid) is UUID else UUID(str(oid)).hex,
-                )
-            oid = last[1]
-        return oid, version, topic, state
 
     def pool_threads(self) -> list[threading.Thread]:
         """The threads of this store's own connection pool (PostgreSQL; none on SQLite).

@@ -33,6 +33,7 @@ from lif_core.domain.base import (
 )
 from lif_core.errors import ConfigError, InputError, LifError, PluginError
 from lif_core.eventlog.codec import GENESIS, RecordedBodies, locator_json, sealed
+from lif_core.eventlog.log import append, append_rows, lock_for_append, stored_row
 from lif_core.eventlog.store import Store, Tx
 from lif_core.ingestion.forked import ChildFailed, can_fork, forked_chunks
 from lif_core.ingestion.input_checks import open_input
@@ -477,7 +478,7 @@ class _Run:
                     content_hash=r.content_hash,
                     provenance=self.provenance(r.locator),
                 )
-                rows.append(self.store.stored_row(ev))
+                rows.append(stored_row(self.store, ev))
                 self.counts["revised"] += 1
                 new = _Entry._make(r.entry)._replace(
                     stream_id=entry.stream_id, version=version, chain_head=ev.hash
@@ -492,7 +493,7 @@ class _Run:
                 gone,
                 self.provenance(r.locator),
             )
-            rows.append(self.store.stored_row(wd))
+            rows.append(stored_row(self.store, wd))
             if entry is None or not entry.withdrawn:
                 self.counts["withdrawn"] += 1
             new = new._replace(
@@ -540,17 +541,18 @@ class _Run:
                     f"rejected at {_where(rej.locator)}: {'; '.join(rej.reasons)} (this source fails fast)",
                 )
             rows.append(
-                self.store.stored_row(
+                stored_row(
+                    self.store,
                     self.run_event(
                         IngestionRun.RecordRejected,
                         locator=dict(rej.locator),
                         reasons=list(rej.reasons),
                         raw=dict(rej.raw),
                         record_kind=rej.kind,
-                    )
+                    ),
                 )
             )
-        self.store.append_rows(self.tx, rows)
+        append_rows(self.store, self.tx, rows)
         added = [row for k, row in upserts.items() if k not in known]
         changed = [row for k, row in upserts.items() if k in known]
         self.write_index(added, changed)
@@ -658,7 +660,7 @@ class _Run:
                             key,
                         )
                     )
-                self.store.append(self.tx, events)
+                append(self.store, self.tx, events)
                 self.tx.executemany(
                     "UPDATE lif_source_index SET version = ?, chain_head = ?, withdrawn = 1, withdrawn_as_of = ? "
                     "WHERE source = ? AND record_kind = ? AND record_key = ?",
@@ -802,9 +804,10 @@ def ingest_rows(
     failure: _Abort | None = None
     try:
         with store.transaction(commit=not dry_run) as tx:
-            store.lock_for_append(tx)
+            lock_for_append(store, tx)
             run = _Run(store, tx, loaded, origin, actor, run_id)
-            store.append(
+            append(
+                store,
                 tx,
                 [
                     run.run_event(
@@ -848,7 +851,8 @@ def ingest_rows(
                 )
             result.counts = run.counts
             result.seconds = time.perf_counter() - started
-            store.append(
+            append(
+                store,
                 tx,
                 [
                     run.run_event(
@@ -927,7 +931,7 @@ def _record_failure(
                 reason=failure.reason,
             ),
         ]
-        store.append(tx, events)
+        append(store, tx, events)
 
 
 def ingest_file(

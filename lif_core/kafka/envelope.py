@@ -7,18 +7,14 @@ and validates every envelope the relay publishes against it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from pydantic import BaseModel
 
 from lif_core.domain import STREAM_TYPES
-from lif_core.eventlog.codec import LifTranscoder
+from lif_core.eventlog.codec import LifTranscoder, plain
+from lif_core.eventlog.log import plain_decode
 from lif_core.eventlog.store import Store
 
 __all__ = ["ENVELOPE_SCHEMA", "ENVELOPE_VERSION", "encode_envelopes", "envelope_of", "stream_key"]
@@ -144,21 +140,8 @@ ENVELOPE_SCHEMA: dict[str, Any] = {
 }
 
 
-def _plain(value: Any) -> Any:
-    """JSON for the values events hold besides the JSON types (the transcoder's own types)."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    raise TypeError(f"an event holds a {type(value).__name__}, which has no JSON form")
-
-
 _ENCODER = json.JSONEncoder(
-    default=_plain, ensure_ascii=False, separators=(",", ":"), check_circular=False
+    default=plain, ensure_ascii=False, separators=(",", ":"), check_circular=False
 )
 
 
@@ -166,7 +149,7 @@ def _text(value: Any) -> Any:
     """A stored date, date-time or UUID as envelope text (already text on the direct path)."""
     if value is None or isinstance(value, str):
         return value
-    return _plain(value)
+    return plain(value)
 
 
 def _from_state(notification: Notification, state: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,31 +180,9 @@ def envelope_of(notification: Notification, event: Any) -> dict[str, Any]:
     return _from_state(notification, vars(event))
 
 
-# The direct path: the stored state is the transcoder's JSON, where dates, date-times, decimals
-# and UUIDs are {"_type_": NAME, "_data_": TEXT} objects. Replacing those by their text (UUIDs
-# dashed, as str() writes them) gives plain JSON that json.loads reads at C speed, without
-# building the domain event. A marker inside a JSON string is escaped, so it never matches.
-_MARKER = re.compile(
-    rb'\{"_type_":"(date_iso|datetime_iso|decimal_str|uuid_hex)","_data_":"([^"\\]*)"\}'
-)
-
-
-def _marker_text(match: re.Match[bytes]) -> bytes:
-    if match.group(1) == b"uuid_hex":
-        return b'"' + str(UUID(match.group(2).decode("ascii"))).encode() + b'"'
-    return b'"' + match.group(2) + b'"'
-
-
-def _direct_state(notification: Notification) -> dict[str, Any] | None:
-    """The stored state as plain JSON values, or None when it holds another encoded type."""
-    text = _MARKER.sub(_marker_text, notification.state)
-    if b'"_type_"' in text:  # e.g. a pydantic model: the transcoder decodes it
-        return None
-    state: dict[str, Any] = json.loads(text)
-    return state
-
-
 def _direct(store: Store) -> bool:
+    """Whether stored states are the codec's JSON as it is (no cipher, no compression), so
+    that :func:`~lif_core.eventlog.log.plain_decode` reads them without the domain classes."""
     mapper = store.app.mapper
     return (
         mapper.cipher is None
@@ -242,8 +203,6 @@ def encode_envelopes(store: Store, notifications: Sequence[Notification]) -> lis
     direct = _direct(store)
     out = []
     for n in notifications:
-        state = _direct_state(n) if direct else None
-        if state is None:
-            state = vars(store.decode(n))
+        state = plain_decode(n.state) if direct else vars(store.decode(n))
         out.append(encode(_from_state(n, state)).encode())
     return out

@@ -23,6 +23,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
+from lif_core.eventlog.log import count_after
 from lif_core.eventlog.store import Store
 from lif_core.kafka._broker import BrokerError, ensure_topic, is_fatal
 from lif_core.kafka.envelope import encode_envelopes, stream_key
@@ -359,27 +360,21 @@ def relay_status(store: Store, topic: str | None = None) -> list[RelayStatus]:
                 "SELECT name, position, updated_at FROM lif_tracking WHERE name = ?",
                 (tracking_name(topic),),
             ).fetchall() or [(tracking_name(topic), 0, None)]
-        out = []
-        now = datetime.now(UTC)
-        head = store.max_notification_id()
-        for name, position, updated_at in rows:
-            pending = tx.execute(
-                f"SELECT COUNT(*) FROM {store.events_table} WHERE {store.id_column} > ?",
-                (int(position),),
-            ).fetchone()
-            since = (
-                (now - datetime.fromisoformat(str(updated_at))).total_seconds()
-                if updated_at
-                else None
+    out = []
+    now = datetime.now(UTC)
+    head = store.max_notification_id()
+    for name, position, updated_at in rows:
+        since = (
+            (now - datetime.fromisoformat(str(updated_at))).total_seconds() if updated_at else None
+        )
+        out.append(
+            RelayStatus(
+                topic=str(name)[len(_PREFIX) :],
+                position=int(position),
+                head=head,
+                pending=count_after(store, int(position)),
+                last_published_at=str(updated_at) if updated_at else None,
+                seconds_since_last_publish=since,
             )
-            out.append(
-                RelayStatus(
-                    topic=str(name)[len(_PREFIX) :],
-                    position=int(position),
-                    head=head,
-                    pending=int(pending[0]) if pending else 0,
-                    last_published_at=str(updated_at) if updated_at else None,
-                    seconds_since_last_publish=since,
-                )
-            )
+        )
     return out

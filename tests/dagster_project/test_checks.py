@@ -12,6 +12,7 @@ import pytest
 from dagster_project.defs import checks as checks_module
 from dagster_project.defs.resources import LifStore
 from dagster_project.run import load_definitions
+from lif_core.eventlog.log import events_table, notification_column
 from lif_core.eventlog.store import Store
 from lif_core.ingestion.pipeline import ingest_file
 from lif_core.ingestion.samples import bad_inputs, sample_inputs
@@ -71,7 +72,7 @@ def _meta(evaluation: dg.AssetCheckEvaluation, key: str) -> object:
 def test_a_tampered_event_fails_the_log_check(built: Store, store_url: str) -> None:
     with built.read() as tx:
         nid, state = tx.execute(
-            f"SELECT {built.id_column}, state FROM {built.events_table} WHERE topic LIKE ? ORDER BY {built.id_column} LIMIT 1",
+            f"SELECT {notification_column(built)}, state FROM {events_table(built)} WHERE topic LIKE ? ORDER BY {notification_column(built)} LIMIT 1",
             ("%Action.Raised",),
         ).fetchone()
     body = state.encode() if isinstance(state, str) else bytes(state)
@@ -81,7 +82,8 @@ def test_a_tampered_event_fails_the_log_check(built: Store, store_url: str) -> N
     assert forged != body
     with built.transaction() as tx:  # someone with direct SQL access
         tx.execute(
-            f"UPDATE {built.events_table} SET state = ? WHERE {built.id_column} = ?", (forged, nid)
+            f"UPDATE {events_table(built)} SET state = ? WHERE {notification_column(built)} = ?",
+            (forged, nid),
         )
     evaluation = run_checks(store_url, "event_log_verifies")["event_log_verifies"]
     assert not evaluation.passed

@@ -9,6 +9,7 @@ import pytest
 
 from dagster_project.defs.assets import POLICIES, source_key
 from dagster_project.run import materialize_all
+from lif_core.eventlog.log import events_table
 from lif_core.eventlog.store import Store
 from lif_core.plugins.host import load_plugins
 from projections import TABLES, table_checksums
@@ -122,7 +123,7 @@ def test_a_file_that_cannot_be_read_fails_its_source_asset(store: Store, tmp_pat
     assert "1 file(s) failed" in str(failure.event_specific_data)
     with store.read() as tx:
         (failed,) = tx.execute(
-            "SELECT COUNT(*) FROM " + store.events_table + " WHERE topic LIKE ?",
+            "SELECT COUNT(*) FROM " + events_table(store) + " WHERE topic LIKE ?",
             ("%IngestionRun.Failed",),
         ).fetchone()
     assert failed == 1  # the failed run is recorded, none of its rows

@@ -16,6 +16,7 @@ from lif_core.audit.proof import check_proof, make_proof
 from lif_core.audit.verify import Seal, hash_lines
 from lif_core.domain import Learning
 from lif_core.errors import NotFoundError, RefusedError
+from lif_core.eventlog.log import events_table, notification_column
 
 # check-proof must not open a store: this one does not exist.
 NO_STORE = "postgresql://nobody@127.0.0.1:1/nothing"
@@ -25,7 +26,7 @@ def _stored(history: History, version: int) -> tuple[int, bytes]:
     with history.store() as store, store.read() as tx:
         param = Learning.stream_id(REFERENCE)
         row = tx.execute(
-            f"SELECT {store.id_column}, state FROM {store.events_table} "
+            f"SELECT {notification_column(store)}, state FROM {events_table(store)} "
             "WHERE originator_id = ? AND originator_version = ?",
             (param.hex if store.dialect == "sqlite" else param, version),
         ).fetchone()

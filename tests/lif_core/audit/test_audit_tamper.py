@@ -18,6 +18,7 @@ from lif_core.audit import build_trail
 from lif_core.audit.pack import check_pack
 from lif_core.audit.verify import verify
 from lif_core.domain import Learning, Measure
+from lif_core.eventlog.log import events_table
 from lif_core.eventlog.store import Store
 
 NO_STORE = "postgresql://nobody@127.0.0.1:1/nothing"
@@ -33,7 +34,7 @@ def _param(store: Store, stream: str) -> object:
 def _state(store: Store, stream: str, version: int) -> bytes:
     with store.read() as tx:
         row = tx.execute(
-            f"SELECT state FROM {store.events_table} WHERE originator_id = ? AND originator_version = ?",
+            f"SELECT state FROM {events_table(store)} WHERE originator_id = ? AND originator_version = ?",
             (_param(store, stream), version),
         ).fetchone()
     assert row is not None
@@ -46,7 +47,7 @@ def _rewrite(store: Store, stream: str, version: int, old: bytes, new: bytes) ->
     assert old in state
     with store.transaction() as tx:
         tx.execute(
-            f"UPDATE {store.events_table} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+            f"UPDATE {events_table(store)} SET state = ? WHERE originator_id = ? AND originator_version = ?",
             (state.replace(old, new), _param(store, stream), version),
         )
 
@@ -54,7 +55,7 @@ def _rewrite(store: Store, stream: str, version: int, old: bytes, new: bytes) ->
 def _delete(store: Store, stream: str, version: int) -> None:
     with store.transaction() as tx:
         tx.execute(
-            f"DELETE FROM {store.events_table} WHERE originator_id = ? AND originator_version = ?",
+            f"DELETE FROM {events_table(store)} WHERE originator_id = ? AND originator_version = ?",
             (_param(store, stream), version),
         )
 
@@ -157,7 +158,7 @@ def test_altered_evidence_is_marked_on_the_cited_version_and_hashes_rewritten_br
         forged = chain_hash(GENESIS, leeds, 1, topic, body)
         with store.transaction() as tx:
             tx.execute(
-                f"UPDATE {store.events_table} SET state = ? WHERE originator_id = ? AND originator_version = 1",
+                f"UPDATE {events_table(store)} SET state = ? WHERE originator_id = ? AND originator_version = 1",
                 (stored_state(body, forged), _param(store, leeds)),
             )
         v2 = _state(store, leeds, 2)
@@ -165,7 +166,7 @@ def test_altered_evidence_is_marked_on_the_cited_version_and_hashes_rewritten_br
         topic2 = "lif_core.domain.source_record:SourceRecord.Revised"
         with store.transaction() as tx:
             tx.execute(
-                f"UPDATE {store.events_table} SET state = ? WHERE originator_id = ? AND originator_version = 2",
+                f"UPDATE {events_table(store)} SET state = ? WHERE originator_id = ? AND originator_version = 2",
                 (
                     stored_state(body2, chain_hash(forged, leeds, 2, topic2, body2)),
                     _param(store, leeds),

@@ -9,11 +9,11 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from lif_core.audit import verify as chain
 from lif_core.audit.verify import Problem, Seal, latest_seal, make_seal, verify
 from lif_core.config import StoreURL
 from lif_core.domain import Action, Learning, Measure
 from lif_core.errors import VerificationError
+from lif_core.eventlog import log
 from lif_core.eventlog.codec import chain_hash, split_state, stored_state
 from lif_core.eventlog.store import Store
 
@@ -174,7 +174,7 @@ def test_an_untouched_log_verifies(history):
 
 
 def test_an_untouched_log_verifies_across_many_pages(history, monkeypatch):
-    monkeypatch.setattr(chain, "PAGE", 2)
+    monkeypatch.setattr(log, "PAGE", 2)
 
     report = verify(history, make_seal(history, "auditor"))
 
@@ -194,7 +194,7 @@ def test_a_changed_event_body_is_named(history, raw):
 
 
 def test_a_changed_body_is_found_on_a_later_page(history, raw, monkeypatch):
-    monkeypatch.setattr(chain, "PAGE", 2)
+    monkeypatch.setattr(log, "PAGE", 2)
     nid, _, state = raw.event(ACT, 3)
     raw.set_state(nid, state.replace(b"Template live", b"Template lived"))
 

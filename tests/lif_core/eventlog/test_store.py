@@ -14,6 +14,7 @@ from lif_core.audit.verify import verify
 from lif_core.config import StoreURL
 from lif_core.domain import Action, Learning
 from lif_core.errors import ConcurrencyError, ConfigError, NotFoundError, StoreError
+from lif_core.eventlog.log import append
 from lif_core.eventlog.store import Store
 
 
@@ -86,7 +87,7 @@ def test_events_and_table_rows_written_in_one_transaction_commit_together(store)
     events = item.collect_events()
 
     with store.transaction() as tx:
-        store.append(tx, events)
+        append(store, tx, events)
         tx.execute(
             "INSERT INTO lif_tracking (name, position, updated_at) VALUES (?, ?, ?)",
             ("test-relay", 2, "2025-03-03T00:00:00+00:00"),
@@ -102,7 +103,7 @@ def test_an_error_inside_a_transaction_writes_neither_events_nor_rows(store):
     events = _learning().collect_events()
 
     with pytest.raises(RuntimeError, match="crash"), store.transaction() as tx:
-        store.append(tx, events)
+        append(store, tx, events)
         tx.execute(
             "INSERT INTO lif_tracking (name, position, updated_at) VALUES (?, ?, ?)",
             ("test-relay", 1, "2025-03-03T00:00:00+00:00"),
@@ -116,7 +117,7 @@ def test_an_error_inside_a_transaction_writes_neither_events_nor_rows(store):
 
 def test_a_read_transaction_never_commits(store):
     with store.transaction(commit=False) as tx:
-        store.append(tx, _learning().collect_events())
+        append(store, tx, _learning().collect_events())
 
     assert store.max_notification_id() == 0
 
