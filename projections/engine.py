@@ -16,11 +16,10 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-from lif_core.eventlog.codec import LifTranscoder
+from lif_core.eventlog.codec import LifTranscoder, plain
 from lif_core.eventlog.log import decoded_events
 from lif_core.eventlog.store import Store, Tx
 
@@ -107,24 +106,12 @@ def events_of(
         yield EventView(nid, stream_id, version, kind, data)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _cell(value: Any, column: Column) -> Any:
     if value is None:
         return None
     if column.type == "JSON":
         # Idempotent, so a checksum of the rows read back equals the one recorded when writing.
-        return value if isinstance(value, str) else json.dumps(_plain(value), sort_keys=True)
+        return value if isinstance(value, str) else json.dumps(plain(value), sort_keys=True)
     if column.type in ("DATE", "TIMESTAMP"):
         return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
     if column.type == "REAL":

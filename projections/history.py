@@ -12,8 +12,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -21,6 +20,7 @@ from uuid import UUID
 from lif_core.audit.trail import find_item
 from lif_core.audit.words import describe
 from lif_core.errors import ConfigError, NotFoundError
+from lif_core.eventlog.codec import plain
 from lif_core.eventlog.log import StoredRow, read_streams
 from lif_core.eventlog.store import Store
 
@@ -43,18 +43,6 @@ _REGISTER = {
 # The date a row was judged against is the as-of day itself: not a change in what was known.
 _NOT_COMPARED = {"reference_date"}
 _STREAM_COLUMNS = ("stream_id", "measure_stream_id")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (UUID, Decimal)):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _recorded(row: StoredRow) -> datetime:
@@ -124,7 +112,7 @@ def item_as_of(store: Store, reference: str, when: datetime) -> AsOf:
         )
     agg: Any = store.app.repository.get(UUID(stream_id), version=then[-1].version)
     state = {
-        name: _plain(value) for name, value in sorted(vars(agg).items()) if not name.startswith("_")
+        name: plain(value) for name, value in sorted(vars(agg).items()) if not name.startswith("_")
     }
     table, key = _REGISTER[kind]
     with tables_as_of(store, when) as target:

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from lif_core.actors import cli_actor
-from lif_core.errors import LifError
+from lif_core.errors import ConfigError, LifError
 from lif_core.eventlog.store import Store
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "err",
     "handle_errors",
     "open_store",
+    "parse_day",
+    "parse_time",
     "print_json",
     "state",
 ]
@@ -77,3 +80,30 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+# --- dates and times given on the command line ---------------------------------------------------
+
+
+def parse_day(value: str, option: str) -> date:
+    """A day given as ``option`` (2025-03-31)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{option} {value!r} is not a date like 2025-03-31") from None
+
+
+def parse_time(value: str, option: str) -> datetime:
+    """A point in time given as ``option``: a time with its zone (2025-03-31T23:59:59Z), or a
+    day, meaning the end of that day (UTC)."""
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time.max, tzinfo=UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"{option} {value!r} is not a day (2025-03-31) or a time (2025-03-31T23:59:59Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"{option} {value!r} needs a time zone, e.g. 2025-03-31T23:59:59Z")
+    return moment

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from lif_app.cli._common import (
     err,
     handle_errors,
     open_store,
+    parse_time,
     print_json,
 )
 from lif_app.cli.app import app
@@ -29,7 +29,7 @@ from lif_core.audit.html import render_html
 from lif_core.audit.pack import check_pack, write_pack
 from lif_core.audit.proof import ProofReport, check_proof, make_proof
 from lif_core.audit.verify import Seal, latest_seal, make_seal, verify
-from lif_core.errors import ConfigError, InputError
+from lif_core.errors import InputError
 from projections.history import DIFF_TABLES, diff_tables, item_as_of
 
 __all__ = ["audit_app"]
@@ -114,22 +114,6 @@ def audit_seal(
 
 
 # --- the history behind an item ----------------------------------------------------------------
-
-
-def _moment(value: str, what: str) -> datetime:
-    """A recorded time: a day means the end of that day (UTC); a time needs its zone."""
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return datetime.combine(day, time.max, tzinfo=UTC)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"{what} {value!r} is not a day (2025-03-31) or a time (2025-03-31T23:59:59Z)"
-        ) from None
-    if moment.tzinfo is None:
-        raise ConfigError(f"{what} {value!r} needs a time zone, e.g. 2025-03-31T23:59:59Z")
-    return moment
 
 
 def _read_seal(seal_file: Path | None) -> Seal | None:
@@ -255,7 +239,7 @@ def audit_as_of(
     json_out: bool = JsonOpt,
 ) -> None:
     """An item as it stood at a recorded time: its state then, and its register row then."""
-    moment = _moment(when, "TIME")
+    moment = parse_time(when, "TIME")
     with open_store() as store:
         result = item_as_of(store, reference, moment).to_dict()
     if json_out:
@@ -286,7 +270,7 @@ def audit_diff(
     json_out: bool = JsonOpt,
 ) -> None:
     """Rows added, removed and changed in the read tables between two recorded times, and why."""
-    first, second = _moment(t1, "T1"), _moment(t2, "T2")
+    first, second = parse_time(t1, "T1"), parse_time(t2, "T2")
     with open_store() as store:
         result = diff_tables(store, first, second, tuple(table or DIFF_TABLES)).to_dict()
     if json_out:

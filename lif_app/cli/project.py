@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from lif_app.cli._common import JsonOpt, console, handle_errors, open_store, print_json
+from lif_app.cli._common import (
+    JsonOpt,
+    console,
+    handle_errors,
+    open_store,
+    parse_day,
+    parse_time,
+    print_json,
+)
 from lif_app.cli.app import app
-from lif_core.errors import ConfigError
 
 __all__ = ["export", "project"]
-
-
-def _when(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(f"--as-of {value!r} is not a time like 2025-03-31T23:59:59Z") from None
-    if moment.tzinfo is None:
-        raise ConfigError(f"--as-of {value!r} needs a time zone, e.g. 2025-03-31T23:59:59Z")
-    return moment
 
 
 @app.command()
@@ -45,18 +41,13 @@ def project(
     """Bring the projections up to date and print, per table, its rows and content checksum."""
     from projections import project as run
 
-    ref = None
-    if reference_date:
-        try:
-            ref = date.fromisoformat(reference_date)
-        except ValueError:
-            raise ConfigError(f"--reference-date {reference_date!r} is not a date") from None
+    ref = parse_day(reference_date, "--reference-date") if reference_date else None
     with open_store() as store:
         result = run(
             store,
             rebuild=rebuild,
             reference_date=ref,
-            as_of=_when(as_of) if as_of else None,
+            as_of=parse_time(as_of, "--as-of") if as_of else None,
             out=out,
         )
     if json_out:

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from lif_core.eventlog.codec import split_state
-from lif_core.eventlog.log import plain_decode, rows_after, stored_event_id
+from lif_core.eventlog.codec import plain_decode, split_state, stored_event_id
+from lif_core.eventlog.log import rows_after
 from lif_core.eventlog.store import Store, Tx
 
 __all__ = [

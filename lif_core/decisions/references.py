@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from lif_core.domain import Action, Learning, Measure, SourceRecord
 from lif_core.domain.base import LifAggregate
 from lif_core.errors import NotFoundError, RefusedError
+from lif_core.eventlog.codec import plain
 from lif_core.eventlog.store import Store
 
 __all__ = [
@@ -36,18 +35,8 @@ def event_summary(event: Any) -> dict[str, Any]:
         "recorded_at": data.pop("timestamp").isoformat(),
     }
     data.pop("originator_topic", None)
-    out.update({k: _plain(v) for k, v in data.items()})
+    out.update({k: plain(v) for k, v in data.items()})
     return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (date, UUID, Decimal)):
-        return str(value) if not isinstance(value, date) else value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _references(store: Store, cls: type[LifAggregate]) -> list[str]:

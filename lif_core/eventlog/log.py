@@ -10,8 +10,9 @@ functions:
   notification order decoded (:func:`decoded_events`, the projections) or as stored
   (:func:`rows_after`, the event-id index), whole streams (:func:`read_streams`), the hashes a
   seal is over (:func:`hash_lines`), counts (:func:`count_events`, :func:`count_after`);
-- **decoding** stored bytes: :func:`plain_decode` (JSON values, no domain class or plugin
-  needed: the audit, Kafka envelopes) and typed values (:func:`decoded_events`);
+- **decoding** stored events: typed values (:func:`decoded_events`, with the codec's
+  :func:`~lif_core.eventlog.codec.decode_typed`) or plain JSON values (:meth:`StoredRow.data`,
+  with :func:`~lif_core.eventlog.codec.plain_decode`: no domain class or plugin needed);
 - **naming**: :func:`stream_text` (a stored stream id as UUID text), :func:`event_type`
   (``Learning.Accepted`` from a topic).
 
@@ -21,7 +22,6 @@ The bytes themselves (bodies, hashes) are :mod:`lif_core.eventlog.codec`'s.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +33,8 @@ from eventsourcing.utils import get_topic
 
 from lif_core.eventlog.codec import (
     HASH_FIELD,
-    LifTranscoder,
+    decode_typed,
+    plain_decode,
     split_state,
     stored_hash,
     stored_state,
@@ -55,10 +56,8 @@ __all__ = [
     "lock_for_append",
     "notification_column",
     "pages_by_stream",
-    "plain_decode",
     "read_streams",
     "rows_after",
-    "stored_event_id",
     "stored_row",
     "stream_param",
     "stream_text",
@@ -402,80 +401,6 @@ def check_readable(store: Store) -> None:
         tx.execute(f"SELECT 1 FROM {events_table(store)} LIMIT 1")
 
 
-# --- decoding ------------------------------------------------------------------------------------
-
-# The codec writes dates, date-times, decimals and UUIDs as {"_type_": NAME, "_data_": TEXT}.
-# Replacing those by their text (UUIDs dashed, as str() writes them) gives plain JSON that
-# json.loads reads at C speed; a marker inside a JSON string is escaped, so it never matches.
-_MARKER = re.compile(
-    rb'\{"_type_":"(date_iso|datetime_iso|decimal_str|uuid_hex)","_data_":"([^"\\]*)"\}'
-)
-
-
-def _marker_text(match: re.Match[bytes]) -> bytes:
-    if match.group(1) == b"uuid_hex":
-        return b'"' + str(UUID(match.group(2).decode("ascii"))).encode() + b'"'
-    return b'"' + match.group(2) + b'"'
-
-
-def _plain_object(obj: dict[str, Any]) -> Any:
-    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
-        kind, data = obj["_type_"], obj["_data_"]
-        if kind == "uuid_hex":
-            return str(UUID(hex=data))
-        if kind == "pydantic" and isinstance(data, dict):
-            return data.get("data")
-        return data  # dates, datetimes and decimals are stored as their ISO / decimal text
-    return obj
-
-
-def plain_decode(stored: bytes) -> Any:
-    """Stored JSON with its typed values as plain JSON: dates, times and decimals as their
-    text, UUIDs dashed, pydantic models as their JSON dump. Needs no domain class or plugin."""
-    text = _MARKER.sub(_marker_text, stored)
-    if b'"_type_"' not in text:
-        return json.loads(text)
-    return json.loads(stored.decode("utf-8"), object_hook=_plain_object)
-
-
-_EVENT_ID = b'"event_id":{"_type_":"uuid_hex","_data_":"'
-
-
-def stored_event_id(state: bytes) -> str | None:
-    """The event id (UUID text) from stored bytes, without decoding the whole event."""
-    at = state.find(_EVENT_ID)
-    if at < 0:
-        return None
-    start = at + len(_EVENT_ID)
-    hex_ = state[start : start + 32].decode("ascii", "replace")
-    if len(hex_) != 32 or state[start + 32 : start + 33] != b'"':
-        return None
-    return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
-
-
-_TRANSCODER = LifTranscoder()
-_TRANSCODINGS = _TRANSCODER.names
-
-
-def _typed(d: dict[str, Any]) -> Any:
-    """The transcoder's object hook (``{"_type_": name, "_data_": data}`` -> the value), leaner.
-
-    Decoding is most of a projection rebuild's time and the hook runs for every JSON object.
-    What this one does not know goes to the library's own hook (``_decode_obj``, private in
-    eventsourcing 9.5; test_library_internals.py holds it), which raises the library's error.
-    """
-    if len(d) == 2 and "_type_" in d and "_data_" in d:
-        try:
-            transcoding = _TRANSCODINGS[d["_type_"]]
-        except (KeyError, TypeError):
-            return _TRANSCODER._decode_obj(d)
-        return transcoding.decode(d["_data_"])
-    return d
-
-
-_TYPED = json.JSONDecoder(object_hook=_typed)
-
-
 def decoded_events(
     store: Store,
     start: int,
@@ -499,7 +424,7 @@ def decoded_events(
         + ("" if stop is None else f" AND {nid} <= ?")
         + f" ORDER BY {nid} LIMIT ?"
     )
-    decode = _TYPED.decode
+    decode = decode_typed
     position = start
     while True:
         params = (position, PAGE) if stop is None else (position, stop, PAGE)
@@ -511,7 +436,6 @@ def decoded_events(
             kind = event_type(topic)
             if topics is not None and kind not in topics:
                 continue
-            # As LifTranscoder().decode(state) gives, leaner (see _typed).
             data = decode(state if type(state) is str else bytes(state).decode("utf8"))
             data.pop(HASH_FIELD, None)
             if until is not None and data["timestamp"] > until:

@@ -13,8 +13,7 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from lif_core.domain import STREAM_TYPES
-from lif_core.eventlog.codec import LifTranscoder, plain
-from lif_core.eventlog.log import plain_decode
+from lif_core.eventlog.codec import LifTranscoder, plain, plain_decode
 from lif_core.eventlog.store import Store
 
 __all__ = ["ENVELOPE_SCHEMA", "ENVELOPE_VERSION", "encode_envelopes", "envelope_of", "stream_key"]
@@ -182,7 +181,7 @@ def envelope_of(notification: Notification, event: Any) -> dict[str, Any]:
 
 def _direct(store: Store) -> bool:
     """Whether stored states are the codec's JSON as it is (no cipher, no compression), so
-    that :func:`~lif_core.eventlog.log.plain_decode` reads them without the domain classes."""
+    that :func:`~lif_core.eventlog.codec.plain_decode` reads them without the domain classes."""
     mapper = store.app.mapper
     return (
         mapper.cipher is None

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from lif_core.domain import Action, Learning, Measure
 from lif_core.eventlog import log
-from lif_core.eventlog.codec import LifTranscoder, plain, split_state
+from lif_core.eventlog.codec import LifTranscoder, plain, plain_decode, split_state, stored_event_id
 from lif_core.eventlog.store import Store
 
 REPO = Path(__file__).resolve().parents[3]
@@ -125,7 +125,7 @@ def test_pages_counts_and_decoding_of_the_log(store: Store) -> None:
     with store.read() as tx:
         after = log.rows_after(tx, store, 3, 10)
     assert [(r[0], r[1], r[2]) for r in after] == [(4, str(action.id), 1), (5, after[1][1], 1)]
-    assert log.stored_event_id(after[0][4]) == str(raised)
+    assert stored_event_id(after[0][4]) == str(raised)
 
     rows = log.read_streams(store, [str(item.id), action.id.hex])
     assert [(r.stream_id, r.version, r.type) for r in rows] == sorted(
@@ -155,11 +155,11 @@ def test_plain_decoding_is_the_typed_decoding_made_plain(store: Store) -> None:
     transcoder = LifTranscoder()
     for row in log.read_streams(store, {log.stream_text(r[1]) for r in _all_rows(store)}):
         body, _ = split_state(row.state)
-        assert log.plain_decode(body) == plain(transcoder.decode(body))
-        assert row.data() == log.plain_decode(body)
+        assert plain_decode(body) == plain(transcoder.decode(body))
+        assert row.data() == plain_decode(body)
     typed: dict[str, Any] = {"on": date(2025, 1, 2), "at": datetime(2025, 1, 2, tzinfo=UTC)}
     encoded = transcoder.encode(typed)
-    assert log.plain_decode(encoded) == {
+    assert plain_decode(encoded) == {
         "on": "2025-01-02",
         "at": "2025-01-02T00:00:00+00:00",
     }
