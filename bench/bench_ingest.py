@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bench import in_fresh_process, peak_mb
 from lif_core.eventlog.log import events_table
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.plugins import (
     Columns,
     Emit,

@@ -30,7 +30,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from pydantic import BaseModel, Field
 
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import Origin, ingest_rows
+from lif_core.ingestion import Origin, ingest_rows
 from lif_core.kafka import ConsumerSettings, Relay, RelaySettings, TopicConsumer
 from lif_core.kafka.envelope import encode_envelopes, stream_key
 from lif_core.plugins import Emit, InputOptions, RecordKind, Row, Source, ValidTime, hookimpl

@@ -174,7 +174,7 @@ def _write_half(url: str, folder: str, events: int, half: int) -> dict[str, Any]
     """One half of the history; returns the log's size after it."""
     from ingestors.website_stats import generate_sample
     from lif_core.eventlog.store import Store
-    from lif_core.ingestion.pipeline import ingest_file
+    from lif_core.ingestion import ingest_file
     from lif_core.ingestion.samples import sample_inputs
     from lif_core.plugins.host import load_plugins
     from lif_core.policies import run_policies

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import peak_mb
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.plugins.host import load_plugins
 
 REAL = Path(

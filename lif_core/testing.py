@@ -55,9 +55,17 @@ from pydantic import BaseModel
 from lif_core.domain import IngestionRun, SourceRecord
 from lif_core.errors import InputError, PluginError
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.parse import ParsedRecord, Rejection, parse_file, unknown_fields
-from lif_core.ingestion.pipeline import Origin, file_origin, ingest_file, ingest_rows
-from lif_core.ingestion.readers import read_rows
+from lif_core.ingestion import (
+    Origin,
+    ParsedRecord,
+    Rejection,
+    file_origin,
+    ingest_file,
+    ingest_rows,
+    parse_file,
+    read_rows,
+)
+from lif_core.ingestion.parse import locator_text, unknown_fields
 from lif_core.ingestion.samples import bad_inputs, golden_line, sample_inputs
 from lif_core.plugins.host import ENTRY_POINT_GROUP, LoadedSource, load_plugins
 from lif_core.plugins.host import check_source as declaration_problems
@@ -235,10 +243,6 @@ def assert_conforms(
             + "\n".join(str(r) for r in results if not r.passed)
         )
     return results
-
-
-def _where(locator: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in locator.items()) or "(whole file)"
 
 
 def _more(items: Sequence[str]) -> list[str]:
@@ -442,7 +446,7 @@ class _Kit:
             places: dict[tuple[str, str], list[str]] = defaultdict(list)
             for item in parse_file(self.source, path):
                 if isinstance(item, ParsedRecord):
-                    places[(item.kind, item.record_key)].append(_where(item.locator))
+                    places[(item.kind, item.record_key)].append(locator_text(item.locator))
             problems += [
                 f"{path.name}: kind {kind!r} gets the record key {key!r} {len(where)} times "
                 f"({'; '.join(where[:4])}): a key must name one fact, so make RecordKind.key "
@@ -465,7 +469,7 @@ class _Kit:
                 "map_row must give the same records for the same row every time"
             ]
         for a, b in zip(first, second, strict=True):
-            file, where = a["file"], _where(a["locator"])
+            file, where = a["file"], locator_text(a["locator"])
             if ("rejected" in a) != ("rejected" in b):
                 problems.append(
                     f"{file} {where} was accepted once and rejected once ({how}): map_row must "
@@ -578,7 +582,7 @@ class _Kit:
                 c = result.counts
                 for locator, reasons in self._rejections(result.run_id):
                     problems.append(
-                        f"{path.name} {_where(locator)} was rejected: {'; '.join(reasons)}. A "
+                        f"{path.name} {locator_text(locator)} was rejected: {'; '.join(reasons)}. A "
                         "shipped sample must ingest cleanly: fix the row (or the plugin), or "
                         "move the row to bad/ with a line in bad/expected-rejections.jsonl"
                     )
@@ -612,7 +616,7 @@ class _Kit:
                     unknown = unknown_fields(model, emit.fields)
                     if unknown and unknown not in problems:
                         problems[unknown] = (
-                            f"{path.name} {_where(row.locator)}: map_row gives kind "
+                            f"{path.name} {locator_text(row.locator)}: map_row gives kind "
                             f"{emit.kind!r} {unknown}: correct the field's name in map_row"
                         )
         return _more(list(problems.values()))
@@ -805,7 +809,7 @@ class _Kit:
         got_at = {json.dumps(loc, sort_keys=True): reasons for loc, reasons in got}
         wanted_at = {json.dumps(w.get("locator", {}), sort_keys=True): w for w in wanted}
         for place, want in wanted_at.items():
-            where = _where(want.get("locator", {}))
+            where = locator_text(want.get("locator", {}))
             text = str(want.get("reason_contains", ""))
             reasons = got_at.get(place)
             if reasons is None:
@@ -828,7 +832,7 @@ class _Kit:
                     "reason_contains": reasons[0] if reasons else "",
                 }
                 problems.append(
-                    f"bad/{file} {_where(json.loads(place))} was rejected ({'; '.join(reasons)}) "
+                    f"bad/{file} {locator_text(json.loads(place))} was rejected ({'; '.join(reasons)}) "
                     "but expected-rejections.jsonl does not say so: if that is right, add "
                     + json.dumps(line, ensure_ascii=False)
                 )

@@ -6,8 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from dagster_project.defs.resources import LifStore
-from lif_core.ingestion.pipeline import ingest_file
-from lif_core.ingestion.readers import FORMATS
+from lif_core.ingestion import FORMATS, ingest_file
 from lif_core.plugins.host import LoadedSource, load_plugins
 from lif_core.policies import run_policies
 from projections import TABLES, project

@@ -18,8 +18,7 @@ from lif_app.cli.app import app
 from lif_core.domain import IngestionRun
 from lif_core.errors import NotFoundError
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import IngestResult, ingest_file
-from lif_core.ingestion.readers import FORMATS
+from lif_core.ingestion import FORMATS, IngestResult, ingest_file
 from lif_core.plugins.host import LoadedSource, PluginFailure, load_plugins
 
 __all__ = ["ingest", "rejected_runs", "rejections_of", "rejects_app", "summary_line"]

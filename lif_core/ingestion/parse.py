@@ -12,15 +12,14 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
 from lif_core.errors import PluginError
-from lif_core.eventlog.codec import json_encoder
+from lif_core.eventlog.codec import json_encoder, plain
 from lif_core.ingestion.readers import read_rows
 from lif_core.plugins.spec import RecordError, Row, Source, ValidTime
 from lif_core.plugins.tracebacks import raised_in
@@ -31,9 +30,9 @@ __all__ = [
     "canonical_json",
     "content_hash",
     "describe_validation_error",
+    "locator_text",
     "parse_file",
     "parse_row",
-    "parse_row_items",
     "sensitive_findings",
     "unknown_fields",
 ]
@@ -58,16 +57,6 @@ class ParsedRecord(NamedTuple):
         """When the source stated this: ``as_of`` (a snapshot's date), else the valid time."""
         return self.as_of or self.valid_time.valid_from
 
-    @property
-    def stated(self) -> tuple[str, str]:
-        """(valid from, stated on) as stored in the index."""
-        return self.valid_time.valid_from.isoformat(), self.stated_on.isoformat()
-
-    @property
-    def order_key(self) -> tuple[str, str]:
-        """(stated on, valid from): the newer statement of a fact wins, whatever the arrival order."""
-        return self.stated_on.isoformat(), self.valid_time.valid_from.isoformat()
-
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
@@ -79,16 +68,13 @@ class Rejection:
     kind: str | None = None
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+def locator_text(locator: Mapping[str, Any]) -> str:
+    """Where in its input a row was, in words: ``line 12`` or ``sheet Data, row 4``."""
+    return ", ".join(f"{k} {v}" for k, v in locator.items()) or "(whole input)"
 
 
 # Made once: ``json.dumps`` with options builds a new encoder on every call.
-_CANONICAL = json_encoder(sort_keys=True, default=_jsonable)
+_CANONICAL = json_encoder(sort_keys=True, default=plain)
 # The same without the callback, for a model's JSON-mode dump (which holds JSON values only).
 _CANONICAL_PLAIN = json_encoder(sort_keys=True)
 
@@ -208,13 +194,9 @@ def _mask(value: Any, matches: list[str]) -> Any:
 # --- parsing --------------------------------------------------------------------------------
 
 
-def parse_row(source: Source, row: Row) -> Iterator[ParsedRecord | Rejection]:
-    """Map one raw row through the plugin and validate each record it yields."""
-    yield from parse_row_items(source, row)
-
-
-def parse_row_items(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
-    """:func:`parse_row` as a list (the ingestion hot path: no generator per row).
+def parse_row(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
+    """Map one raw row through the plugin and validate each record it yields (a list, not a
+    generator: this is the ingestion hot path).
 
     Raises :class:`~lif_core.errors.PluginError` (``plugin-bug``) when the plugin's own code
     breaks its contract: ``map_row`` (or a kind's ``key``, ``valid_time`` or

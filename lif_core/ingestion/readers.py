@@ -22,7 +22,14 @@ from lif_core.errors import InputError, LifError
 from lif_core.ingestion.input_checks import check_input, check_workbook, open_input, over_limit
 from lif_core.plugins.spec import Columns, InputOptions, Row
 
-__all__ = ["FORMATS", "detect_format", "read_rows", "read_some_rows"]
+__all__ = [
+    "FORMATS",
+    "cell_value",
+    "detect_format",
+    "object_values",
+    "read_rows",
+    "read_some_rows",
+]
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -238,7 +245,9 @@ def _find_header(
     )
 
 
-def _cell(value: Any) -> Any:
+def cell_value(value: Any) -> Any:
+    """A cell as every reader gives it: text stripped (blank is None), days and times as ISO
+    text (a date-time at midnight as its day)."""
     if isinstance(value, str):
         value = value.strip()
         return value or None
@@ -290,12 +299,12 @@ def _tabular(
             row, again, bad = decoding.cells(row)
             redecoded = tuple(_column(header, i) for i in again if i not in skip)
             undecodable = tuple(_column(header, i) for i in bad if i not in skip)
-        if sheet is None:  # a CSV cell is always text: _cell comes down to this
+        if sheet is None:  # a CSV cell is always text: cell_value comes down to this
             values = [v.strip() or None for v in row]
             if not any(values):
                 continue
         else:
-            values = [_cell(v) for v in row]
+            values = [cell_value(v) for v in row]
             if not any(v is not None for v in values):
                 continue
         ordinal += 1
@@ -462,11 +471,16 @@ def _json(path: Path, options: InputOptions, limits: InputLimits, *, lines: bool
     for locator, obj, redecoded, undecodable in _json_objects(path, options, limits, lines=lines):
         if not isinstance(obj, dict):
             obj = {"_unparsed": obj, "_error": "not a JSON object"}
-        raw = {str(k): _cell(v) for k, v in obj.items()}
-        if columns is not None and "_error" not in raw and not undecodable:
-            resolved = columns.resolve(list(raw))
-            keys = list(raw)
-            values = {name: raw[keys[i]] for name, i in resolved.items()}
-        else:
-            values = dict(raw)
+        values, raw = object_values(obj, None if "_error" in obj or undecodable else columns)
         yield Row(values, raw, locator, path.name, {}, redecoded, undecodable)
+
+
+def object_values(
+    obj: dict[str, Any], columns: Columns | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A JSON object as a row's (values under the source's column names, raw cells)."""
+    raw = {str(k): cell_value(v) for k, v in obj.items()}
+    if columns is None:
+        return dict(raw), raw
+    keys = list(raw)
+    return {name: raw[keys[i]] for name, i in columns.resolve(keys).items()}, raw

@@ -2,7 +2,7 @@
 
 Each message is one record in the plugin's format (a JSON object, read like a line of a JSONL
 file) or a reference to a file (``{"file": "/path/to/export.csv"}``). Records go through the
-plugin and :func:`lif_core.ingestion.pipeline.ingest_rows` with the message's topic, partition and offset as
+plugin and :func:`lif_core.ingestion.ingest_rows` with the message's topic, partition and offset as
 their locator; offsets are committed only after the events are stored. A crash in between
 re-reads the messages, and the pipeline writes nothing twice: a record whose content is already
 in the log is counted unchanged. A message that is not JSON is kept as a rejection (where, why,
@@ -30,9 +30,16 @@ from kafka.structs import OffsetAndMetadata
 
 from lif_core.errors import InputError, LifError
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.parse import ParsedRecord, parse_row
-from lif_core.ingestion.pipeline import IngestResult, Origin, file_origin, ingest_rows
-from lif_core.ingestion.readers import _cell, read_rows
+from lif_core.ingestion import (
+    IngestResult,
+    Origin,
+    ParsedRecord,
+    file_origin,
+    ingest_rows,
+    parse_row,
+    read_rows,
+)
+from lif_core.ingestion.readers import object_values
 from lif_core.plugins.host import LoadedSource
 from lif_core.plugins.spec import Emit, RecordError, Row
 
@@ -139,13 +146,7 @@ def message_row(record: ConsumerRecord, loaded: LoadedSource) -> Row | _FileRefe
         if not isinstance(obj["file"], str) or not obj["file"].strip():
             return _malformed(record, '"file" must be the path of a file to ingest')
         return _FileReference(Path(obj["file"]), record)
-    raw = {str(k): _cell(v) for k, v in obj.items()}
-    columns = loaded.source.inputs.columns
-    if columns is not None:
-        keys = list(raw)
-        values = {name: raw[keys[i]] for name, i in columns.resolve(keys).items()}
-    else:
-        values = dict(raw)
+    values, raw = object_values(obj, loaded.source.inputs.columns)
     locator = _locator(record)
     return Row(
         values=values,

@@ -14,7 +14,7 @@ from dagster_project.defs.resources import LifStore
 from dagster_project.run import load_definitions
 from lif_core.eventlog.log import events_table, notification_column
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import bad_inputs, sample_inputs
 from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies

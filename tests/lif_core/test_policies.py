@@ -13,7 +13,7 @@ import pytest
 from lif_core import policies
 from lif_core.domain import Action, Learning, SourceRecord
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import sample_inputs
 from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies

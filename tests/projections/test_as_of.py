@@ -13,7 +13,7 @@ from lif_app.cli.app import app
 from lif_core.domain import Action, Learning
 from lif_core.errors import ConfigError
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import sample_inputs
 from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import bad_inputs, sample_inputs
 from lif_core.plugins.host import load_plugins
 from projections import project

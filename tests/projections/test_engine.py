@@ -15,7 +15,7 @@ import pytest
 
 from lif_core.domain import Action, Learning, Measure
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import bad_inputs, sample_inputs
 from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies

@@ -15,7 +15,7 @@ from lif_app.cli.app import app
 from lif_core.domain import Measure
 from lif_core.errors import ConfigError, NotFoundError
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import bad_inputs, sample_inputs
 from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies

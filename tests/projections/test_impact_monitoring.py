@@ -18,7 +18,7 @@ from ingestors.performance import SOURCE as PERFORMANCE
 from lif_app.cli.app import app
 from lif_core.domain import Action, Learning, Measure, SourceRecord
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import sample_inputs
 from lif_core.plugins.host import load_plugins
 from projections import project

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from lif_core.domain import Action, Learning
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import sample_inputs
 from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies

@@ -37,7 +37,7 @@ from lif_core.audit.verify import Seal
 from lif_core.config import StoreURL
 from lif_core.domain import SourceRecord
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import ingest_file
+from lif_core.ingestion import ingest_file
 from lif_core.plugins import Columns, Emit, InputOptions, RecordKind, Row, Source, ValidTime
 from lif_core.plugins.host import LoadedSource, load_plugins
 from lif_core.policies import run_policies

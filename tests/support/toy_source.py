@@ -59,7 +59,7 @@ def rows(keys: int, value: int, day: str = "2024-01-01") -> list[Row]:
 
 def fill(store: Any, loaded: Any, keys: int, rounds: int) -> int:
     """``keys`` streams of ``rounds`` events each (one Recorded, then Revised); the log's head."""
-    from lif_core.ingestion.pipeline import Origin, ingest_rows
+    from lif_core.ingestion import Origin, ingest_rows
 
     for value in range(rounds):
         result = ingest_rows(

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from lif_app.cli.app import app
 from lif_app.cli.ingest import summary_line
-from lif_core.ingestion.pipeline import IngestResult
+from lif_core.ingestion import IngestResult
 
 SAMPLES = (
     Path(__file__).resolve().parents[3] / "plugins/lif-plugin-example/lif_plugin_example/samples"

@@ -29,7 +29,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
     from lif_app.web.demo_hook import after_demo
     from lif_core.audit.verify import make_seal
     from lif_core.eventlog.store import Store
-    from lif_core.ingestion.pipeline import ingest_file
+    from lif_core.ingestion import ingest_file
     from lif_core.plugins.host import load_plugins
     from projections import project
 

@@ -13,10 +13,10 @@ import pytest
 from audit_history import REFERENCE, History, done, lif_for
 
 from lif_core.audit.proof import check_proof, make_proof
-from lif_core.audit.verify import Seal, hash_lines
+from lif_core.audit.verify import Seal
 from lif_core.domain import Learning
 from lif_core.errors import NotFoundError, RefusedError
-from lif_core.eventlog.log import events_table, notification_column
+from lif_core.eventlog.log import events_table, hash_lines, notification_column
 
 # check-proof must not open a store: this one does not exist.
 NO_STORE = "postgresql://nobody@127.0.0.1:1/nothing"

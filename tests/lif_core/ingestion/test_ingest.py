@@ -23,8 +23,7 @@ from pydantic import BaseModel, Field
 import lif_core.ingestion.pipeline as ingest_module
 from lif_core.domain import IngestionRun, SourceRecord
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import CHUNK, Origin, file_origin, ingest_file, ingest_rows
-from lif_core.ingestion.readers import read_rows
+from lif_core.ingestion import CHUNK, Origin, file_origin, ingest_file, ingest_rows, read_rows
 from lif_core.plugins import (
     Columns,
     Emit,
@@ -472,7 +471,7 @@ _CRASHING = textwrap.dedent(
     from pathlib import Path
 
     from broken_plugins import good
-    from lif_core.ingestion.pipeline import ingest_file
+    from lif_core.ingestion import ingest_file
     from lif_core.plugins.host import LoadedSource
     from lif_core.eventlog.store import Store
 
@@ -552,7 +551,7 @@ _MEASURE = textwrap.dedent(
     from pathlib import Path
 
     from broken_plugins import good
-    from lif_core.ingestion.pipeline import ingest_file
+    from lif_core.ingestion import ingest_file
     from lif_core.plugins.host import LoadedSource
     from lif_core.eventlog.store import Store
 

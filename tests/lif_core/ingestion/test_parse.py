@@ -258,8 +258,7 @@ def test_as_of_dates_the_statement_apart_from_the_valid_time() -> None:
     )
     assert isinstance(record, ParsedRecord)
     assert record.as_of == date(2025, 2, 1) == record.stated_on
-    assert record.stated == ("2024-01-01", "2025-02-01")
-    assert record.order_key == ("2025-02-01", "2024-01-01")
+    assert record.valid_time.valid_from == date(2024, 1, 1)
 
 
 def test_content_hash_ignores_key_order_and_sees_every_value() -> None:

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from lif_core.domain import STREAM_TYPES, Action, Learning, Measure
 from lif_core.eventlog.codec import split_state
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.pipeline import Origin, ingest_rows
+from lif_core.ingestion import Origin, ingest_rows
 from lif_core.kafka import ENVELOPE_SCHEMA, envelope_of
 from lif_core.kafka.envelope import _ENCODER, encode_envelopes
 from lif_core.plugins import Row
