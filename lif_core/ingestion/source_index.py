@@ -186,9 +186,9 @@ class SourceIndex:
 
     def absent(
         self, kind: str, scope: str | None, day: str, run_id: str
-    ) -> list[tuple[str, str, int, str]]:
+    ) -> list[tuple[str, tuple[str, int, str]]]:
         """Up to 1,000 keys of ``scope`` held before ``day`` that run ``run_id`` did not restate
-        and that are not withdrawn by then: ``(record key, stream id, version, chain head)``.
+        and that are not withdrawn by then: ``(record key, (stream id, version, chain head))``.
         Call again after withdrawing them (:meth:`mark_withdrawn`) until none are left."""
         scope_sql, params = ("scope IS NULL", ()) if scope is None else ("scope = ?", (scope,))
         # Held before this day and not restated by this input: withdrawn now — or earlier
@@ -200,7 +200,7 @@ class SourceIndex:
             "AND (withdrawn = 0 OR withdrawn_as_of > ?) LIMIT 1000",
             (self.source, kind, *params, run_id, day, day),
         ).fetchall()
-        return [(str(k), str(s), int(v), str(h)) for k, s, v, h in rows]
+        return [(str(k), (str(s), int(v), str(h))) for k, s, v, h in rows]
 
     def mark_withdrawn(self, kind: str, day: str, heads: list[tuple[str, int, str]]) -> None:
         """Mark keys withdrawn as of ``day``, with their streams' new heads:

@@ -134,19 +134,19 @@ class RunWriter:
         self,
         kind: str,
         key: str,
-        entry: IndexEntry | list[Any],
+        head: tuple[str, int, str],
         day: str,
         locator: Mapping[str, Any] | None = None,
     ) -> Any:
-        """The ``Withdrawn`` event after a stream's head (``stream id, version, chain head``);
+        """The ``Withdrawn`` event after a stream's ``head`` (stream id, version, chain hash);
         ``day``: the snapshot's (ISO) that no longer held the key; ``locator``: where the
         statement that found it withdrawn was, if a record of the input did."""
-        stream, version, head = entry[:3]
+        stream, version, chain_head = head
         return self.record_event(
             SourceRecord.Withdrawn,
             UUID(stream),
             int(version) + 1,
-            head,
+            chain_head,
             source=self.source.name,
             record_kind=kind,
             record_key=key,
@@ -216,7 +216,8 @@ class RunWriter:
                     stream_id=entry.stream_id, version=version, chain_head=revised.hash
                 )
         if gone is not None:
-            withdrawn = self._withdrawn(kind.name, r.key, new, gone, r.locator)
+            head = (new.stream_id, new.version, new.chain_head)
+            withdrawn = self._withdrawn(kind.name, r.key, head, gone, r.locator)
             rows.append(stored_row(self.store, withdrawn))
             if entry is None or not entry.withdrawn:
                 self.counts["withdrawn"] += 1
@@ -283,7 +284,7 @@ class RunWriter:
         for (kind, scope), day in self.scopes.items():
             self.index.record_snapshot(kind, scope, day, self.run_id)
             while absent := self.index.absent(kind, scope, day, self.run_id):
-                events = [self._withdrawn(kind, key, head, day) for key, *head in absent]
+                events = [self._withdrawn(kind, key, head, day) for key, head in absent]
                 self.counts["withdrawn"] += len(events)
                 append(self.store, self.tx, events)
                 self.index.mark_withdrawn(
@@ -291,6 +292,6 @@ class RunWriter:
                     day,
                     [
                         (key, version + 1, e.hash)
-                        for (key, _, version, _), e in zip(absent, events, strict=True)
+                        for (key, (_, version, _)), e in zip(absent, events, strict=True)
                     ],
                 )

@@ -176,14 +176,18 @@ def test_leeds_has_50_providers_in_2025(parsed: dict, files: dict) -> None:
 
 
 def test_arrival_order_does_not_change_the_inspection_records(parsed: dict) -> None:
-    """The host keeps the newest statement of a key (ParsedRecord.stated); so must any order."""
+    """The host keeps the newest statement of a key (when it was stated, then its valid time);
+    so must any order."""
+
+    def newest(r: ParsedRecord) -> tuple[date, date]:
+        return r.stated_on, r.valid_time.valid_from
 
     def fold(years: list[str], rule: str) -> dict[str, dict[str, Any]]:
         kept: dict[str, ParsedRecord] = {}
         for year in years:
             for r in _records(parsed[year], "inspection"):
                 old = kept.get(r.record_key)
-                if old is None or rule == "last-arrival" or r.stated >= old.stated:
+                if old is None or rule == "last-arrival" or newest(r) >= newest(old):
                     kept[r.record_key] = r
         return {k: r.attributes for k, r in kept.items()}
 
