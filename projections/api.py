@@ -14,7 +14,15 @@ from lif_core.eventlog.store import Store
 from projections import action_status, candidates, catalogue, impact_monitoring, learning_register
 from projections.engine import Context, ProjectionRun, Table, run_projections
 
-__all__ = ["ALL", "TABLES", "context_for", "export_table", "project", "table_checksums"]
+__all__ = [
+    "ALL",
+    "TABLES",
+    "context_for",
+    "export_table",
+    "neutralise_cell",
+    "project",
+    "table_checksums",
+]
 
 ALL = [learning_register, action_status, impact_monitoring, catalogue, candidates]
 TABLES: dict[str, Table] = {t.name: t for m in ALL for t in m.TABLES}
@@ -76,8 +84,34 @@ def table_checksums(store: Store) -> dict[str, dict[str, Any]]:
     }
 
 
-def export_table(store: Store, table: str, fmt: str, out: Path) -> int:
-    """Write a projection table to CSV or Parquet; written to a temporary file, then renamed (never half a file)."""
+# What a spreadsheet reads as the start of a formula (or, for tab and carriage return, what
+# some spreadsheets strip before reading one): the cells OWASP's "CSV injection" note names.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a leading ``'`` before a formula-like text.
+
+    Numbers (ints, floats, and text that is wholly a number, such as ``-3.5``) stay numbers: a
+    spreadsheet evaluates them to themselves. Everything else starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets the apostrophe spreadsheets hide and read as
+    "this is text" (the usual convention, documented in docs/projections.md).
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value if value.strip() == value else "'" + value
+
+
+def export_table(store: Store, table: str, fmt: str, out: Path, *, neutralise: bool = True) -> int:
+    """Write a projection table to CSV or Parquet; written to a temporary file, then renamed (never half a file).
+
+    ``neutralise`` (CSV only, on by default): cells a spreadsheet would evaluate as a formula
+    are written as text (:func:`neutralise_cell`); off, every cell is written as stored.
+    """
     if table not in TABLES:
         raise NotFoundError(f"no projection table {table!r}; tables: {', '.join(sorted(TABLES))}")
     if fmt not in ("csv", "parquet"):
@@ -96,7 +130,9 @@ def export_table(store: Store, table: str, fmt: str, out: Path) -> int:
             with open(tmp, "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(names)
-                writer.writerows(rows)
+                writer.writerows(
+                    [[neutralise_cell(v) for v in row] for row in rows] if neutralise else rows
+                )
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq

@@ -89,6 +89,13 @@ views, not the tables. The "Since" column below says which version added each co
 - **Files**: `lif export TABLE --format csv|parquet --out PATH` writes one table (through a
   temporary file, so a reader never sees half of it). Excel opens the CSV; Power BI and Tableau
   read either. Parquet keeps the types: INTEGER as int64, REAL as double, the rest as text.
+- **CSV and spreadsheets.** A cell whose text starts with `=`, `+`, `-`, `@`, a tab or a
+  carriage return would be run as a formula by Excel, LibreOffice or Google Sheets (text from
+  source files and decisions reaches the tables). `lif export --format csv` writes such a cell
+  with a leading apostrophe (`'=HYPERLINK(…)`), the usual convention (OWASP, "CSV injection"):
+  spreadsheets show it as text and hide the apostrophe. Numbers stay numbers: stored numbers,
+  and text that is wholly a number such as `-3.5`, are written as they are. A program reading
+  the CSV, not a spreadsheet, can ask for every cell as stored with `--raw-cells`.
 
 Types as stored: DATE is ISO 8601 text (`2025-03-31`), TIMESTAMP ISO 8601 text in UTC
 (`2025-03-31T14:05:09.123456+00:00`), JSON is JSON text, and yes/no flags are INTEGER 1 or 0

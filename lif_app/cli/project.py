@@ -69,10 +69,16 @@ def export(
     table: str = typer.Argument(..., help="learning_register, action_status, impact_monitoring, …"),
     fmt: str = typer.Option("csv", "--format", help="csv or parquet"),
     out: Path = typer.Option(..., "--out"),
+    raw_cells: bool = typer.Option(
+        False,
+        "--raw-cells",
+        help="CSV for programs, not spreadsheets: write cells starting with = + - @ as stored "
+        "(by default they get a leading ' so a spreadsheet shows them as text).",
+    ),
 ) -> None:
     """Export a projection table to CSV or Parquet."""
     from projections import export_table
 
     with open_store() as store:
-        count = export_table(store, table, fmt, out)
+        count = export_table(store, table, fmt, out, neutralise=not raw_cells)
     console.print(f"wrote {count} rows of {table} to {out}", highlight=False)

@@ -1,7 +1,9 @@
-"""The end of ``make demo``: build the report into ``.lif/report/`` and say how to see it all."""
+"""The end of ``make demo``: build the report into ``.lif/report/STORE/`` and say how to see it all."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -13,7 +15,7 @@ from lif_core.audit import sync_event_ids
 from lif_core.errors import LifError
 from lif_core.eventlog.store import Store
 
-__all__ = ["after_demo"]
+__all__ = ["after_demo", "report_folder"]
 
 
 def _sync_audit_index(url: str) -> None:
@@ -35,13 +37,31 @@ def _is_configured(url: config.StoreURL) -> bool:
     return url.url == configured.url
 
 
+def report_folder(url: config.StoreURL) -> Path:
+    """Where the demo writes the report of this store: one folder per store under LIF_HOME/report.
+
+    ``sqlite-STEM-HASH`` for a SQLite file, ``postgresql-DB-SCHEMA-HASH`` for a PostgreSQL
+    schema (the hash of the file's full path, or of host, port, database and schema, keeps two
+    stores of the same name apart), so a SQLite demo and a PostgreSQL demo never share a report.
+    """
+    if url.kind == "sqlite":
+        assert url.path is not None
+        where = str(url.path.resolve())
+        name = f"sqlite-{url.path.stem}"
+    else:
+        where = f"{url.host}:{url.port}/{url.dbname}/{url.schema}"
+        name = f"postgresql-{url.dbname}-{url.schema}"
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    return config.lif_home() / "report" / f"{slug}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
+
+
 def after_demo(store_url: str, console: Console) -> None:
-    """Build the report from the demo's store into ``LIF_HOME/report`` and print where to look."""
+    """Build the report from the demo's store into its :func:`report_folder` and print where to look."""
     url = config.store_url(store_url)
     _sync_audit_index(url.url)
     try:
         with open_read_only(url) as store:
-            result = build_report(store, config.lif_home() / "report")
+            result = build_report(store, report_folder(url))
         console.print(
             f"report           {Path(result.out) / 'index.html'}   (small numbers suppressed; "
             f"built from seal {result.seal.seal_id})",

