@@ -24,7 +24,18 @@ from lif_app.web.story import (
     measure_story,
     report_cards,
 )
-from lif_app.web.tables import LISTINGS, Listing, Page, query_rows, require_table
+from lif_app.web.tables import (
+    INT_MAX,
+    LISTINGS,
+    MAX_LIMIT,
+    NO_NUL,
+    Listing,
+    Page,
+    parameter_schema,
+    query_rows,
+    require_table,
+    sort_keys,
+)
 from lif_core.audit.verify import latest_seal
 from lif_core.eventlog.store import Store
 
@@ -127,31 +138,38 @@ def _list_handler(listing: Listing) -> Callable[[Request], Response]:
 
 
 def _list_parameters(listing: Listing) -> list[dict[str, Any]]:
+    """The parameters of a listing, typed and bounded exactly as :func:`query_rows` takes them."""
     params: list[dict[str, Any]] = [
         {
             "name": "limit",
             "in": "query",
-            "description": "Rows per page (1 to 1000, default 100).",
-            "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+            "description": f"Rows per page (1 to {MAX_LIMIT}, default 100).",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
         },
         {
             "name": "offset",
             "in": "query",
-            "description": "Rows to skip (default 0).",
-            "schema": {"type": "integer", "minimum": 0, "default": 0},
+            "description": f"Rows to skip (0 to {INT_MAX}, default 0).",
+            "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX, "default": 0},
         },
         {
             "name": "sort",
             "in": "query",
             "description": "Columns separated by commas; '-' before a column sorts it descending. "
             f"Default: {','.join(listing.default_sort)}.",
-            "schema": {"type": "string"},
+            "schema": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "enum": sort_keys(listing)},
+            },
+            "style": "form",
+            "explode": False,
         },
         {
             "name": "q",
             "in": "query",
             "description": "Text searched for (case-insensitive) in every text column.",
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "pattern": NO_NUL},
         },
     ]
     for column in listing.spec.columns:
@@ -164,8 +182,9 @@ def _list_parameters(listing: Listing) -> list[dict[str, Any]]:
             {
                 "name": column.name,
                 "in": "query",
-                "description": f"{how} (repeat for any of several). {column.description}",
-                "schema": {"type": "array", "items": {"type": "string"}},
+                "description": f"{how} (repeat for any of several; empty: no filter). "
+                f"{column.description}",
+                "schema": {"type": "array", "items": parameter_schema(listing, column.name)},
                 "style": "form",
                 "explode": True,
             }

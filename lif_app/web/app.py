@@ -139,6 +139,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, str(detail))
 
 
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """A bug, answered in the form the client asked for (JSON under the API), and logged."""
+    log.error("unexpected error on %s", request.url.path, exc_info=exc)
+    return error_page(request, 500, "an unexpected error; it has been logged")
+
+
 def _stylesheet(request: Request) -> Response:
     return Response(stylesheet(), media_type="text/css")
 
@@ -198,7 +204,11 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={LifError: _lif_error, HTTPException: _http_error},
+        exception_handlers={
+            LifError: _lif_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
         lifespan=lifespan,
     )
     app.state.store = opened

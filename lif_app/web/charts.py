@@ -4,7 +4,8 @@ One ``<circle class="point">`` per period with a value, nothing else drawn as a 
 reader (or a test) can count the periods plotted. The chart carries a ``<title>`` and a
 ``<desc>`` that say in words what it shows, and uses presentation attributes only (no inline
 style), so it renders under a strict Content-Security-Policy and in a static report alike.
-Colour is never the only cue: the forecast is dashed, the target dotted.
+Colour is never the only cue: the forecast is dashed, the target dotted. The value axis starts
+at zero whenever no value is negative (every count and percentage), and the zero line is labelled.
 """
 
 from __future__ import annotations
@@ -68,13 +69,15 @@ def _ticks(low: float, high: float) -> list[float]:
 
 
 def _range(values: Sequence[float], unit: str) -> tuple[float, float]:
+    """The value axis: from zero whenever no value is below it (counts and percentages always
+    are), so the height of a point is its size and 85 % to 87 % does not look like a swing."""
     low, high = min(values), max(values)
     pad = (high - low) * 0.2 or max(abs(high) * 0.1, 1.0)
     low, high = low - pad, high + pad
     if unit == "%":
-        low, high = max(low, 0.0), min(high, 100.0)
+        high = min(high, 100.0) if max(values) <= 100 else high
     if min(values) >= 0:
-        low = max(low, 0.0)
+        low = 0.0
     ticks = _ticks(low, high)
     return min(ticks[0], low), max(ticks[-1], high)
 

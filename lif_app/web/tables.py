@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from lif_core.errors import LifError, StoreError
@@ -31,13 +33,20 @@ __all__ = [
     "distinct_values",
     "listing_for_path",
     "listing_for_table",
+    "parameter_schema",
     "query_rows",
     "require_table",
+    "sort_keys",
 ]
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 PAGING = ("limit", "offset", "sort", "q")
+# Whole numbers are 64-bit in both databases: past these a filter or an offset cannot match.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+REAL_BOUND = 1e300  # finite numbers only; the bound keeps "1e400" (infinity) out
+NO_NUL = "^[^\\x00]*$"  # PostgreSQL text cannot hold NUL, so no parameter may
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class BadQuery(LifError):
@@ -125,35 +134,77 @@ class Page:
         return max(0, self.offset - self.limit) if self.offset > 0 else None
 
 
-def _int(name: str, raw: str, low: int, high: int | None = None) -> int:
+def _int(name: str, raw: str, low: int = INT_MIN, high: int = INT_MAX) -> int:
+    if len(raw) > 25 or not re.fullmatch(r"[+-]?\d+", raw.strip()):
+        raise BadQuery(f"{name}={raw[:40]!r} is not a whole number")
+    value = int(raw)
+    if value < low or value > high:
+        raise BadQuery(f"{name}={value} is out of range: it must be from {low} to {high}")
+    return value
+
+
+def _real(name: str, raw: str) -> float:
     try:
-        value = int(raw)
+        value = float(raw)
     except ValueError:
-        raise BadQuery(f"{name}={raw!r} is not a whole number") from None
-    if value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise BadQuery(f"{name}={value} is out of range: it must be {bound}")
+        raise BadQuery(f"{name}={raw[:40]!r}: {name} holds numbers") from None
+    if not math.isfinite(value) or abs(value) > REAL_BOUND:
+        raise BadQuery(f"{name}={raw[:40]!r}: a number from -1e300 to 1e300 is expected")
     return value
 
 
 def _typed(listing: Listing, column: str, raw: str) -> Any:
     kind = listing.column_type(column)
     if kind == "INTEGER":
-        try:
-            return int(raw)
-        except ValueError:
-            raise BadQuery(f"{column}={raw!r}: {column} holds whole numbers") from None
+        return _int(column, raw)
     if kind == "REAL":
-        try:
-            return float(raw)
-        except ValueError:
-            raise BadQuery(f"{column}={raw!r}: {column} holds numbers") from None
+        return _real(column, raw)
     if kind == "DATE":
         try:
+            if not _DAY.fullmatch(raw):
+                raise ValueError(raw)
             date.fromisoformat(raw)
         except ValueError:
-            raise BadQuery(f"{column}={raw!r}: {column} holds dates like 2025-03-31") from None
+            raise BadQuery(f"{column}={raw[:40]!r}: {column} holds dates like 2025-03-31") from None
+    if kind == "TIMESTAMP":
+        try:
+            datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
+        except ValueError:
+            raise BadQuery(
+                f"{column}={raw[:40]!r}: {column} holds times like 2025-03-31T14:05:09+00:00"
+            ) from None
     return raw
+
+
+def _no_nul(params: Mapping[str, Sequence[str]]) -> None:
+    for name, given in params.items():
+        if "\x00" in name or any("\x00" in g for g in given):
+            raise BadQuery(f"parameter {name[:40]!r} holds a NUL character, which no column holds")
+
+
+def parameter_schema(listing: Listing, name: str) -> dict[str, Any]:
+    """The JSON Schema of one value of the filter on column ``name``: what the server takes."""
+    kind = listing.column_type(name)
+    if name in listing.list_columns or kind in ("TEXT", "JSON"):
+        return {"type": "string", "pattern": NO_NUL}
+    typed = _typed_schema(kind)
+    # An empty value is no filter (the web view's "any" choice sends one).
+    return {"anyOf": [typed, {"type": "string", "maxLength": 0}]}
+
+
+def _typed_schema(kind: str) -> dict[str, Any]:
+    if kind == "INTEGER":
+        return {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX}
+    if kind == "REAL":
+        return {"type": "number", "minimum": -REAL_BOUND, "maximum": REAL_BOUND}
+    if kind == "DATE":
+        return {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    return {"type": "string", "format": "date-time"}
+
+
+def sort_keys(listing: Listing) -> list[str]:
+    """Every key ``sort`` takes: each column, and each column with '-' (descending)."""
+    return [key for c in listing.columns for key in (c, f"-{c}")]
 
 
 def _like(text: str) -> str:
@@ -241,10 +292,11 @@ def query_rows(
 ) -> Page:
     """The rows of ``listing`` that ``params`` ask for (see the module docstring)."""
     params = params or {}
+    _no_nul(params)
     raw_limit = _single(params, "limit")
     raw_offset = _single(params, "offset")
     limit = _int("limit", raw_limit, 1, MAX_LIMIT) if raw_limit else DEFAULT_LIMIT
-    offset = _int("offset", raw_offset, 0) if raw_offset else 0
+    offset = _int("offset", raw_offset, 0, INT_MAX) if raw_offset else 0
     _, order = _order_by(listing, _single(params, "sort"))
     where, values = _where(listing, params)
     names = listing.columns

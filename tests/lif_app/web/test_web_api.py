@@ -264,6 +264,37 @@ def test_index_lists_every_endpoint(client: TestClient, spec: dict[str, Any]) ->
     assert {e["path"] for e in body["endpoints"]} == set(spec["paths"])
 
 
+def test_every_number_parameter_is_bounded_and_sort_lists_its_columns(
+    spec: dict[str, Any],
+) -> None:
+    """The document says what the server takes: a number has its bounds, sort its choices."""
+    numbers = 0
+    for listing in LISTINGS:
+        operation = spec["paths"][f"{API}/{listing.path}"]["get"]
+        for param in operation["parameters"]:
+            schema = param["schema"]
+            items = schema.get("items", schema)
+            typed = [
+                s for s in items.get("anyOf", [items]) if s.get("type") in ("integer", "number")
+            ]
+            for number in typed:
+                numbers += 1
+                assert "minimum" in number and "maximum" in number, (listing.path, param["name"])
+            if param["name"] == "sort":
+                assert set(items["enum"]) == {k for c in listing.columns for k in (c, f"-{c}")}, (
+                    listing.path
+                )
+                assert (param["style"], param["explode"]) == ("form", False)
+        by_name = {p["name"]: p["schema"] for p in operation["parameters"]}
+        assert by_name["offset"]["maximum"] == 2**63 - 1 and by_name["limit"]["maximum"] == 1000
+        for column in listing.spec.columns:
+            item = by_name[column.name]["items"]
+            kinds = {s.get("type") for s in item.get("anyOf", [item])}
+            expected = {"INTEGER": "integer", "REAL": "number"}.get(column.type, "string")
+            assert expected in kinds, (listing.path, column.name, column.type)
+    assert numbers >= 7
+
+
 # --- bad requests ----------------------------------------------------------------------------------
 
 BAD = [
@@ -275,7 +306,18 @@ BAD = [
     ("/learning-register?sort=colour", 400, "cannot be sorted by 'colour'"),
     ("/learning-register?sort=reference,-", 400, "cannot be sorted by ''"),
     ("/learning-register?colour=red", 400, "unknown parameter 'colour'"),
-    ("/learning-register?actions_total=many", 400, "actions_total holds whole numbers"),
+    ("/learning-register?actions_total=many", 400, "actions_total='many' is not a whole number"),
+    (
+        "/action-status?offset=9223372036854775808",
+        400,
+        "offset=9223372036854775808 is out of range",
+    ),
+    ("/learning-register?actions_total=-9223372036854775809", 400, "out of range"),
+    ("/learning-register?actions_total=1" + "0" * 40, 400, "is not a whole number"),
+    ("/impact-monitoring?value=1e400", 400, "a number from -1e300 to 1e300"),
+    ("/impact-monitoring?value=nan", 400, "a number from -1e300 to 1e300"),
+    ("/learning-register?q=a%00b", 400, "NUL character"),
+    ("/ingestion-runs?started_at=yesterday", 400, "holds times like"),
     ("/learning-register?date_identified=31/03/2025", 400, "holds dates like 2025-03-31"),
     ("/impact-monitoring?value=high", 400, "value holds numbers"),
     ("/action-status?q=%25%27%3B--", 200, None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -113,3 +114,17 @@ def test_a_rate_resting_on_a_small_count_is_withheld(
     row: dict[str, object], withheld: bool
 ) -> None:
     assert Suppression(5).hides_value(row) is withheld
+
+
+def test_percentage_and_count_axes_start_at_zero() -> None:
+    """85 % to 87 % is drawn on an axis from 0, so the line barely moves: the bottom tick is 0
+    and the points sit near the top (y of 85 is at least 80 % of the way up the plot)."""
+    for unit, values in (("%", [85.0, 86.0, 87.0]), ("count", [120.0, 118.0, 125.0])):
+        points = [CurvePoint(str(2020 + i), v, None) for i, v in enumerate(values)]
+        svg = turn_the_curve_svg(points, title="t", unit=unit, target=None, chart_id="z")
+        labels = re.findall(r'text-anchor="end"[^>]*>([^<]+)</text>', svg)
+        assert labels[0] in ("0", "0%"), labels
+        ys = [float(y) for y in re.findall(r'<circle class="point" cx="[^"]+" cy="([^"]+)"', svg)]
+        top, bottom = 20, 300 - 78  # TOP and HEIGHT - BOTTOM of the plot area
+        for y in ys:
+            assert (bottom - y) / (bottom - top) >= 0.8, (unit, ys)
