@@ -16,7 +16,11 @@ functions:
 - **naming**: :func:`stream_text` (a stored stream id as UUID text), :func:`event_type`
   (``Learning.Accepted`` from a topic).
 
-The bytes themselves (bodies, hashes) are :mod:`lif_core.eventlog.codec`'s.
+The bytes themselves (bodies, hashes) are :mod:`lif_core.eventlog.codec`'s; every append also
+grows the Merkle tree (:mod:`lif_core.eventlog.tree`) in the same transaction.
+
+Long because every statement on the events table lives here, and only here (a test holds it):
+splitting it would spread the table's SQL again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from lif_core.eventlog import tree
 from lif_core.eventlog.codec import (
     HASH_FIELD,
     decode_typed,
@@ -46,6 +51,7 @@ __all__ = [
     "StoredRow",
     "append",
     "append_rows",
+    "build_tree",
     "check_readable",
     "count_after",
     "count_events",
@@ -170,6 +176,67 @@ def append_rows(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]
             "VALUES (?, ?, ?, ?)",
             rows,
         )
+    _grow_tree(store, tx, rows)
+
+
+def _grow_tree(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]]) -> None:
+    """Add the rows just written to the Merkle tree, in the same transaction.
+
+    Their notification ids are read back (the writer's lock is held, so every event after the
+    tree's last one is ours). Events written some other way since the tree's last leaf are
+    read and added first, in log order, so the tree always covers the log as it stands.
+    """
+    state = tree.load(tx)
+    if state is None:  # a store made before the tree: `lif audit seal` builds it once
+        return
+    nid = notification_column(store)
+    count, low, high = tx.execute(
+        f"SELECT COUNT(*), MIN({nid}), MAX({nid}) FROM {events_table(store)} WHERE {nid} > ?",
+        (state.last_notification_id,),
+    ).fetchone() or (0, None, None)
+    if count == len(rows) and count and int(high) - int(low) + 1 == count:
+        # Ours alone, numbered without gaps (as both databases number one writer's rows).
+        leaves = [
+            (n, oid, version, stored_hash(state_))
+            for n, (oid, version, _, state_) in zip(
+                range(int(low), int(high) + 1), rows, strict=True
+            )
+        ]
+    else:
+        leaves = _tail(store, tx, state.last_notification_id)
+    tree.extend(store, tx, state, leaves)
+
+
+def _tail(store: Store, tx: Tx, after: int) -> list[tuple[int, Any, int, str]]:
+    """``(notification id, stream, version, chain hash)`` of every event after ``after``, in ``tx``."""
+    nid = notification_column(store)
+    leaves: list[tuple[int, str, int, str]] = []
+    position = after
+    while True:
+        rows = tx.execute(
+            f"SELECT {nid}, originator_id, originator_version, state FROM {events_table(store)} "
+            f"WHERE {nid} > ? ORDER BY {nid} LIMIT ?",
+            (position, PAGE),
+        ).fetchall()
+        if not rows:
+            return leaves
+        leaves.extend(
+            (int(n), oid, int(version), stored_hash(_bytes(state)))
+            for n, oid, version, state in rows
+        )
+        position = int(rows[-1][0])
+
+
+def build_tree(store: Store) -> tree.TreeState:
+    """Build the Merkle tree over the whole log as it stands (a store made before the tree),
+    or bring it up to date; one transaction. Returns the tree's state."""
+    with store.transaction() as tx:
+        lock_for_append(store, tx)
+        state = tree.load(tx)
+        if state is None:
+            state = tree.reset(tx)
+        tree.extend(store, tx, state, _tail(store, tx, state.last_notification_id))
+        return state
 
 
 # The stream last seen by stored_row and its 32 hex digits: a stream's events come together.

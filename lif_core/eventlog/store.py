@@ -28,6 +28,7 @@ from eventsourcing.utils import get_topic
 
 from lif_core.config import StoreURL, store_url
 from lif_core.errors import ConcurrencyError, NotFoundError, StoreError
+from lif_core.eventlog import tree
 from lif_core.eventlog.codec import HASH_FIELD, LifTranscoder, stored_state
 
 __all__ = ["LifApplication", "LifMapper", "Store", "Tx"]
@@ -163,6 +164,11 @@ class Store:
                 self._cluster_source_index(tx)
             for statement in _TABLES:
                 tx.execute(statement.replace("{without_rowid}", without_rowid))
+            for statement in tree.create_statements(self.dialect):
+                tx.execute(statement)
+        if not self.recorder.max_notification_id():  # a new log: its tree starts with it
+            with self.transaction() as tx:
+                tree.start(tx)
 
     @staticmethod
     def _cluster_source_index(tx: Tx) -> None:
@@ -254,8 +260,14 @@ class Store:
 
     def save(self, *aggregates: Aggregate) -> None:
         """Save aggregates' new events atomically; a concurrent write to a stream is refused."""
+        # Written by the log's own append (the library's save would not keep the Merkle tree
+        # in the same transaction). The log module imports this one, so it is imported here.
+        from lif_core.eventlog.log import append
+
+        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
         try:
-            self.app.save(*aggregates)
+            with self.transaction() as tx:
+                append(self, tx, events)
         except IntegrityError as exc:
             refs = ", ".join(getattr(a, "reference", str(a.id)) for a in aggregates)
             raise ConcurrencyError(

@@ -1,0 +1,301 @@
+"""The Merkle tree's tables: its leaves, its stored perfect nodes and its compact range.
+
+The tree is kept in the same transaction as the events it covers
+(:func:`lif_core.eventlog.log.append_rows` calls :func:`extend`), over the log in notification
+order. What is stored is only what keeps appends O(log n) and proofs O(log n) reads:
+
+- ``lif_merkle_leaves``: the leaves, 64 to a row (a row per leaf cost a third of a batch's write
+  rate on SQLite): their hashes (:func:`~lif_core.eventlog.merkle.event_leaf`), notification
+  ids, streams and versions (to name an event that is gone), each packed in one column;
+- ``lif_merkle_nodes``: the perfect subtrees' roots from level
+  :data:`~lif_core.eventlog.merkle.STORED_FROM` (64 leaves) up, about one row per 32 leaves;
+- ``lif_merkle_state``: one row, the tree's size, last notification id and compact range.
+
+A store made before the tree has no state row: appends leave the tree alone until
+``lif audit seal`` builds it over the whole log once (:func:`lif_core.eventlog.log.build_tree`).
+The hashing is :mod:`lif_core.eventlog.merkle`'s; nothing here trusts these tables: the audit
+recomputes every leaf from the events and compares roots with signed heads kept elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from lif_core.eventlog.merkle import STORED_FROM, Frontier, root_of
+
+if TYPE_CHECKING:
+    from lif_core.eventlog.store import Store, Tx
+
+__all__ = [
+    "CHUNK",
+    "StoredLeaf",
+    "StoredNodes",
+    "TreeState",
+    "create_statements",
+    "extend",
+    "leaf_at",
+    "leaf_pages",
+    "load",
+    "reset",
+    "start",
+]
+
+STATE = "log"
+CHUNK = 1 << STORED_FROM
+"""Leaves a row of ``lif_merkle_leaves`` holds (one stored perfect node's worth)."""
+
+
+def create_statements(dialect: str) -> list[str]:
+    """The tree's tables."""
+    blob = "BLOB" if dialect == "sqlite" else "BYTEA"
+    clustered = " WITHOUT ROWID" if dialect == "sqlite" else ""
+    return [
+        f"""CREATE TABLE IF NOT EXISTS lif_merkle_leaves (
+            chunk BIGINT PRIMARY KEY, hashes {blob} NOT NULL, notification_ids {blob} NOT NULL,
+            streams {blob} NOT NULL, versions {blob} NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS lif_merkle_nodes (
+            level INTEGER NOT NULL, node_index BIGINT NOT NULL, hash {blob} NOT NULL,
+            PRIMARY KEY (level, node_index)){clustered}""",
+        """CREATE TABLE IF NOT EXISTS lif_merkle_state (
+            name TEXT PRIMARY KEY, size BIGINT NOT NULL, last_notification_id BIGINT NOT NULL,
+            frontier TEXT NOT NULL)""",
+    ]
+
+
+def start(tx: Tx) -> None:
+    """Keep the tree of a new store (no events yet) from its first event on."""
+    tx.execute(
+        "INSERT INTO lif_merkle_state (name, size, last_notification_id, frontier) "
+        "SELECT ?, 0, 0, '' WHERE NOT EXISTS (SELECT 1 FROM lif_merkle_state WHERE name = ?)",
+        (STATE, STATE),
+    )
+
+
+@dataclass(slots=True)
+class TreeState:
+    """The tree as last committed: its size, last notification id and compact range."""
+
+    size: int
+    last_notification_id: int
+    frontier: Frontier
+
+    @property
+    def root(self) -> bytes:
+        return self.frontier.root()
+
+
+def load(tx: Tx) -> TreeState | None:
+    """The tree's state inside ``tx``; None if this store's tree was never built."""
+    row = tx.execute(
+        "SELECT size, last_notification_id, frontier FROM lif_merkle_state WHERE name = ?",
+        (STATE,),
+    ).fetchone()
+    if row is None:
+        return None
+    size, last, text = int(row[0]), int(row[1]), str(row[2])
+    hashes = [bytes.fromhex(text[i : i + 64]) for i in range(0, len(text), 64)]
+    return TreeState(size, last, Frontier(size, hashes))
+
+
+@dataclass(slots=True)
+class _Chunk:
+    hashes: bytearray
+    nids: array[int]
+    streams: bytearray
+    versions: array[int]
+
+
+def _open_chunk(tx: Tx, size: int) -> _Chunk:
+    """The chunk the next leaf goes into (the stored partial one, or a new one)."""
+    if size % CHUNK:
+        row = tx.execute(
+            "SELECT hashes, notification_ids, streams, versions FROM lif_merkle_leaves WHERE chunk = ?",
+            (size // CHUNK,),
+        ).fetchone()
+        if row is not None:
+            return _Chunk(
+                bytearray(row[0]),
+                array("q", bytes(row[1])),
+                bytearray(row[2]),
+                array("q", bytes(row[3])),
+            )
+    return _Chunk(bytearray(), array("q"), bytearray(), array("q"))
+
+
+def extend(
+    store: Store, tx: Tx, state: TreeState, leaves: Sequence[tuple[int, Any, int, str]]
+) -> None:
+    """Add events ``(notification id, stream id as stored, version, chain hash)``, in log
+    order, inside ``tx``."""
+    if not leaves:
+        return
+    frontier = state.frontier
+    hashes = frontier.hashes
+    size = frontier.size
+    sha256 = hashlib.sha256
+    chunk = _open_chunk(tx, size)
+    chunk_rows: list[tuple[int, bytes, bytes, bytes, bytes]] = []
+    node_rows: list[tuple[int, int, bytes]] = []
+    uuid_type = UUID
+    for nid, stream, version, chain in leaves:
+        # merkle.event_leaf and Frontier.append, inline: this runs for every event written.
+        leaf = node = sha256(b"\x00%d:%s" % (nid, chain.encode())).digest()
+        if size & 1:
+            count, level = size, 0
+            while count & 1:
+                node = sha256(b"\x01" + hashes.pop() + node).digest()
+                count >>= 1
+                level += 1
+                if level >= STORED_FROM:
+                    node_rows.append((level, count, node))
+        hashes.append(node)
+        if type(stream) is uuid_type:
+            stream = stream.hex
+        elif len(stream) != 32:  # a UUID's text rather than the 32 hex digits SQLite holds
+            stream = uuid_type(stream).hex
+        chunk.hashes += leaf
+        chunk.nids.append(nid)
+        chunk.streams += stream.encode()
+        chunk.versions.append(version)
+        size += 1
+        if not size % CHUNK:
+            chunk_rows.append(_packed(size - 1, chunk))
+            chunk = _Chunk(bytearray(), array("q"), bytearray(), array("q"))
+    if chunk.nids:
+        chunk_rows.append(_packed(size - 1, chunk))
+    frontier.size = size
+    if state.size % CHUNK:  # the partial chunk is written again, whole
+        tx.execute("DELETE FROM lif_merkle_leaves WHERE chunk = ?", (state.size // CHUNK,))
+    tx.executemany(
+        "INSERT INTO lif_merkle_leaves (chunk, hashes, notification_ids, streams, versions) "
+        "VALUES (?, ?, ?, ?, ?)",
+        chunk_rows,
+    )
+    tx.executemany(
+        "INSERT INTO lif_merkle_nodes (level, node_index, hash) VALUES (?, ?, ?)", node_rows
+    )
+    state.size = size
+    state.last_notification_id = leaves[-1][0]
+    tx.execute(
+        "UPDATE lif_merkle_state SET size = ?, last_notification_id = ?, frontier = ? WHERE name = ?",
+        (size, state.last_notification_id, b"".join(hashes).hex(), STATE),
+    )
+
+
+def _packed(last: int, chunk: _Chunk) -> tuple[int, bytes, bytes, bytes, bytes]:
+    return (
+        last // CHUNK,
+        bytes(chunk.hashes),
+        chunk.nids.tobytes(),
+        bytes(chunk.streams),
+        chunk.versions.tobytes(),
+    )
+
+
+def reset(tx: Tx) -> TreeState:
+    """Empty the tree (to build it again over the whole log) and return its empty state."""
+    tx.execute("DELETE FROM lif_merkle_leaves")
+    tx.execute("DELETE FROM lif_merkle_nodes")
+    tx.execute("DELETE FROM lif_merkle_state WHERE name = ?", (STATE,))
+    tx.execute(
+        "INSERT INTO lif_merkle_state (name, size, last_notification_id, frontier) VALUES (?, 0, 0, '')",
+        (STATE,),
+    )
+    return TreeState(0, 0, Frontier())
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLeaf:
+    """One leaf as the tree stored it: where it is, which event it was, its hash."""
+
+    index: int
+    notification_id: int
+    stream_id: str
+    version: int
+    hash: bytes
+
+
+def _unpack(row: Sequence[Any]) -> list[StoredLeaf]:
+    chunk, hashes, nids_raw, streams, versions_raw = row
+    hashes, streams = bytes(hashes), bytes(streams)
+    nids, versions = array("q", bytes(nids_raw)), array("q", bytes(versions_raw))
+    base = int(chunk) * CHUNK
+    return [
+        StoredLeaf(
+            base + i,
+            nids[i],
+            str(UUID(streams[i * 32 : i * 32 + 32].decode("ascii", "replace"))),
+            versions[i],
+            hashes[i * 32 : i * 32 + 32],
+        )
+        for i in range(len(nids))
+    ]
+
+
+_COLUMNS = "chunk, hashes, notification_ids, streams, versions"
+
+
+def leaf_pages(store: Store) -> Iterator[list[StoredLeaf]]:
+    """The stored leaves in order, a page (of 64 chunks) at a time."""
+    position = -1
+    while True:
+        with store.read() as tx:
+            rows = tx.execute(
+                f"SELECT {_COLUMNS} FROM lif_merkle_leaves WHERE chunk > ? ORDER BY chunk LIMIT 64",
+                (position,),
+            ).fetchall()
+        if not rows:
+            return
+        yield [leaf for row in rows for leaf in _unpack(row)]
+        position = int(rows[-1][0])
+
+
+def leaf_at(tx: Tx, index: int) -> StoredLeaf | None:
+    """One stored leaf, by index."""
+    row = tx.execute(
+        f"SELECT {_COLUMNS} FROM lif_merkle_leaves WHERE chunk = ?", (index // CHUNK,)
+    ).fetchone()
+    if row is None:
+        return None
+    found = _unpack(row)
+    return found[index % CHUNK] if index % CHUNK < len(found) else None
+
+
+class StoredNodes:
+    """The stored tree as a proof reads it (:class:`~lif_core.eventlog.merkle.Nodes`), in ``tx``."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self._cache: dict[tuple[int, int], bytes] = {}
+
+    def perfect(self, level: int, index: int) -> bytes:
+        key = (level, index)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        if level >= STORED_FROM:
+            row = self.tx.execute(
+                "SELECT hash FROM lif_merkle_nodes WHERE level = ? AND node_index = ?", key
+            ).fetchone()
+            if row is None:
+                raise LookupError(f"the stored tree has no node at level {level}, index {index}")
+            found = bytes(row[0])
+        else:
+            width = 1 << level
+            first = index * width
+            row = self.tx.execute(
+                "SELECT hashes FROM lif_merkle_leaves WHERE chunk = ?", (first // CHUNK,)
+            ).fetchone()
+            blob = bytes(row[0]) if row is not None else b""
+            at = (first % CHUNK) * 32
+            part = blob[at : at + width * 32]
+            if len(part) != width * 32:
+                raise LookupError(f"the stored tree lacks leaves {first}-{first + width - 1}")
+            found = root_of([part[i : i + 32] for i in range(0, len(part), 32)])
+        self._cache[key] = found
+        return found
