@@ -7,6 +7,24 @@
 - ``api``: project(), export() — what the CLI and Dagster call.
 """
 
-from projections.api import ALL, TABLES, context_for, export_table, project, table_checksums
+from projections.api import (
+    ALL,
+    TABLES,
+    TableDrifted,
+    check_tables,
+    context_for,
+    export_table,
+    project,
+    table_checksums,
+)
 
-__all__ = ["ALL", "TABLES", "context_for", "export_table", "project", "table_checksums"]
+__all__ = [
+    "ALL",
+    "TABLES",
+    "TableDrifted",
+    "check_tables",
+    "context_for",
+    "export_table",
+    "project",
+    "table_checksums",
+]

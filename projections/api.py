@@ -5,18 +5,21 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from lif_core.errors import ConfigError, NotFoundError
+from lif_core.errors import ConfigError, NotFoundError, RefusedError
 from lif_core.eventlog.store import Store
 from projections import action_status, candidates, catalogue, impact_monitoring, learning_register
-from projections.engine import Context, ProjectionRun, Table, run_projections
+from projections.engine import Context, ProjectionRun, Table, drifted, run_projections
 
 __all__ = [
     "ALL",
     "TABLES",
+    "TableDrifted",
+    "check_tables",
     "context_for",
     "export_table",
     "neutralise_cell",
@@ -73,6 +76,27 @@ def project(
     return run_projections(store, ALL, ctx, rebuild=rebuild)
 
 
+class TableDrifted(RefusedError):
+    """A read table was changed outside ``lif project``: it is not published until rebuilt."""
+
+
+def check_tables(tx: Any, names: Sequence[str] | None = None) -> None:
+    """Refuse (naming them) the read tables whose rows differ from their recorded checksum.
+
+    Every reader that publishes (``lif report``, ``lif export``, ``lif serve``) calls this
+    before it reads, in the same transaction, so what it publishes is what ``lif project``
+    built. ``names``: the tables to check (default: every one).
+    """
+    tables = [TABLES[n] for n in names] if names is not None else list(TABLES.values())
+    found = drifted(tx, tables)
+    if found:
+        raise TableDrifted(
+            "; ".join(str(d) for d in found)
+            + ". It is not published: run `lif project` to rebuild it from the log"
+            " (it reports the tables it repaired)."
+        )
+
+
 def table_checksums(store: Store) -> dict[str, dict[str, Any]]:
     with store.read() as tx:
         rows = tx.execute(
@@ -119,6 +143,7 @@ def export_table(store: Store, table: str, fmt: str, out: Path, *, neutralise: b
     spec = TABLES[table]
     names = [c.name for c in spec.columns]
     with store.read() as tx:
+        check_tables(tx, [table])
         rows = tx.execute(
             f"SELECT {', '.join(names)} FROM {table} ORDER BY {', '.join(spec.key)}"
         ).fetchall()

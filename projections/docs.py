@@ -50,6 +50,15 @@ Tableau, a web page) read them; nothing but `lif project` (or its Dagster asset)
 - **Checksums.** `lif_projection_tables` holds, per table, the row count, a sha256 of its rows
   in key order, the reference date and the log position it was built at (`lif project --json`
   prints them). Dagster's `<table>_equals_rebuild` checks compare them with a rebuild.
+- **Integrity.** A read table is published only as `lif project` built it. `lif report`,
+  `lif export` and `lif serve` hash the rows they are about to publish and compare the hash with
+  the checksum recorded when the table was built; a table that differs (someone ran an
+  `UPDATE` on it) is refused by name (`lif export` and `lif report` exit 1, the web view and the
+  API answer 409) until `lif project` rebuilds it. `lif project` rewrites every table from the
+  log on every run, and says which tables it found changed and repaired ("repaired:
+  action_status …"; `repaired` in `--json`). The Dagster check `<table>_equals_rebuild` fails
+  on such a table too. (The web view hashes a table on every request that reads it: a few
+  milliseconds for thousands of rows.)
 - **As of a moment.** `--as-of T --out FILE` builds every table from the events recorded by T
   (transaction time) into another store, a SQLite file or a PostgreSQL URL with `?schema=`;
   the source store is only read. Without `--reference-date` the as-of date is the reference date.

@@ -26,12 +26,15 @@ from lif_core.eventlog.store import Store, Tx
 __all__ = [
     "Column",
     "Context",
+    "Drift",
     "EventView",
     "ProjectionRun",
     "Table",
     "checksum",
+    "drifted",
     "events_of",
     "run_projections",
+    "stored_checksum",
 ]
 
 log = logging.getLogger(__name__)
@@ -132,6 +135,46 @@ def checksum(rows: Sequence[dict[str, Any]], table: Table) -> str:
     return sha.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A read table whose rows differ from the checksum recorded when ``lif project`` built it."""
+
+    table: str
+    recorded: str
+    actual: str
+
+    def __str__(self) -> str:
+        return (
+            f"the read table {self.table} differs from what `lif project` built (its rows hash to "
+            f"{self.actual[:12]}…, {self.recorded[:12]}… was recorded): it was changed outside "
+            "`lif project`"
+        )
+
+
+def stored_checksum(tx: Tx, table: Table) -> str:
+    """The checksum of a table's rows as they are stored now (same form as :func:`checksum`)."""
+    names = [c.name for c in table.columns]
+    rows = tx.execute(f"SELECT {', '.join(names)} FROM {table.name}").fetchall()
+    return checksum([dict(zip(names, r, strict=True)) for r in rows], table)
+
+
+def drifted(tx: Tx, tables: Sequence[Table]) -> list[Drift]:
+    """The tables (of those built and recorded) whose rows no longer match their checksum."""
+    recorded = {
+        str(name): str(digest)
+        for name, digest in tx.execute(
+            "SELECT name, checksum FROM lif_projection_tables"
+        ).fetchall()
+    }
+    found = []
+    for table in tables:
+        if table.name in recorded:
+            actual = stored_checksum(tx, table)
+            if actual != recorded[table.name]:
+                found.append(Drift(table.name, recorded[table.name], actual))
+    return found
+
+
 _SQL_TYPES = {
     "TEXT": "TEXT",
     "INTEGER": "BIGINT",
@@ -205,9 +248,17 @@ class ProjectionRun:
     events: dict[str, int] = field(default_factory=dict)
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     position: int = 0
+    repaired: list[Drift] = field(default_factory=list)  # tables found edited, now rebuilt
 
     def as_dict(self) -> dict[str, Any]:
-        return {"position": self.position, "events": self.events, "tables": self.tables}
+        return {
+            "position": self.position,
+            "events": self.events,
+            "tables": self.tables,
+            "repaired": [
+                {"table": d.table, "recorded": d.recorded, "found": d.actual} for d in self.repaired
+            ],
+        }
 
 
 # A projection's state is kept as the codec's JSON, so its dates and decimals come back as such.
@@ -283,6 +334,10 @@ def run_projections(
     run.position = top
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with out.transaction() as tx:
+        # Every table is written again below; first say which had been edited since last built.
+        run.repaired = drifted(tx, tables)
+        for drift in run.repaired:
+            log.warning("%s; rebuilt from the log", drift)
         for m in modules:
             if rebuild or target is not None:
                 tx.execute("DELETE FROM lif_projection_state WHERE projection = ?", (m.NAME,))

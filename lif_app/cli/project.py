@@ -53,6 +53,13 @@ def project(
     if json_out:
         print_json(result.as_dict())
         return
+    for drift in result.repaired:
+        console.print(
+            f"[yellow]repaired:[/] {drift.table} had been changed outside `lif project` "
+            f"(its rows hashed to {drift.actual[:16]}, {drift.recorded[:16]} was recorded); "
+            "rebuilt from the log",
+            highlight=False,
+        )
     table = Table("table", "rows", "checksum")
     for name, info in sorted(result.tables.items()):
         table.add_row(name, str(info["rows"]), info["checksum"][:16])

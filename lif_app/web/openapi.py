@@ -118,6 +118,11 @@ def openapi_document() -> dict[str, Any]:
             "405": _error_response("Only GET and HEAD are served: the API is read-only."),
             "503": _error_response("The store has no read tables yet (run `lif project`)."),
         }
+        if endpoint.operation_id not in ("index", "openapi"):
+            responses["409"] = _error_response(
+                "A read table it reads was changed outside `lif project` (its rows differ from "
+                "the checksum recorded when it was built): not published until rebuilt."
+            )
         if endpoint.parameters:
             responses["400"] = _error_response("A parameter is malformed or unknown.")
         if "{reference}" in endpoint.path:

@@ -7,6 +7,8 @@ What makes it safe:
   (a chart then leaves that point out, and hides the baseline forecast if it rests on one);
 - no person is named: actors, "by" columns, rationales and progress notes are left out;
   agencies are named, people are not;
+- it publishes read tables only as ``lif project`` built them: a table whose rows differ from
+  the checksum recorded then is refused, by name;
 - it states the seal it was built from (seal id, digest, last notification id), refuses to
   build when the read tables reach past that seal or the log does not verify against it, and
   ships ``seal.json`` so a reader holding the log can run ``lif audit verify --seal seal.json``;
@@ -37,6 +39,7 @@ from lif_app.web.templating import environment, measure_value, stylesheet
 from lif_core.audit.verify import Seal, latest_seal, verify
 from lif_core.errors import ConfigError, RefusedError, VerificationError
 from lif_core.eventlog.store import Store
+from projections import check_tables
 
 __all__ = ["PAGES", "ReportResult", "Suppression", "build_report"]
 
@@ -362,6 +365,8 @@ def build_report(
     check_out(out, store.url.path if store.url.kind == "sqlite" else None)
     rule = Suppression(threshold)
     seal, position = _checked_seal(store)
+    with store.read() as tx:
+        check_tables(tx)  # every table as `lif project` built it, or nothing is published
     register = all_rows(store, "learning_register")
     actions = all_rows(store, "action_status")
     cards = _cards(store, rule)

@@ -21,7 +21,7 @@ from typing import Any
 
 from lif_core.errors import LifError, StoreError
 from lif_core.eventlog.store import Store
-from projections import TABLES
+from projections import TABLES, check_tables
 from projections.engine import Table
 
 __all__ = [
@@ -347,7 +347,8 @@ def distinct_values(store: Store, listing: Listing, column: str) -> list[str]:
 
 
 def require_table(tx: Any, table: str) -> None:
-    """Refuse clearly when the projections were never built (rather than with a database error)."""
+    """Refuse clearly when the projections were never built (rather than with a database error),
+    and refuse a table whose rows differ from the checksum recorded when it was built."""
     try:
         row = tx.execute(
             "SELECT COUNT(*) FROM lif_projection_tables WHERE name = ?", (table,)
@@ -360,3 +361,4 @@ def require_table(tx: Any, table: str) -> None:
         raise StoreError(
             f"the read table {table} has not been built: run `lif project` (or `lif demo`) first"
         )
+    check_tables(tx, [table])  # a table edited outside `lif project` is not published

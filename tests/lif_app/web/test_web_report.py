@@ -374,3 +374,31 @@ def test_lif_report_prints_where_it_wrote_and_the_seal(demo_store, tmp_path: Pat
         app, ["--store", demo_store.url, "report", "--out", str(tmp_path / "r"), "--threshold", "0"]
     )
     assert bad.exit_code == 2
+
+
+def test_an_edited_read_table_is_refused_by_report_and_serve_naming_it(
+    demo_store, tmp_path: Path
+) -> None:
+    from starlette.testclient import TestClient
+
+    from lif_app.web.app import create_app
+    from projections import TableDrifted
+
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(demo_store.url.removeprefix("sqlite:///")) as source:
+        with sqlite3.connect(copy) as target:
+            source.backup(target)
+        edited = sqlite3.connect(copy)
+        edited.execute("UPDATE action_status SET rag = 'green' WHERE rag = 'red'")
+        edited.commit()
+        edited.close()
+    url = f"sqlite:///{copy}"
+    with open_read_only(url) as store, pytest.raises(TableDrifted, match="action_status"):
+        build_report(store, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+    with TestClient(create_app(url), raise_server_exceptions=False) as client:
+        answer = client.get("/api/v1/action-status")
+        assert answer.status_code == 409
+        assert "read table action_status differs" in answer.json()["error"]["message"]
+        assert client.get("/api/v1/learning-register").status_code == 200
+        assert client.get("/actions").status_code == 409
