@@ -1,8 +1,9 @@
 """Source plugin for the Child Death Overview Panel's annual figures: counts, themes, recommendations.
 
 One tidy table, a ``Table`` column saying which figure a row holds: deaths reviewed by category,
-modifiable factors, themes, recommendations. Counts only; small counts are published
-suppressed and kept as suppressed, never as zero. Layout and rules: docs/sources/cdop.md.
+modifiable factors (in all, and by category of death when the optional ``Category`` column
+names one), themes, recommendations. Counts only; small counts are published suppressed and
+kept as suppressed, never as zero. Layout and rules: docs/sources/cdop.md.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ _TABLES = {
     "category": "deaths-by-category",
     "modifiable factors": "modifiable-factors",
     "modifiable-factors": "modifiable-factors",
+    "modifiable factors by category": "modifiable-factors-by-category",
+    "modifiable factors by category of death": "modifiable-factors-by-category",
+    "modifiable-factors-by-category": "modifiable-factors-by-category",
     "theme": "theme",
     "themes": "theme",
     "recommendation": "recommendation",
@@ -131,6 +135,14 @@ class ModifiableFactors(_Annual):
     )
 
 
+class ModifiableFactorsByCategory(ModifiableFactors):
+    """Deaths reviewed in the year in one category of death, by the finding on modifiable factors."""
+
+    category: Category = Field(
+        description="Category code of the deaths counted, e.g. 'sudden-unexpected' (the ten national categories)."
+    )
+
+
 class Theme(_Annual):
     """A recurring theme the panel identified across the deaths it reviewed."""
 
@@ -163,6 +175,7 @@ COLUMNS = Columns(
         "deaths_reviewed": ("Deaths reviewed", "Count", "Number"),
         "detail": ("Detail", "Description"),
         "lead_agency": ("Lead agency",),
+        "category": ("Category", "Category of death"),
     },
     required=("reporting_year", "table", "item", "deaths_reviewed"),
 )
@@ -198,26 +211,50 @@ def _lookup(table: Mapping[str, str], value: str, column: str, what: str) -> str
     return found
 
 
+def _category(value: str, column: str) -> str:
+    return _lookup(
+        _CATEGORY_SPELLINGS, value, column, "one of the ten CDOP categories (or its number 1-10)"
+    )
+
+
+def _table(values: Mapping[str, Any]) -> str:
+    """The kind a row's ``Table`` names; modifiable factors with a category are by category."""
+    kind = _lookup(
+        _TABLES,
+        text(values.get("table")) or "",
+        "table",
+        "a CDOP table (deaths by category, modifiable factors, modifiable factors by category, "
+        "theme, recommendation)",
+    )
+    category = text(values.get("category"))
+    if kind == "modifiable-factors" and category is not None:
+        return "modifiable-factors-by-category"
+    if kind == "modifiable-factors-by-category" and category is None:
+        raise RecordError(
+            "modifiable factors by category need the category of death", column="category"
+        )
+    if category is not None and kind != "modifiable-factors-by-category":
+        raise RecordError(
+            "only modifiable factors are broken down by category of death; leave it blank",
+            column="category",
+        )
+    return kind
+
+
 def map_row(row: Row) -> list[Emit]:
     """One row of the annual figures -> one record of the kind its ``Table`` names."""
     values = row.values
     year, _ = reporting_year(text(values.get("reporting_year")) or "")
-    table_text = text(values.get("table")) or ""
-    kind = _lookup(
-        _TABLES,
-        table_text,
-        "table",
-        "a CDOP table (deaths by category, modifiable factors, theme, recommendation)",
-    )
+    kind = _table(values)
     item = text(values.get("item"))
     if item is None:
         raise RecordError("the item is blank", column="item")
     fields: dict[str, Any] = {"reporting_year": year}
     if kind == "deaths-by-category":
-        fields["category"] = _lookup(
-            _CATEGORY_SPELLINGS, item, "item", "one of the ten CDOP categories (or its number 1-10)"
-        )
-    elif kind == "modifiable-factors":
+        fields["category"] = _category(item, "item")
+    elif kind in ("modifiable-factors", "modifiable-factors-by-category"):
+        if kind == "modifiable-factors-by-category":
+            fields["category"] = _category(text(values.get("category")) or "", "category")
         fields["finding"] = _lookup(
             _FINDINGS,
             item,
@@ -248,10 +285,11 @@ def _slug(value: str) -> str:
 
 
 def _kind(name: str, model: type[_Annual], part: str, description: str) -> RecordKind:
+    parts = part.split("/")
     return RecordKind(
         name=name,
         model=model,
-        key=lambda r: f"{r.reporting_year}/{_slug(getattr(r, part))}",
+        key=lambda r: "/".join([r.reporting_year, *(_slug(getattr(r, p)) for p in parts)]),
         valid_time=lambda r: reporting_year(r.reporting_year)[1],
         mode="append",
         description=description,
@@ -275,6 +313,12 @@ SOURCE = Source(
             "finding",
             "Deaths reviewed in a year, per modifiable-factors finding.",
         ),
+        _kind(
+            "modifiable-factors-by-category",
+            ModifiableFactorsByCategory,
+            "category/finding",
+            "Deaths reviewed in a year in one category of death, per modifiable-factors finding.",
+        ),
         _kind("theme", Theme, "theme", "A recurring theme the panel identified in a year."),
         _kind(
             "recommendation",
@@ -289,7 +333,8 @@ SOURCE = Source(
     cadence="P1Y",
     description=(
         "The panel's annual report figures: deaths reviewed by the ten national categories, "
-        "modifiable factors (yes / no / insufficient information), recurring themes and "
+        "modifiable factors (yes / no / insufficient information), in all and by category of "
+        "death, recurring themes and "
         "recommendations. Counts only, small numbers kept suppressed."
     ),
 )

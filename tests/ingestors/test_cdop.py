@@ -44,6 +44,7 @@ def test_the_plugin_registers_with_provider_cadence_and_described_fields() -> No
     assert [k.name for k in source.kinds] == [
         "deaths-by-category",
         "modifiable-factors",
+        "modifiable-factors-by-category",
         "theme",
         "recommendation",
     ]
@@ -71,11 +72,8 @@ def test_suppressed_counts_are_kept_as_suppressed_never_as_zero() -> None:
         "2024-25/infection",
     }
     assert all(line["attributes"]["deaths_reviewed"] is None for line in suppressed)
-    assert all(
-        line["attributes"]["deaths_reviewed"] != 0
-        for line in lines
-        if "deaths_reviewed" in line["attributes"]
-    )
+    zeros = [line for line in lines if line["attributes"].get("deaths_reviewed") == 0]
+    assert zeros and all(line["attributes"]["suppressed"] is False for line in zeros)
 
 
 @pytest.mark.parametrize(
@@ -114,3 +112,65 @@ def test_a_theme_may_be_published_without_a_count(tmp_path: Path) -> None:
     item = _one(tmp_path, "2024-25,Theme,Water safety,,Open water near homes.,")
     assert isinstance(item, ParsedRecord)
     assert (item.attributes["deaths_reviewed"], item.attributes["suppressed"]) == (None, False)
+
+
+def _by_category(year: str) -> dict[tuple[str, str], int | None]:
+    return {
+        (line["attributes"]["category"], line["attributes"]["finding"]): line["attributes"][
+            "deaths_reviewed"
+        ]
+        for line in golden_lines(SOURCE)
+        if line["kind"] == "modifiable-factors-by-category"
+        and line["attributes"]["reporting_year"] == year
+    }
+
+
+def test_modifiable_factors_by_category_cover_each_category_and_finding_once() -> None:
+    table = _by_category("2024-25")
+    assert len(table) == 30  # 10 categories x 3 findings
+    assert {category for category, _ in table} == set(CATEGORIES)
+    # From cdop-annual-figures-2024-25.csv, sudden unexpected deaths: 5 with modifiable
+    # factors, 0 without, insufficient information suppressed ('*').
+    assert table["sudden-unexpected", "yes"] == 5
+    assert table["sudden-unexpected", "no"] == 0
+    assert table["sudden-unexpected", "insufficient-information"] is None
+
+
+def test_published_categories_add_up_to_their_deaths_reviewed() -> None:
+    table = _by_category("2024-25")
+    deaths = {
+        line["attributes"]["category"]: line["attributes"]["deaths_reviewed"]
+        for line in golden_lines(SOURCE)
+        if line["kind"] == "deaths-by-category"
+        and line["attributes"]["reporting_year"] == "2024-25"
+    }
+    # Hand-checked in the sample: malignancy 0 + 7 + 0 = 7; chromosomal 0 + 14 + 0 = 14;
+    # trauma 6 + 0 + 0 = 6; suicide 5 + 0 + 0 = 5.
+    for category, total in [
+        ("malignancy", 7),
+        ("chromosomal-congenital", 14),
+        ("trauma", 6),
+        ("suicide-or-self-harm", 5),
+    ]:
+        assert deaths[category] == total
+        assert (
+            sum(table[category, f] or 0 for f in ("yes", "no", "insufficient-information")) == total
+        )
+
+
+def test_a_modifiable_factors_row_with_a_category_is_by_category(tmp_path: Path) -> None:
+    path = tmp_path / "cdop.csv"
+    path.write_text(
+        HEADER.rstrip("\n") + ",Category\n2024-25,Modifiable factors,Yes,6,,,Category 3\n",
+        encoding="utf-8",
+    )
+    [item] = _parse(path)
+    assert isinstance(item, ParsedRecord)
+    assert (item.kind, item.record_key) == ("modifiable-factors-by-category", "2024-25/trauma/yes")
+    assert item.attributes == {
+        "reporting_year": "2024-25",
+        "finding": "yes",
+        "deaths_reviewed": 6,
+        "suppressed": False,
+        "category": "trauma",
+    }
