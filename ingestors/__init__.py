@@ -3,8 +3,11 @@ entry point exactly as a third-party plugin is (built-ins are plugins).
 
 - Inspections: ``ofsted_social_care``, ``ofsted_ilacs``, ``ofsted_schools``, ``ofsted_early_years``,
   ``cqc``, ``hmicfrs``, ``jtai``, ``other_inspections``.
-- Reviews and the partnership's own records: ``practice_reviews``, ``action_plans``, ``learning_log``.
-- Voice of the child and child deaths: ``school_health_survey``, ``cdop``.
+- Reviews and the partnership's own records: ``practice_reviews``, ``appreciative_inquiry``,
+  ``deep_dive`` (the last two share the register's parts in ``_reviews``), ``action_plans``,
+  ``learning_log``, ``national_learning``.
+- Voices of children, families and practitioners, and child deaths: ``school_health_survey``,
+  ``family_feedback``, ``practitioner_survey``, ``cdop``.
 - Partner annual reports: the ``partner_reports`` package (LADO, IRO, conferences, CSWS, MAPPA,
   secure settings, private fostering, MALAP), ``partner_safeguarding_reports``.
 - Performance and assurance: ``performance``, ``audits`` / ``audits_single``, ``section_11`` /

@@ -204,7 +204,9 @@ def _action(row: Row, ref: str) -> Emit:
     status = ACTION_STATUS.require(values.get("status"), "status").value
     completed = parse_date(values.get("date_completed"), "date_completed")
     if status in ("complete", "embedded") and completed is None:
-        raise RecordError(f"a {status} action needs its date completed", column="date_completed")
+        raise RecordError(
+            f"an action that is {status} needs its date completed", column="date_completed"
+        )
     if completed is not None and status not in ("complete", "embedded"):
         raise RecordError(
             f"an action that is {status} has no date completed", column="date_completed"

@@ -50,3 +50,12 @@ def assert_registered_and_described(source: Source, provider: str) -> None:
     assert source.provider == provider
     for kind in source.kinds:
         assert all(field.description for field in kind.model.model_fields.values()), kind.name
+
+
+def assert_docs_page_names_fields_and_columns(source: Source, docs: Path) -> None:
+    """``docs/sources/<name>.md`` names every model field (in backticks) and every column's header."""
+    page = (docs / f"{source.name}.md").read_text(encoding="utf-8")
+    assert source.inputs.columns is not None
+    missing = [f for kind in source.kinds for f in kind.model.model_fields if f"`{f}`" not in page]
+    missing += [s[0] for s in source.inputs.columns.variants.values() if s[0] not in page]
+    assert missing == []
