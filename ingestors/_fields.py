@@ -19,6 +19,7 @@ from pydantic import PlainSerializer
 
 from lif_core.plugins import (
     RecordError,
+    ValidTime,
     blank,
     parse_date,
     parse_period,
@@ -30,6 +31,7 @@ __all__ = [
     "Number",
     "blank",
     "export_day",
+    "financial_year_of",
     "parse_bool",
     "parse_date",
     "parse_decimal",
@@ -84,6 +86,12 @@ def parse_bool(value: Any, column: str) -> bool | None:
     if raw in {"no", "n", "false", "0", "not met", "not effective", "ineffective"}:
         return False
     raise RecordError(f"{value!r} is not yes or no", column=column, value=value)
+
+
+def financial_year_of(day: date) -> tuple[str, ValidTime]:
+    """The April-March year a day falls in: 14 March 2025 -> ('2024-25', 2024-04-01..2025-03-31)."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}", ValidTime(date(start, 4, 1), date(start + 1, 3, 31))
 
 
 def _json_number(number: Decimal) -> int | float:

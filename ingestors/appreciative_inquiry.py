@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_date, parse_int, text
+from ingestors._fields import financial_year_of, parse_date, parse_int, text
 from ingestors._reviews import (
     FINDING_COLUMNS,
     REGISTER_COLUMNS,
@@ -85,6 +85,9 @@ class Participation(BaseModel):
     agency: str = Field(description="The agency, as the register names it, e.g. 'LCH'.")
     participants: int = Field(ge=1, description="How many of its staff took part.")
     date_held: date = Field(description="Day the inquiry's session was held.")
+    reporting_year: str = Field(
+        description="The partnership's reporting year (April to March) it was held in, e.g. '2024-25'."
+    )
 
 
 COLUMNS = Columns(
@@ -169,7 +172,13 @@ def _inquiry(row: Row) -> list[Emit]:
     emits += [
         Emit(
             "participation",
-            {"inquiry_reference": ref, "agency": agency, "participants": n, "date_held": held},
+            {
+                "inquiry_reference": ref,
+                "agency": agency,
+                "participants": n,
+                "date_held": held,
+                "reporting_year": financial_year_of(held)[0],
+            },
         )
         for agency, n in taking_part
     ]
@@ -202,7 +211,7 @@ SOURCE = Source(
             name="participation",
             model=Participation,
             key=lambda r: f"{r.inquiry_reference}/{slug(r.agency)}",
-            valid_time=lambda r: ValidTime(r.date_held),
+            valid_time=lambda r: financial_year_of(r.date_held)[1],
             mode="append",
             description="How many staff of one agency took part in one inquiry.",
         ),

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingestors._fields import Number, parse_date, text
+from ingestors._fields import Number, financial_year_of, parse_date, text
 from ingestors._suppression import parse_count
 from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
@@ -30,12 +30,17 @@ from lif_core.plugins import (
     RecordKind,
     Row,
     Source,
-    ValidTime,
     hookimpl,
     slug,
 )
 
-__all__ = ["SOURCE", "SUPPRESSION_THRESHOLD", "SurveyAnswer", "register_sources"]
+__all__ = [
+    "SOURCE",
+    "SUPPRESSION_THRESHOLD",
+    "SurveyAnswer",
+    "percentage",
+    "register_sources",
+]
 
 SUPPRESSION_THRESHOLD = 5
 """Counts of 1 to 4 respondents are published suppressed."""
@@ -63,6 +68,9 @@ class SurveyAnswer(BaseModel):
     survey_reference: str = Field(description="The survey's reference, e.g. 'PS-2025-01'.")
     survey_title: str = Field(description="The survey's title as sent out.")
     date_closed: date = Field(description="Day the survey closed: the answers stand on that day.")
+    reporting_year: str = Field(
+        description="The partnership's reporting year (April to March) the survey closed in, e.g. '2024-25': the period its figures are about."
+    )
     agency: str = Field(
         description="The respondents' agency, or 'All agencies' for the whole workforce."
     )
@@ -185,6 +193,7 @@ def map_row(row: Row) -> list[Emit]:
                 "survey_reference": reference,
                 "survey_title": _required(values, "survey_title", "survey title"),
                 "date_closed": closed,
+                "reporting_year": financial_year_of(closed)[0],
                 "agency": agency,
                 "respondent_group": RESPONDENT_GROUP.require(
                     values.get("respondent_group"), "respondent_group"
@@ -223,7 +232,7 @@ SOURCE = Source(
             name="answer",
             model=SurveyAnswer,
             key=record_key,
-            valid_time=lambda r: ValidTime(r.date_closed),
+            valid_time=lambda r: financial_year_of(r.date_closed)[1],
             mode="append",
             description="How many of one agency's practitioners or managers gave one response to one question.",
         ),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from ingestors._fields import financial_year_of
 from ingestors.practitioner_survey import SOURCE, percentage
 from lif_core.ingestion.parse import ParsedRecord, Rejection
 from lif_core.ingestion.samples import golden_lines
@@ -57,6 +59,21 @@ def test_the_percentage_is_respondents_over_answered_to_one_place(
     respondents: int, answered: int, expected: str
 ) -> None:
     assert percentage(respondents, answered) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("closed", "year", "start", "end"),
+    [
+        (date(2025, 3, 14), "2024-25", date(2024, 4, 1), date(2025, 3, 31)),
+        (date(2025, 4, 1), "2025-26", date(2025, 4, 1), date(2026, 3, 31)),
+        (date(2024, 12, 31), "2024-25", date(2024, 4, 1), date(2025, 3, 31)),
+    ],
+)
+def test_a_survey_is_about_the_reporting_year_it_closed_in(
+    closed: date, year: str, start: date, end: date
+) -> None:
+    label, valid = financial_year_of(closed)
+    assert (label, valid.valid_from, valid.valid_to) == (year, start, end)
 
 
 def test_a_row_becomes_one_answer_keyed_by_survey_agency_group_question_response(
