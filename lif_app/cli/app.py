@@ -45,6 +45,7 @@ def main() -> None:
 # Each module adds its commands to `app` when imported; this list is the table of contents.
 from lif_app.cli import (  # noqa: E402  (they import `app` from here)
     audit,
+    audit_log,
     decide,
     demo,
     ingest,
@@ -55,4 +56,4 @@ from lif_app.cli import (  # noqa: E402  (they import `app` from here)
     web,
 )
 
-COMMAND_MODULES = [audit, decide, demo, ingest, kafka, plugins, project, status, web]
+COMMAND_MODULES = [audit, audit_log, decide, demo, ingest, kafka, plugins, project, status, web]

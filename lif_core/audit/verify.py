@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from lif_core.audit.heads import TreeHead
+from lif_core.audit.treecheck import Leaves, TreeReport, check_tree
 from lif_core.errors import VerificationError
 from lif_core.eventlog.codec import GENESIS, chain_hash, intact_hash, split_state
 from lif_core.eventlog.log import StoredRow, event_type, hash_lines, pages_by_stream, stream_text
@@ -71,10 +73,13 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
     seal: Seal | None = None
     seal_problem: str | None = None
+    tree: TreeReport | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.seal_problem is None
+        return (
+            not self.problems and self.seal_problem is None and (self.tree is None or self.tree.ok)
+        )
 
     @property
     def first(self) -> Problem | None:
@@ -89,6 +94,7 @@ class VerifyReport:
             "problems": [asdict(p) for p in sorted(self.problems, key=lambda p: p.notification_id)],
             "seal": asdict(self.seal) if self.seal else None,
             "seal_problem": self.seal_problem,
+            "tree": self.tree.as_dict() if self.tree else None,
         }
 
 
@@ -183,9 +189,18 @@ def _digest(store: Store, stop: int) -> tuple[str, int, int]:
     return sha.hexdigest(), count, top
 
 
-def verify(store: Store, seal: Seal | None = None) -> VerifyReport:
-    """Recompute every chain; with a seal, also prove nothing sealed was removed, added or reordered."""
+def verify(
+    store: Store,
+    seal: Seal | None = None,
+    heads: Sequence[tuple[str, TreeHead]] = (),
+    public_key: str | None = None,
+) -> VerifyReport:
+    """Recompute every chain and every Merkle leaf; compare the log with the tree kept with it
+    and with signed heads ``(witness, head)`` (and a legacy seal); name the first leaf that
+    differs (:func:`lif_core.audit.treecheck.check_tree`)."""
     report = VerifyReport(seal=seal)
+    leaves = Leaves(store.max_notification_id())
+    add_leaf = leaves.add
     raw_stream: Any = None
     stream = ""
     prev_hash, prev_version, prev_nid = GENESIS, 0, 0
@@ -205,15 +220,19 @@ def verify(store: Store, seal: Seal | None = None) -> VerifyReport:
             if version == prev_version + 1 and nid >= prev_nid:
                 stored = intact_hash(prev_hash, stream, version, topic, state)
                 if stored:
+                    add_leaf(nid, stored)
                     prev_hash, prev_version, prev_nid = stored, version, nid
                     continue
             problems, stored = check_link(
                 prev_hash, prev_version, prev_nid, stream, version, topic, state, nid
             )
+            # The leaf of what this content hashes to (not of the hash it carries).
+            add_leaf(nid, chain_hash(prev_hash, stream, version, topic, split_state(state)[0]))
             for what in problems:
                 report.problems.append(Problem(nid, stream, _stream_type(topic), version, what))
             prev_hash, prev_version, prev_nid = stored or prev_hash, version, nid
     report.events, report.streams = events, streams
+    report.tree = check_tree(store, leaves, heads, public_key)
     if seal is not None:
         digest, count, top = _digest(store, seal.last_notification_id)
         if top < seal.last_notification_id and count < seal.event_count:

@@ -35,6 +35,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from lif_core.errors import StoreError
 from lif_core.eventlog import tree
 from lif_core.eventlog.codec import (
     HASH_FIELD,
@@ -203,8 +204,29 @@ def _grow_tree(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]]
             )
         ]
     else:
-        leaves = _tail(store, tx, state.last_notification_id)
+        leaves = _ours(store, tx, state.last_notification_id, rows)
     tree.extend(store, tx, state, leaves)
+
+
+def _ours(
+    store: Store, tx: Tx, after: int, rows: Sequence[tuple[Any, int, str, bytes]]
+) -> list[tuple[int, Any, int, str]]:
+    """Our rows' leaves when the log after the tree's end holds more than ours: events written
+    around LIF (SQL) stay out of the tree, where the audit finds them. If ours are not all after
+    the tree's end (its last event was deleted and its number reused), refuse: the log no longer
+    ends where its tree does."""
+    wanted = {
+        (UUID(str(oid)).hex if type(oid) is not UUID else oid.hex, int(v)) for oid, v, _, _ in rows
+    }
+    leaves = [
+        leaf for leaf in _tail(store, tx, after) if (UUID(str(leaf[1])).hex, leaf[2]) in wanted
+    ]
+    if len(leaves) != len(rows):
+        raise StoreError(
+            f"the event log no longer ends where its Merkle tree does (notification {after}): "
+            "events were deleted outside LIF. Nothing was written; run `lif audit verify`"
+        )
+    return leaves
 
 
 def _tail(store: Store, tx: Tx, after: int) -> list[tuple[int, Any, int, str]]:
@@ -228,14 +250,15 @@ def _tail(store: Store, tx: Tx, after: int) -> list[tuple[int, Any, int, str]]:
 
 
 def build_tree(store: Store) -> tree.TreeState:
-    """Build the Merkle tree over the whole log as it stands (a store made before the tree),
-    or bring it up to date; one transaction. Returns the tree's state."""
+    """Build the Merkle tree over the whole log as it stands, once, for a store made before
+    the tree (one transaction); a store that keeps its tree already is left as it is.
+    Returns the tree's state."""
     with store.transaction() as tx:
         lock_for_append(store, tx)
         state = tree.load(tx)
         if state is None:
             state = tree.reset(tx)
-        tree.extend(store, tx, state, _tail(store, tx, state.last_notification_id))
+            tree.extend(store, tx, state, _tail(store, tx, 0))
         return state
 
 

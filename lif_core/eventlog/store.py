@@ -50,6 +50,10 @@ _TABLES = [
     """CREATE TABLE IF NOT EXISTS lif_seals (
         seal_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, actor TEXT NOT NULL,
         last_notification_id BIGINT NOT NULL, event_count BIGINT NOT NULL, digest TEXT NOT NULL)""",
+    # Copies of the signed tree heads (lif_core.audit.heads); witnesses keep the ones that count.
+    """CREATE TABLE IF NOT EXISTS lif_tree_heads (
+        tree_size BIGINT NOT NULL, timestamp TEXT NOT NULL, head TEXT NOT NULL,
+        PRIMARY KEY (tree_size, timestamp))""",
     """CREATE TABLE IF NOT EXISTS lif_tracking (
         name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)""",
     _SOURCE_INDEX.format(name="lif_source_index", without_rowid="{without_rowid}"),

@@ -1,0 +1,243 @@
+"""The log against its Merkle tree and against signed heads: what differs, and the first leaf.
+
+:func:`verify <lif_core.audit.verify.verify>` hands every event's recomputed leaf to a
+:class:`Leaves` as it checks the chains; :func:`check_tree` then compares, without trusting
+the store:
+
+- the log's root at each head's size with the head's signed root (signature checked, key pinned
+  if the auditor gave one);
+- the whole log with the tree the store kept (events added or removed outside LIF).
+
+When something differs it bisects the log's tree against the stored one to the first leaf that
+differs and names it (notification id, stream, version), saying whether the stored tree still
+matches the head (then the name is what the head signed) or was rewritten too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from typing import Any
+
+from lif_core.audit.heads import TreeHead
+from lif_core.eventlog import tree
+from lif_core.eventlog.log import event_type, rows_after
+from lif_core.eventlog.merkle import Frontier, first_difference, root_of
+from lif_core.eventlog.store import Store
+
+__all__ = ["FirstLeaf", "HeadCheck", "Leaves", "TreeReport", "check_tree"]
+
+
+class Leaves:
+    """Every event's leaf hash, recomputed from its content, by notification id (32 bytes each)."""
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self.hashes = bytearray(32 * (top + 1))
+        self.present = bytearray(top + 1)
+        self.beyond: dict[int, bytes] = {}  # events numbered past ``top`` (written meanwhile)
+
+    def add(self, nid: int, chain_hex: str) -> None:
+        leaf = hashlib.sha256(b"\x00%d:%s" % (nid, chain_hex.encode("ascii", "replace"))).digest()
+        if 0 < nid <= self.top:
+            self.hashes[32 * nid : 32 * nid + 32] = leaf
+            self.present[nid] = 1
+        else:
+            self.beyond[nid] = leaf
+
+    def in_order(self) -> tuple[array[int], list[bytes]]:
+        nids = array("q", (n for n in range(1, self.top + 1) if self.present[n]))
+        nids.extend(sorted(self.beyond))
+        view = self.hashes
+        hashes = [bytes(view[32 * n : 32 * n + 32]) for n in nids if n <= self.top]
+        hashes.extend(self.beyond[n] for n in sorted(self.beyond))
+        return nids, hashes
+
+
+@dataclass(frozen=True, slots=True)
+class HeadCheck:
+    head: dict[str, Any]
+    witness: str
+    ok: bool
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class FirstLeaf:
+    """The first leaf where the log differs from its tree."""
+
+    leaf_index: int
+    notification_id: int
+    stream_id: str
+    stream_type: str
+    version: int
+    what: str
+
+    def __str__(self) -> str:
+        kind = f"{self.stream_type} " if self.stream_type else ""
+        return (
+            f"leaf {self.leaf_index}: {kind}{self.stream_id} version {self.version} "
+            f"(notification {self.notification_id}): {self.what}"
+        )
+
+
+@dataclass(slots=True)
+class TreeReport:
+    leaves: int = 0
+    tree_size: int | None = None
+    heads: list[HeadCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    first: FirstLeaf | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(h.ok for h in self.heads)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "leaves": self.leaves,
+            "tree_size": self.tree_size,
+            "heads": [asdict(h) for h in self.heads],
+            "problems": list(self.problems),
+            "notes": list(self.notes),
+            "first_differing_leaf": asdict(self.first) if self.first else None,
+        }
+
+
+def _roots_at(hashes: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
+    frontier = Frontier()
+    roots: dict[int, bytes] = {}
+    it = iter(hashes)
+    for size in sorted(set(sizes)):
+        if size > len(hashes):
+            break
+        frontier.extend(islice(it, size - frontier.size))
+        roots[size] = frontier.root()
+    return roots
+
+
+def check_tree(
+    store: Store,
+    leaves: Leaves,
+    heads: Sequence[tuple[str, TreeHead]] = (),
+    public_key: str | None = None,
+) -> TreeReport:
+    """Compare the recomputed leaves with the stored tree and with ``(witness, head)`` pairs."""
+    nids, hashes = leaves.in_order()
+    report = TreeReport(leaves=len(hashes))
+    with store.read() as tx:
+        state = tree.load(tx)
+    report.tree_size = state.size if state else None
+    sizes = [h.tree_size for _, h in heads] + ([state.size] if state else [])
+    roots = _roots_at(hashes, sizes)
+    failed: list[TreeHead] = []
+    for witness, head in heads:
+        what, ok = _head_verdict(head, roots.get(head.tree_size), len(hashes), public_key)
+        report.heads.append(HeadCheck(head.model_dump(), witness, ok, what))
+        if not ok and head.signature_ok() and (public_key is None or head.public_key == public_key):
+            failed.append(head)
+    tree_differs = False
+    if state is None:
+        report.notes.append(
+            "the store keeps no Merkle tree yet (a store made before it): `lif audit seal` builds it"
+        )
+        if heads:
+            report.problems.append("there is no tree to compare the heads' leaves with")
+    elif roots.get(state.size) != state.root or len(hashes) != state.size:
+        tree_differs = True
+        report.problems.append(
+            f"the log ({len(hashes)} events) no longer matches the tree kept with it "
+            f"({state.size} leaves): events were changed, added or removed outside LIF"
+        )
+    if failed or tree_differs:
+        report.first = _first_leaf(store, nids, hashes, failed, report)
+    return report
+
+
+def _head_verdict(
+    head: TreeHead, root: bytes | None, events: int, public_key: str | None
+) -> tuple[str, bool]:
+    if not head.signature_ok():
+        return "its signature does not verify: the head was forged or altered", False
+    if public_key is not None and head.public_key != public_key:
+        return f"it is signed by key {head.public_key[:16]}…, not the key given", False
+    if root is None:
+        return (
+            f"the log now holds {events} events, fewer than the {head.tree_size} this head signed: "
+            "events were deleted",
+            False,
+        )
+    if root != head.root:
+        return (
+            "the log's first events no longer hash to this head's root: events were changed, inserted, reordered or deleted",
+            False,
+        )
+    return "the log extends this head", True
+
+
+def _first_leaf(
+    store: Store,
+    nids: Sequence[int],
+    hashes: list[bytes],
+    failed: list[TreeHead],
+    report: TreeReport,
+) -> FirstLeaf | None:
+    stored: list[tree.StoredLeaf] = [leaf for page in tree.leaf_pages(store) for leaf in page]
+    kept = [leaf.hash for leaf in stored]
+    size = min(len(kept), len(hashes))
+    index = first_difference(
+        size, lambda a, b: root_of(hashes[a:b]), lambda a, b: root_of(kept[a:b])
+    )
+    if index is None:
+        if len(kept) == len(hashes):
+            return None
+        index = size
+    # Is the stored tree what the heads signed? Then the leaf it names is the signed one.
+    trusted = [h for h in failed if _roots_at(kept, [h.tree_size]).get(h.tree_size) == h.root]
+    untrusted = [h for h in failed if h not in trusted]
+    if untrusted:
+        good = [c.head["tree_size"] for c in report.heads if c.ok]
+        bound = max(good, default=0)
+        report.problems.append(
+            f"the tree kept in the store does not match {len(untrusted)} head(s) either: it was "
+            f"rewritten too. The first event that differs from the signed log is at or after leaf "
+            f"{bound} (the largest head still matching) and before leaf "
+            f"{min(h.tree_size for h in untrusted)}; the leaf named is where the log and the "
+            "rewritten tree part"
+        )
+    ours = (nids[index], hashes[index]) if index < len(hashes) else None
+    theirs = stored[index] if index < len(stored) else None
+    if ours is not None and theirs is not None and ours[0] == theirs.notification_id:
+        return _named(
+            store,
+            index,
+            ours[0],
+            "its content or hash differs from when it was added to the tree: altered, swapped or forged",
+        )
+    if ours is not None and (theirs is None or ours[0] < theirs.notification_id):
+        return _named(
+            store, index, ours[0], "it is in the log but not in the tree: inserted outside LIF"
+        )
+    assert theirs is not None
+    return FirstLeaf(
+        index,
+        theirs.notification_id,
+        theirs.stream_id,
+        "",
+        theirs.version,
+        "it is gone from the log: deleted",
+    )
+
+
+def _named(store: Store, index: int, nid: int, what: str) -> FirstLeaf:
+    with store.read() as tx:
+        rows = rows_after(tx, store, nid - 1, 1)
+    if not rows or rows[0][0] != nid:
+        return FirstLeaf(index, nid, "?", "", 0, what)
+    _, stream, version, topic, _ = rows[0]
+    return FirstLeaf(index, nid, stream, event_type(topic).split(".", 1)[0], version, what)
