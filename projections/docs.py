@@ -88,7 +88,10 @@ views, not the tables. The "Since" column below says which version added each co
 - **SQLite** (the default store, `LIF_STORE=sqlite:///.lif/lif.db`): the tables and views are in
   that file. Power BI and Excel: *Get Data → ODBC* with the SQLite ODBC driver, DSN pointing at
   the file. Tableau: *Other Databases (ODBC)* with the same driver. Open it read-only (the
-  driver's `ReadOnly` option, or a copy): `lif project` writes to it while it runs.
+  driver's `ReadOnly` option, or a copy): `lif project` writes to it while it runs. On SQLite
+  one process writes at a time: `lif project`, the policies, a seal or a decision run beside an
+  ingest wait for its current file's transaction (up to 30 s each) rather than fail with
+  "database is locked"; readers and exports never wait.
 - **PostgreSQL** (`LIF_STORE=postgresql://user@host:5432/db?schema=lif`): the tables and views
   are in the schema named by `?schema=` (default `lif`). Power BI: *Get Data → PostgreSQL
   database*; Excel: *Get Data → From Database → From PostgreSQL Database*; Tableau: the

@@ -237,6 +237,15 @@ class Store:
     def transaction(self, *, commit: bool = True) -> Iterator[Tx]:
         """One database transaction (rolled back on error, or when ``commit`` is False)."""
         with self.recorder.datastore.transaction(commit=commit) as cursor:
+            if self.dialect == "sqlite" and commit:
+                # The library opens with a deferred BEGIN. A transaction that reads and then
+                # writes (a projection run, a policy, a seal) would then fail at its first write
+                # with "database is locked" if another process committed since its read began:
+                # SQLite cannot wait there. Taking the write lock first waits for the other
+                # writer (up to SQLITE_LOCK_TIMEOUT) instead. The empty transaction committed
+                # here writes nothing. tests/lif_core/eventlog/test_concurrency.py holds it.
+                cursor.execute("COMMIT")
+                cursor.execute("BEGIN IMMEDIATE")
             if self.dialect == "postgresql":
                 from psycopg.rows import tuple_row
 
