@@ -21,6 +21,7 @@ from ingestors._suppression import split_list
 from lif_core.plugins import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
@@ -86,7 +87,7 @@ class Action(BaseModel):
         description="The agency that owns the action, e.g. 'LCH' or 'West Yorkshire Police'."
     )
     due_date: date = Field(description="The day the action is due (as rescheduled, if it was).")
-    progress_update: str | None = Field(description="The latest progress update.")
+    progress_update: FreeText | None = Field(description="The latest progress update.")
     rag: Rag = Field(
         description="red = overdue, amber = in progress or at risk, green = complete, blue = complete and evidenced as embedded."
     )

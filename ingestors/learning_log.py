@@ -19,6 +19,7 @@ from ingestors._suppression import split_list
 from lif_core.plugins import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
@@ -128,7 +129,7 @@ class LearningItem(BaseModel):
     themes: list[str] = Field(
         min_length=1, description="Practice themes, e.g. ['Neglect', 'Was not brought']."
     )
-    learning: str = Field(description="The learning statement.")
+    learning: FreeText = Field(description="The learning statement.")
     agencies: list[str] = Field(description="Agencies the learning involves.")
     dissemination_channels: list[Channel] = Field(
         description="How it was shared: newsletter, 7-minute-briefing, training, ..."
@@ -142,7 +143,7 @@ class LearningItem(BaseModel):
     linked_actions: list[str] = Field(
         description="References of the actions it led to, e.g. ['ACT-2025-031']."
     )
-    evidence_of_impact: str | None = Field(
+    evidence_of_impact: FreeText | None = Field(
         description="Evidence that the learning made a difference, when there is some."
     )
 

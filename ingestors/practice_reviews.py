@@ -20,6 +20,7 @@ from ingestors._suppression import split_list
 from lif_core.plugins import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
@@ -101,7 +102,7 @@ class LearningPoint(BaseModel):
     themes: list[str] = Field(
         min_length=1, description="Practice themes, e.g. ['Neglect', 'Was not brought']."
     )
-    learning: str = Field(description="The learning statement as the review wrote it.")
+    learning: FreeText = Field(description="The learning statement as the review wrote it.")
     agencies: list[str] = Field(
         description="Agencies the learning is for (e.g. 'LCH', 'West Yorkshire Police')."
     )

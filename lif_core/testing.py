@@ -67,6 +67,7 @@ from lif_core.ingestion import (
 )
 from lif_core.ingestion.parse import locator_text, unknown_fields
 from lif_core.ingestion.samples import bad_inputs, golden_line, sample_inputs
+from lif_core.ingestion.scan import scan_file
 from lif_core.plugins.host import ENTRY_POINT_GROUP, LoadedSource, load_plugins
 from lif_core.plugins.host import check_source as declaration_problems
 from lif_core.plugins.spec import Source
@@ -91,6 +92,7 @@ __all__ = [
 CHECKS: dict[str, str] = {
     "declaration": "the declaration is valid and ships its samples",
     "descriptions": "every model field has a description",
+    "personal-data": "`lif privacy scan --source` finds no personal data in the samples",
     "unique-keys": "no sample file gives one record key twice for one kind",
     "deterministic": "two runs give the same records and content hashes",
     "samples": "the samples ingest with exactly the records of expected.jsonl",
@@ -541,6 +543,18 @@ class _Kit:
                 )
             return json.loads(out.read_text(encoding="utf-8")), how, []
 
+    # personal data -------------------------------------------------------------------------
+
+    def personal_data(self) -> list[str]:
+        problems = [
+            f"{Path(f.file).name}, {locator_text(f.locator)}, column {f.column!r}: {f.kind} "
+            f"({f.excerpt}): samples ship with the plugin and must identify no one; use made-up "
+            "agencies and figures, or 'Child A' for a child"
+            for path in sample_inputs(self.source)
+            for f in scan_file(path, self.source)
+        ]
+        return _more(problems)
+
     # samples -------------------------------------------------------------------------------
 
     def samples(self) -> list[str]:
@@ -871,6 +885,9 @@ class SourceConformance:
 
     def test_every_field_has_a_description(self) -> None:
         self.check("descriptions")
+
+    def test_samples_hold_no_personal_data(self) -> None:
+        self.check("personal-data")
 
     def test_record_keys_are_unique_within_a_sample(self) -> None:
         self.check("unique-keys")

@@ -51,9 +51,22 @@ from lif_app.cli import (  # noqa: E402  (they import `app` from here)
     ingest,
     kafka,
     plugins,
+    privacy,
     project,
     status,
     web,
 )
 
-COMMAND_MODULES = [audit, audit_log, decide, demo, ingest, kafka, plugins, project, status, web]
+COMMAND_MODULES = [
+    audit,
+    audit_log,
+    decide,
+    demo,
+    ingest,
+    kafka,
+    plugins,
+    privacy,
+    project,
+    status,
+    web,
+]

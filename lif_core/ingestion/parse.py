@@ -21,8 +21,9 @@ from pydantic import BaseModel, ValidationError
 from lif_core.errors import PluginError
 from lif_core.eventlog.codec import json_encoder, plain
 from lif_core.ingestion.readers import read_rows
-from lif_core.plugins.spec import RecordError, Row, Source, ValidTime
+from lif_core.plugins.spec import RecordError, Row, Source, ValidTime, free_text_fields
 from lif_core.plugins.tracebacks import raised_in
+from lif_core.privacy.detect import Finding, find_identifiers, find_personal, may_hold_identifier
 
 __all__ = [
     "ParsedRecord",
@@ -101,48 +102,15 @@ def describe_validation_error(error: ValidationError) -> list[str]:
 
 
 # --- the sensitive data guard -------------------------------------------------------------
+# What counts is decided in lif_core.privacy.detect; here the guard applies it to a row: the
+# identifiers in every cell, a full date in a date-of-birth column, and every kind of finding in
+# the fields a record model declares free text.
 
-_NHS = re.compile(r"(?<![\d\-/])(?<!\d\.)(\d{3})[ ]?(\d{3})[ ]?(\d{4})(?!\d|[\-/]\d|\.\d)")
-_UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b")
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
-_PHONE = re.compile(
-    r"(?<![\d.])(?:(?:\+44\s?|0)7\d{3}\s?\d{3}\s?\d{3}|0[12]\d{2,3}\s?\d{3}\s?\d{3,4})(?!\d|\.\d)"
-)
 _DOB_COLUMN = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _FULL_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?:[ T].*)?$")
-
-
-def _nhs_valid(digits: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
-
-
-# NHS numbers, UPNs and phone numbers all hold ten digits or more, at most one character
-# apart; emails an @. A cell with neither (most counts, codes and dates) skips those patterns.
-_SUSPECT = re.compile(r"@|\d(?:\D{0,2}\d){9}")
-# Narrower, for a whole row at once: every NHS number, UPN and phone number the patterns above
-# find holds nine digits in three runs of three or more, with at most one space between runs.
-_ROW_SUSPECT = re.compile(r"@|\d{3}\s?\d{3}\s?\d{3}")
-# The same search for ASCII text, five times cheaper: every digit made a 9 and every space a
-# blank (as ``\d`` and ``\s`` see them), a pattern that opens with a literal lets the search
-# skip ahead in C instead of trying every position.
-_ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
-_DIGITS_AND_SPACES = bytes.maketrans(
-    b"0123456789" + _ASCII_SPACES, b"9" * 10 + b" " * len(_ASCII_SPACES)
+_ADVICE = (
+    "personal data about a child must not enter the log (remove it at the source, or aggregate it)"
 )
-_ROW_SUSPECT_ASCII = re.compile(rb"999 ?999 ?999")
-
-
-def _row_suspect(text: str) -> bool:
-    """``_ROW_SUSPECT.search(text) is not None``, quicker on ASCII text."""
-    if not text.isascii():
-        return _ROW_SUSPECT.search(text) is not None
-    return "@" in text or (
-        _ROW_SUSPECT_ASCII.search(text.encode().translate(_DIGITS_AND_SPACES)) is not None
-    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -155,15 +123,7 @@ def sensitive_findings(column: str, value: Any) -> list[tuple[str, str]]:
     if value is None or isinstance(value, bool):
         return []
     text = str(value)
-    found: list[tuple[str, str]] = []
-    if _SUSPECT.search(text):
-        for m in _NHS.finditer(text):
-            digits = "".join(m.groups())
-            if _nhs_valid(digits):
-                found.append(("an NHS number", m.group(0)))
-        found += [("a unique pupil number", m.group(0)) for m in _UPN.finditer(text)]
-        found += [("an email address", m.group(0)) for m in _EMAIL.finditer(text)]
-        found += [("a phone number", m.group(0)) for m in _PHONE.finditer(text)]
+    found = [(f.words, f.text) for f in find_identifiers(text)]
     if _dob_column(column) and _FULL_DATE.match(text):
         found.append(("a full date of birth", text))
     return found
@@ -178,10 +138,10 @@ def _may_hold_sensitive(raw: Mapping[str, Any]) -> bool:
     """False only when no cell of the row can hold anything :func:`sensitive_findings` finds.
 
     One search over the row's text instead of one per cell: the cells are joined with a
-    separator wider than the gaps ``_ROW_SUSPECT`` allows, so digits of two cells never run on.
+    separator wider than the gaps the identifiers allow, so digits of two cells never run on.
     """
     text = "\n\n\n".join([str(v) for v in raw.values() if v is not None])
-    return _row_suspect(text) or _any_dob_column(tuple(raw))
+    return may_hold_identifier(text) or _any_dob_column(tuple(raw))
 
 
 def _mask(value: Any, matches: list[str]) -> Any:
@@ -189,6 +149,34 @@ def _mask(value: Any, matches: list[str]) -> Any:
     for match in matches:
         text = text.replace(match, "█" * len(match))
     return text
+
+
+@functools.lru_cache(maxsize=256)
+def _free_text(model: type[BaseModel]) -> tuple[str, ...]:
+    return free_text_fields(model)
+
+
+def _free_text_guard(
+    row: Row, kind_name: str, fields: tuple[str, ...], attributes: Mapping[str, Any]
+) -> Rejection | None:
+    """A rejection when a free-text field of a validated record names or locates a person."""
+    hits: dict[str, list[Finding]] = {}
+    for name in fields:
+        value = attributes.get(name)
+        if isinstance(value, str) and value:
+            found = find_personal(value)
+            if found:
+                hits[name] = found
+    if not hits:
+        return None
+    matched = [f.text for found in hits.values() for f in found]
+    raw = {c: (_mask(v, matched) if isinstance(v, str) else v) for c, v in row.raw.items()}
+    reasons = tuple(
+        f"field {name!r} (free text) holds what looks like "
+        f"{' and '.join(dict.fromkeys(f.words for f in found))}: {_ADVICE}"
+        for name, found in hits.items()
+    )
+    return Rejection(locator=row.locator, reasons=reasons, raw=raw, kind=kind_name)
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -288,6 +276,12 @@ def parse_row(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
             )
             continue
         attributes = model.__pydantic_serializer__.to_python(model, mode="json")
+        free_text = _free_text(kind.model)
+        if free_text:
+            refused = _free_text_guard(row, kind.name, free_text, attributes)
+            if refused is not None:
+                out.append(refused)
+                continue
         canonical = _CANONICAL_PLAIN(attributes)
         out.append(
             ParsedRecord(
@@ -377,8 +371,7 @@ def _guard(row: Row) -> Rejection | None:
         return None
     raw = {c: (_mask(v, [m for _, m in hits[c]]) if c in hits else v) for c, v in row.raw.items()}
     reasons = tuple(
-        f"column {c!r} holds what looks like {what}: personal data about a child must not "
-        "enter the log (remove it at the source, or declare the field personal)"
+        f"column {c!r} holds what looks like {what}: {_ADVICE}"
         for c, found in hits.items()
         for what, _ in found[:1]
     )

@@ -17,12 +17,14 @@ from lif_core.plugins.slugs import grade_slug, slug
 from lif_core.plugins.spec import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
     Row,
     Source,
     ValidTime,
+    free_text_fields,
 )
 from lif_core.plugins.values import (
     blank,
@@ -36,6 +38,7 @@ from lif_core.plugins.values import (
 __all__ = [
     "Columns",
     "Emit",
+    "FreeText",
     "InputOptions",
     "RecordError",
     "RecordKind",
@@ -43,6 +46,7 @@ __all__ = [
     "Source",
     "ValidTime",
     "blank",
+    "free_text_fields",
     "grade_slug",
     "hookimpl",
     "parse_date",

@@ -7,19 +7,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel
 
 __all__ = [
+    "FREE_TEXT",
     "Columns",
     "Emit",
+    "FreeText",
     "InputOptions",
     "RecordError",
     "RecordKind",
     "Row",
     "Source",
     "ValidTime",
+    "free_text_fields",
 ]
 
 Mode = Literal["snapshot", "append"]
@@ -27,6 +30,35 @@ BadRecordPolicy = Literal["quarantine", "fail-fast"]
 InputFormat = Literal["csv", "xlsx", "json", "jsonl"]
 
 SOURCE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+class _FreeTextMarker:
+    """The mark :data:`FreeText` puts on a field (one object; compared by identity)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "FREE_TEXT"
+
+
+FREE_TEXT: Final = _FreeTextMarker()
+FreeText = Annotated[str, FREE_TEXT]
+"""A field of prose a person wrote (a learning statement, a progress update): the guard looks in
+it for names, dates of birth, ages, addresses and postcodes as well as identifiers, and refuses
+the row when it finds one. Declare it as ``learning: FreeText = Field(description=...)`` (or
+``FreeText | None``)."""
+
+
+def free_text_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` declared :data:`FreeText` (also inside ``Optional``)."""
+    found = []
+    for name, info in model.model_fields.items():
+        marks = list(info.metadata)
+        for arg in getattr(info.annotation, "__args__", ()) or ():
+            marks.extend(getattr(arg, "__metadata__", ()))
+        if any(mark is FREE_TEXT for mark in marks):
+            found.append(name)
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,7 +256,7 @@ def test_assert_conforms_raises_listing_each_failed_check() -> None:
     with pytest.raises(AssertionError) as raised:
         assert_conforms(undescribed_field)
     text = str(raised.value)
-    assert text.startswith("source 'toy-undescribed-field' does not conform (1 of 7 checks failed)")
+    assert text.startswith("source 'toy-undescribed-field' does not conform (1 of 8 checks failed)")
     assert "FAIL  descriptions: every model field has a description" in text
 
 
@@ -385,7 +385,7 @@ def test_the_kit_is_a_pytest_plugin_with_store_and_conformance_fixtures(tmp_path
     (tmp_path / "test_mine.py").write_text(
         "from broken_plugins import good\n\n"
         "def test_conforms(lif_conformance, lif_store):\n"
-        "    assert len(lif_conformance(good, lif_store)) == 7\n"
+        "    assert len(lif_conformance(good, lif_store)) == 8\n"
         "    assert lif_store.max_notification_id() > 0\n"
     )
     run = subprocess.run(

@@ -134,7 +134,7 @@ def test_check_fails_a_broken_plugin_saying_what_to_fix(broken_site: dict[str, s
     assert "FAIL  descriptions: every model field has a description" in result.stdout
     assert "field 'referrals' of AreaCount has no description: declare it as" in result.stdout
     assert result.stdout.rstrip().endswith(
-        "toy-undescribed-field: does not conform (1 of 7 checks failed)"
+        "toy-undescribed-field: does not conform (1 of 8 checks failed)"
     )
     report = json.loads(
         _lif("plugins", "check", "toy-undescribed-field", "--json", env=broken_site).stdout
@@ -156,7 +156,7 @@ def test_check_of_a_plugin_that_does_not_load_fails_its_declaration(
     text = _lif("plugins", "check", "cannot-import", env=broken_site)
     assert "skip  unique-keys: " in text.stdout
     assert text.stdout.rstrip().endswith(
-        "cannot-import: does not conform (1 of 7 checks failed, 6 not run until it passes)"
+        "cannot-import: does not conform (1 of 8 checks failed, 7 not run until it passes)"
     )
 
 
@@ -303,12 +303,12 @@ def test_the_generated_tests_run_the_kit_and_pass_once_the_provider_is_named(
 
     first = pytest_run()
     assert first.returncode == 1
-    assert "7 failed" in first.stdout
+    assert "8 failed" in first.stdout
     assert "Source.provider is still the placeholder" in first.stdout
     _name_the_provider(package, "lif_plugin_ferry_crossings")
     second = pytest_run()
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "7 passed" in second.stdout
+    assert "8 passed" in second.stdout
 
 
 def test_new_refuses_a_bad_name_or_an_existing_folder(tmp_path: Path) -> None:

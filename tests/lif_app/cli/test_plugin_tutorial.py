@@ -110,7 +110,7 @@ def test_the_tutorial_reaches_a_checked_ingested_plugin(
     assert "✓ police-referrals-2024-25.csv  4 recorded, 0 revised" in ingests[0][1]
     assert "✓ police-referrals-2024-25.csv  5 recorded, 0 revised" in ingests[1][1]
     pytest_runs = [t for c, _, t in outputs if c.startswith("pytest ")]
-    assert all("7 passed" in t for t in pytest_runs) and len(pytest_runs) == 2
+    assert all("8 passed" in t for t in pytest_runs) and len(pytest_runs) == 2
     trail = next(t for c, _, t in outputs if c.startswith("lif audit trail "))
     assert "police-referrals/quarterly-referrals/2024-25 Q1/leeds/child-concern" in trail
     assert "v1 from police-referrals-2024-25.csv (line 4)" in trail
