@@ -34,6 +34,7 @@ __all__ = [
     "register_fields",
     "require_columns",
     "required_text",
+    "review_dates",
 ]
 
 Status = Literal["commissioned", "in-progress", "completed", "published", "not-published"]
@@ -142,9 +143,8 @@ def reference(value: Any, prefix: str, what: str) -> str:
     return found
 
 
-def register_fields(values: Mapping[str, Any], review_reference: str) -> dict[str, Any]:
-    """The register's shared fields of one review, its dates in order and its status consistent."""
-    status = REVIEW_STATUS.require(values.get("status"), "status")
+def review_dates(values: Mapping[str, Any], status: str) -> dict[str, Any]:
+    """A review's dates and link, in order and consistent with its status (every review type)."""
     commissioned = parse_date(values.get("date_commissioned"), "date_commissioned")
     completed = parse_date(values.get("date_completed"), "date_completed")
     published = parse_date(values.get("date_published"), "date_published")
@@ -170,6 +170,18 @@ def register_fields(values: Mapping[str, Any], review_reference: str) -> dict[st
         )
     if link is not None and not link.startswith("https://"):
         raise RecordError(f"{link!r} is not an https address", column="published_link")
+    return {
+        "date_commissioned": commissioned,
+        "date_completed": completed,
+        "date_published": published,
+        "published_link": link,
+    }
+
+
+def register_fields(values: Mapping[str, Any], review_reference: str) -> dict[str, Any]:
+    """The register's shared fields of one review, its dates in order and its status consistent."""
+    status = REVIEW_STATUS.require(values.get("status"), "status")
+    dates = review_dates(values, status)
     themes = split_list(values.get("themes"))
     if not themes:
         raise RecordError("a review needs at least one theme", column="themes")
@@ -177,11 +189,8 @@ def register_fields(values: Mapping[str, Any], review_reference: str) -> dict[st
         "reference": review_reference,
         "title": required_text(values, "title", "title"),
         "themes": themes,
-        "date_commissioned": commissioned,
-        "date_completed": completed,
-        "date_published": published,
+        **dates,
         "status": status,
-        "published_link": link,
     }
 
 

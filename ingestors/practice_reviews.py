@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingestors._fields import parse_date, parse_int, text
+from ingestors._reviews import review_dates
 from ingestors._suppression import split_list
 from lif_core.plugins import (
     Columns,
@@ -173,40 +174,13 @@ def _review(row: Row) -> Emit:
     status = _STATUSES.get((text(values.get("status")) or "").casefold())
     if status is None:
         raise RecordError(f"{values.get('status')!r} is not a review status", column="status")
-    commissioned = parse_date(values.get("date_commissioned"), "date_commissioned")
-    completed = parse_date(values.get("date_completed"), "date_completed")
-    published = parse_date(values.get("date_published"), "date_published")
-    link = text(values.get("published_link"))
-    if commissioned is None:
-        raise RecordError("the date commissioned is blank", column="date_commissioned")
-    if completed is not None and completed < commissioned:
-        raise RecordError(
-            f"completed {completed} before it was commissioned {commissioned}",
-            column="date_completed",
-        )
-    if published is not None and (completed is None or published < completed):
-        raise RecordError(
-            "a report is published on or after the day it is completed", column="date_published"
-        )
-    if status in ("completed", "published", "not-published") and completed is None:
-        raise RecordError(
-            f"a review with status {status} needs its date completed", column="date_completed"
-        )
-    if status == "published" and (published is None or link is None):
-        raise RecordError(
-            "a published review needs its date published and its link", column="published_link"
-        )
-    if link is not None and not link.startswith("https://"):
-        raise RecordError(f"{link!r} is not an https address", column="published_link")
+    dates = review_dates(values, status)
     fields = {
         "reference": reference,
         "review_type": review_type,
         "title": text(values.get("title")),
-        "date_commissioned": commissioned,
-        "date_completed": completed,
-        "date_published": published,
+        **dates,
         "status": status,
-        "published_link": link,
     }
     return Emit("review", fields)
 
