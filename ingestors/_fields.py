@@ -11,6 +11,7 @@ small numbers: ``_suppression``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -39,6 +40,7 @@ __all__ = [
     "parse_period",
     "period_shape",
     "read_period",
+    "required_text",
     "text",
 ]
 
@@ -48,6 +50,14 @@ def text(value: Any) -> str | None:
     if blank(value):
         return None
     return " ".join(str(value).split())
+
+
+def required_text(values: Mapping[str, Any], name: str, what: str) -> str:
+    """The trimmed text of column ``name``; a blank cell is refused as 'the <what> is blank'."""
+    value = text(values.get(name))
+    if value is None:
+        raise RecordError(f"the {what} is blank", column=name)
+    return value
 
 
 def parse_int(value: Any, column: str) -> int | None:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_date, parse_int, text
+from ingestors._fields import parse_date, parse_int, required_text, text
 from ingestors._suppression import split_list
 from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import RecordError, Row
@@ -33,7 +33,6 @@ __all__ = [
     "reference",
     "register_fields",
     "require_columns",
-    "required_text",
     "review_dates",
 ]
 
@@ -113,13 +112,6 @@ class ReviewFinding(BaseModel):
     )
     agencies: list[str] = Field(description="Agencies the finding is about or for.")
     date_identified: date = Field(description="Day the finding was agreed.")
-
-
-def required_text(values: Mapping[str, Any], name: str, what: str) -> str:
-    value = text(values.get(name))
-    if value is None:
-        raise RecordError(f"the {what} is blank", column=name)
-    return value
 
 
 def require_columns(row: Row, names: tuple[str, ...], layout: str) -> None:

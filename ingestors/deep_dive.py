@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_date, parse_int, text
+from ingestors._fields import parse_date, parse_int, required_text, text
 from ingestors._reviews import (
     FINDING_COLUMNS,
     REGISTER_COLUMNS,
@@ -26,7 +26,6 @@ from ingestors._reviews import (
     reference,
     register_fields,
     require_columns,
-    required_text,
 )
 from ingestors._suppression import parse_count, split_list
 from ingestors._vocabulary import ACTION_STATUS

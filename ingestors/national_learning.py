@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingestors._fields import parse_date, parse_int, text
-from ingestors._reviews import require_columns, required_text
+from ingestors._fields import parse_date, parse_int, required_text, text
+from ingestors._reviews import require_columns
 from ingestors._suppression import split_list
 from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (

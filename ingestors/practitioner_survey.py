@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingestors._fields import Number, financial_year_of, parse_date, text
+from ingestors._fields import Number, financial_year_of, parse_date, required_text
 from ingestors._suppression import parse_count
 from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
@@ -131,13 +131,6 @@ COLUMNS = Columns(
 )
 
 
-def _required(values: Any, name: str, what: str) -> str:
-    value = text(values.get(name))
-    if value is None:
-        raise RecordError(f"the {what} is blank", column=name)
-    return value
-
-
 def percentage(respondents: int, answered: int) -> Decimal:
     """respondents / answered x 100, rounded half up to one decimal place (41 of 58 -> 70.7)."""
     return (Decimal(respondents) * 100 / Decimal(answered)).quantize(
@@ -148,7 +141,7 @@ def percentage(respondents: int, answered: int) -> Decimal:
 def map_row(row: Row) -> list[Emit]:
     """One aggregated row of the survey export -> one ``answer`` record."""
     values = row.values
-    reference = _required(values, "survey_reference", "survey reference").upper()
+    reference = required_text(values, "survey_reference", "survey reference").upper()
     if not _SURVEY_REFERENCE.fullmatch(reference):
         raise RecordError(
             f"{reference!r} is not a survey reference like PS-2025-01", column="survey_reference"
@@ -156,13 +149,13 @@ def map_row(row: Row) -> list[Emit]:
     closed = parse_date(values.get("date_closed"), "date_closed")
     if closed is None:
         raise RecordError("the date closed is blank", column="date_closed")
-    code = _required(values, "question_code", "question code").upper()
+    code = required_text(values, "question_code", "question code").upper()
     if not _QUESTION_CODE.fullmatch(code):
         raise RecordError(
             f"{code!r} is not a question code like LRN02 (a letter, then letters or digits)",
             column="question_code",
         )
-    agency = _required(values, "agency", "agency")
+    agency = required_text(values, "agency", "agency")
     if slug(agency) in {"all", "all-agencies", "total"}:
         agency = ALL_AGENCIES
     count = parse_count(values.get("respondents"), "respondents", threshold=SUPPRESSION_THRESHOLD)
@@ -191,7 +184,7 @@ def map_row(row: Row) -> list[Emit]:
             "answer",
             {
                 "survey_reference": reference,
-                "survey_title": _required(values, "survey_title", "survey title"),
+                "survey_title": required_text(values, "survey_title", "survey title"),
                 "date_closed": closed,
                 "reporting_year": financial_year_of(closed)[0],
                 "agency": agency,
@@ -199,8 +192,8 @@ def map_row(row: Row) -> list[Emit]:
                     values.get("respondent_group"), "respondent_group"
                 ),
                 "question_code": code,
-                "question": _required(values, "question", "question"),
-                "response": _required(values, "response", "response"),
+                "question": required_text(values, "question", "question"),
+                "response": required_text(values, "response", "response"),
                 "respondents": count.value,
                 "answered": base.value,
                 "percentage": share,
