@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,20 +26,43 @@ from lif_app.cli._common import (
 from lif_app.cli.app import app
 from lif_core.actors import describe
 from lif_core.audit import build_trail, rebuild_event_ids
+from lif_core.audit.heads import TreeHead, public_key_hex, read_head, stored_heads
 from lif_core.audit.html import render_html
+from lif_core.audit.inclusion import (
+    CONSISTENCY,
+    INCLUSION,
+    check_consistency,
+    check_inclusion,
+    prove_consistency,
+    prove_inclusion,
+)
 from lif_core.audit.pack import check_pack, write_pack
 from lif_core.audit.proof import ProofReport, check_proof, make_proof
 from lif_core.audit.verify import Seal
 from lif_core.errors import InputError
+from lif_core.eventlog.store import Store
 from projections.history import DIFF_TABLES, diff_tables, item_as_of
 
-__all__ = ["audit_app"]
+__all__ = ["audit_app", "public_key_option"]
 
 audit_app = typer.Typer(
     help="Replay and prove the history: verify, seal, trail, as-of, diff, prove, pack (docs/audit.md).",
     no_args_is_help=True,
 )
 app.add_typer(audit_app, name="audit")
+
+
+def public_key_option(given: str | None) -> str | None:
+    if given is None:
+        return None
+    path = Path(given)
+    text = given
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read the public key {path}: {exc.strerror}") from None
+    return public_key_hex(text)
 
 
 # --- the history behind an item ----------------------------------------------------------------
@@ -256,23 +280,77 @@ def _print_report(report: ProofReport, json_out: bool, passed: str, failed: str)
         raise typer.Exit(1)
 
 
+def _read_head(path: Path | None) -> TreeHead | None:
+    if path is None:
+        return None
+    try:
+        return read_head(path.read_text(encoding="utf-8"), str(path))
+    except OSError as exc:
+        raise InputError(f"cannot read the head {path}: {exc.strerror}") from None
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+
+
+HeadOpt = typer.Option(
+    None, "--head", help="A signed tree head you kept (JSON, from a witness or `lif audit seal`)."
+)
+
+
 @audit_app.command("prove")
 @handle_errors
 def audit_prove(
     event_id: str = typer.Argument(..., help="The event id (from `lif audit trail`)."),
+    head_file: Path = typer.Option(
+        None, "--head", help="Prove against this signed head (default: the newest the store kept)."
+    ),
     seal_file: Path = typer.Option(
-        None, "--seal", help="Prove against this kept seal (default: the latest recorded)."
+        None, "--seal", help="A legacy hash-list proof against this kept (unsigned) seal."
     ),
     out: Path = typer.Option(None, "--out", help="Write the proof to this file."),
     json_out: bool = typer.Option(False, "--json", help="Print the whole proof as JSON."),
 ) -> None:
-    """Everything needed to check one event against a seal without the database."""
+    """An inclusion proof of one event against a signed tree head, checkable with no database."""
+    head = _read_head(head_file)
     with open_store() as store:
-        proof = make_proof(store, event_id, _read_seal(seal_file))
+        legacy = seal_file is not None or (head is None and not stored_heads(store))
+        if legacy:
+            _prove_legacy(store, event_id, seal_file, out, json_out)
+            return
+        proof = prove_inclusion(store, event_id, head)
     text = json.dumps(proof, indent=2, ensure_ascii=False) + "\n"
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+    _write(text, out)
+    if json_out:
+        sys.stdout.write(text)
+        return
+    event, signed = proof["event"], proof["head"]
+    console.print(
+        f"event {event['event_id']}: {event['topic'].split(':')[-1]} v{event['version']} of stream "
+        f"{event['stream_id']}, notification {event['notification_id']}, leaf {proof['leaf_index']}",
+        highlight=False,
+    )
+    console.print(
+        f"head: {signed['tree_size']} events, root {signed['root_hash']}, signed {signed['timestamp']} "
+        f"by {signed['signer']} (key {signed['public_key']})",
+        highlight=False,
+    )
+    console.print(
+        f"inclusion path: {len(proof['inclusion'])} hashes ({32 * len(proof['inclusion'])} bytes)"
+        + (f"; proof written to {out}" if out else "; use --out FILE or --json to keep it"),
+        highlight=False,
+    )
+    _print_report(check_inclusion(proof), False, "the proof checks", "the proof does NOT check")
+
+
+def _prove_legacy(
+    store: Store, event_id: str, seal_file: Path | None, out: Path | None, json_out: bool
+) -> None:
+    proof = make_proof(store, event_id, _read_seal(seal_file))
+    text = json.dumps(proof, indent=2, ensure_ascii=False) + "\n"
+    _write(text, out)
     if json_out:
         sys.stdout.write(text)
         return
@@ -282,32 +360,62 @@ def audit_prove(
         f"{event['stream_id']}, notification {event['notification_id']}",
         highlight=False,
     )
-    console.print(f"stored bytes (base64): {event['state_b64']}", highlight=False, soft_wrap=True)
-    for link in proof["chain"]:
-        console.print(
-            f"  chain v{link['version']} notification {link['notification_id']}: {link['hash']}",
-            highlight=False,
-        )
     console.print(
         f"seal {seal['seal_id']} ({seal['created_at']}): {seal['event_count']} events up to "
         f"notification {seal['last_notification_id']}, digest {seal['digest']}",
         highlight=False,
     )
     console.print(
-        f"hash list: {len(proof['hash_list'])} lines (a hash list, not a Merkle proof: see docs/audit.md)"
+        f"hash list: {len(proof['hash_list'])} lines (a hash list, not a Merkle proof: no signed "
+        "head yet; `lif audit seal --key KEY` makes one)"
         + (f"; proof written to {out}" if out else "; use --out FILE or --json to keep it"),
         highlight=False,
     )
-    report = check_proof(proof)
-    _print_report(report, False, "the proof checks", "the proof does NOT check")
+    _print_report(check_proof(proof), False, "the proof checks", "the proof does NOT check")
+
+
+@audit_app.command("consistency")
+@handle_errors
+def audit_consistency(
+    old_head: Path = typer.Argument(..., help="The older signed head you kept (JSON)."),
+    new_head: Path = typer.Argument(
+        None, help="The newer signed head (default: the newest the store kept)."
+    ),
+    out: Path = typer.Option(None, "--out", help="Write the proof to this file."),
+    json_out: bool = typer.Option(False, "--json", help="Print the whole proof as JSON."),
+) -> None:
+    """Prove the log under the newer head extends the log under the older one (nothing earlier
+    removed, changed or reordered); check it with `lif audit check-proof`."""
+    old = _read_head(old_head)
+    assert old is not None
+    with open_store() as store:
+        proof = prove_consistency(store, old, _read_head(new_head))
+    text = json.dumps(proof, indent=2, ensure_ascii=False) + "\n"
+    _write(text, out)
+    if json_out:
+        sys.stdout.write(text)
+        return
+    console.print(
+        f"consistency {proof['old']['tree_size']} -> {proof['new']['tree_size']} events: "
+        f"{len(proof['consistency'])} hashes"
+        + (f"; proof written to {out}" if out else "; use --out FILE or --json to keep it"),
+        highlight=False,
+    )
+    _print_report(check_consistency(proof), False, "the proof checks", "the proof does NOT check")
 
 
 @audit_app.command("check-proof")
 @handle_errors
 def audit_check_proof(
-    proof_file: Path = typer.Argument(..., help="A proof written by `lif audit prove --out`."),
+    proof_file: Path = typer.Argument(
+        ..., help="A proof written by `lif audit prove` or `lif audit consistency` (--out)."
+    ),
+    head_file: Path = HeadOpt,
     seal_file: Path = typer.Option(
-        None, "--seal", help="A seal kept outside the system to compare the proof's seal with."
+        None, "--seal", help="A legacy seal kept outside the system (hash-list proofs)."
+    ),
+    public_key: str = typer.Option(
+        None, "--public-key", help="The signing key you expect (64 hex digits or a PEM file)."
     ),
     json_out: bool = JsonOpt,
 ) -> None:
@@ -318,7 +426,14 @@ def audit_check_proof(
         raise InputError(f"cannot read the proof {proof_file}: {exc.strerror}") from None
     except ValueError as exc:
         raise InputError(f"{proof_file} is not JSON: {exc}") from None
-    report = check_proof(proof, _read_seal(seal_file))
+    key = public_key_option(public_key or os.environ.get("LIF_AUDIT_PUBLIC_KEY"))
+    kind = proof.get("format") if isinstance(proof, dict) else None
+    if kind == INCLUSION:
+        report = check_inclusion(proof, _read_head(head_file), key)
+    elif kind == CONSISTENCY:
+        report = check_consistency(proof, key)
+    else:
+        report = check_proof(proof if isinstance(proof, dict) else {}, _read_seal(seal_file))
     _print_report(report, json_out, "proven", "NOT proven")
 
 

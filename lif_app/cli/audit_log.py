@@ -18,12 +18,11 @@ from lif_app.cli._common import (
     open_store,
     print_json,
 )
-from lif_app.cli.audit import audit_app
+from lif_app.cli.audit import audit_app, public_key_option
 from lif_core.audit.heads import (
     TreeHead,
     generate_key,
     load_signer,
-    public_key_hex,
     seal_head,
     stored_heads,
 )
@@ -31,20 +30,7 @@ from lif_core.audit.verify import Seal, VerifyReport, latest_seal, make_seal, ve
 from lif_core.audit.witness import open_witness
 from lif_core.errors import InputError
 
-__all__ = ["PublicKeyOpt", "public_key_option"]
-
-
-def public_key_option(given: str | None) -> str | None:
-    if given is None:
-        return None
-    path = Path(given)
-    text = given
-    if path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read the public key {path}: {exc.strerror}") from None
-    return public_key_hex(text)
+__all__ = ["PublicKeyOpt"]
 
 
 AgainstOpt = typer.Option(

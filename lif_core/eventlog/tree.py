@@ -39,6 +39,7 @@ __all__ = [
     "create_statements",
     "extend",
     "leaf_at",
+    "leaf_index_of",
     "leaf_pages",
     "load",
     "reset",
@@ -264,6 +265,28 @@ def leaf_at(tx: Tx, index: int) -> StoredLeaf | None:
         return None
     found = _unpack(row)
     return found[index % CHUNK] if index % CHUNK < len(found) else None
+
+
+def leaf_index_of(tx: Tx, notification_id: int, size: int) -> int | None:
+    """The leaf index of an event, by notification id (a bisection over the stored chunks:
+    ids rise with the index, with gaps where a database skipped numbers)."""
+    low, high = 0, (size - 1) // CHUNK if size else -1
+    while low <= high:
+        middle = (low + high) // 2
+        row = tx.execute(
+            f"SELECT {_COLUMNS} FROM lif_merkle_leaves WHERE chunk = ?", (middle,)
+        ).fetchone()
+        if row is None:
+            return None
+        nids = array("q", bytes(row[2]))
+        if notification_id < nids[0]:
+            high = middle - 1
+        elif notification_id > nids[-1]:
+            low = middle + 1
+        else:
+            found = [i for i, n in enumerate(nids) if n == notification_id]
+            return middle * CHUNK + found[0] if found else None
+    return None
 
 
 class StoredNodes:
