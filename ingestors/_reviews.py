@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingestors._fields import parse_date, parse_int, required_text, text
 from ingestors._suppression import split_list
 from ingestors._vocabulary import Vocabulary
-from lif_core.plugins import RecordError, Row
+from lif_core.plugins import FreeText, RecordError, Row
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -106,7 +106,7 @@ class ReviewFinding(BaseModel):
     finding_type: FindingType = Field(
         description="strength (what is working well, to spread) or area-for-improvement."
     )
-    statement: str = Field(description="The finding as the review wrote it.")
+    statement: FreeText = Field(description="The finding as the review wrote it.")
     themes: list[str] = Field(
         min_length=1, description="Practice themes, e.g. ['Voice of the child']."
     )

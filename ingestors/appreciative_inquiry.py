@@ -30,6 +30,7 @@ from ingestors._reviews import (
 from lif_core.plugins import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
@@ -59,7 +60,7 @@ class Inquiry(BaseModel):
     title: str = Field(
         description="The inquiry's title (a pseudonym such as 'Family P', never a name)."
     )
-    focus: str = Field(description="The practice the inquiry looked at and why it was chosen.")
+    focus: FreeText = Field(description="The practice the inquiry looked at and why it was chosen.")
     themes: list[str] = Field(min_length=1, description="The practice themes it looked at.")
     date_commissioned: date = Field(description="Day the partnership decided to hold it.")
     date_held: date | None = Field(

@@ -32,6 +32,7 @@ from ingestors._vocabulary import ACTION_STATUS
 from lif_core.plugins import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
@@ -97,7 +98,7 @@ class DeepDiveAction(BaseModel):
     )
     review_reference: str = Field(description="The reference of the deep dive that agreed it.")
     action_number: int = Field(ge=1, description="The action's number within its deep dive.")
-    action: str = Field(description="What will be done.")
+    action: FreeText = Field(description="What will be done.")
     owner_agency: str = Field(description="The agency that owns the action.")
     findings: list[str] = Field(
         description="References of the findings the action answers, e.g. ['DD-2025-01/F02']."

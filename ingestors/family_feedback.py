@@ -24,6 +24,7 @@ from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
@@ -174,7 +175,7 @@ class FeedbackTheme(BaseModel):
     suppressed: bool = Field(
         description="True when the count was published suppressed (1 to 4 people)."
     )
-    summary: str | None = Field(
+    summary: FreeText | None = Field(
         description="The service's own summary of what was heard (aggregated, never a quotation)."
     )
 

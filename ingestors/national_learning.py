@@ -24,6 +24,7 @@ from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
@@ -73,7 +74,7 @@ class Publication(BaseModel):
     date_published: date = Field(description="Day it was published.")
     themes: list[str] = Field(min_length=1, description="The practice themes it addresses.")
     link: str = Field(description="Address of the publication (https).")
-    summary: str | None = Field(description="The business unit's summary of what it says.")
+    summary: FreeText | None = Field(description="The business unit's summary of what it says.")
     date_considered: date | None = Field(
         description="Day a partnership subgroup considered it; None while it is still to be."
     )
