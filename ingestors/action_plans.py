@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingestors._fields import parse_date, text
 from ingestors._suppression import split_list
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Emit,
     FreeText,
@@ -229,6 +230,27 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: r.plan_reference,
             description="One action of a tracker: owner, due date, progress, RAG, status, evidence.",
+            # The tracker states no completion date: an action is done by the export that
+            # first says so, and after the last export that said it was open.
+            actions=ActionDeclaration(
+                reference="action_reference",
+                description="action",
+                owner="owner_agency",
+                due="due_date",
+                status="status",
+                status_words={
+                    "not-started": "open",
+                    "in-progress": "in-progress",
+                    "complete": "complete",
+                    "cancelled": "cancelled",
+                },
+                stated_on="exported_on",
+                progress="progress_update",
+                rag="rag",
+                evidence="evidence",
+                impact=lambda a: a.get("rag") == "blue",
+                learning="linked_learning",
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

@@ -20,8 +20,11 @@ from ingestors._suppression import split_list
 from ingestors._vocabulary import AUDIT_GRADE
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -172,6 +175,10 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: r.audit_reference,
             description="An area of practice a multi-agency audit graded, with findings and actions.",
+            measures=MeasureDeclaration(
+                values=(Measurable("cases_audited", aggregate="sum"),),
+                dimensions=(Dimension("audit_reference"), Dimension("theme"), Dimension("area")),
+            ),
         ),
     ),
     inputs=InputOptions(

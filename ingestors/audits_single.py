@@ -18,8 +18,11 @@ from ingestors.audits import (
 )
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -59,6 +62,10 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: f"{r.agency}|{r.audit_reference}",
             description="An area of practice one agency's audit graded, with findings and actions.",
+            measures=MeasureDeclaration(
+                values=(Measurable("cases_audited", aggregate="sum"),),
+                dimensions=(Dimension("audit_reference"), Dimension("theme"), Dimension("area")),
+            ),
         ),
     ),
     inputs=InputOptions(

@@ -20,9 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingestors._fields import parse_period, text
 from ingestors._suppression import SuppressibleCount, parse_count
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
+    Dimension,
     Emit,
+    Finding,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -284,7 +289,7 @@ def _slug(value: str) -> str:
     return _NOT_SLUG.sub("-", value.casefold()).strip("-")
 
 
-def _kind(name: str, model: type[_Annual], part: str, description: str) -> RecordKind:
+def _kind(name: str, model: type[_Annual], part: str, description: str, **loop: Any) -> RecordKind:
     parts = part.split("/")
     return RecordKind(
         name=name,
@@ -293,7 +298,21 @@ def _kind(name: str, model: type[_Annual], part: str, description: str) -> Recor
         valid_time=lambda r: reporting_year(r.reporting_year)[1],
         mode="append",
         description=description,
+        **loop,
     )
+
+
+def _theme(a: Any) -> str:
+    n = a.get("deaths_reviewed")
+    return f"CDOP {a['reporting_year']}: {a['theme']}" + (
+        f" ({n} deaths reviewed)" if n is not None else ""
+    )
+
+
+# Counts per year: a measure names the category or finding (no total row is published).
+_COUNTS = MeasureDeclaration(
+    values=(Measurable("deaths_reviewed", unit="count", aggregate="sum"),),
+)
 
 
 SOURCE = Source(
@@ -306,25 +325,54 @@ SOURCE = Source(
             DeathsByCategory,
             "category",
             "Deaths reviewed in a year, per category.",
+            measures=MeasureDeclaration(
+                values=_COUNTS.values, dimensions=(Dimension("category", choose=True),)
+            ),
         ),
         _kind(
             "modifiable-factors",
             ModifiableFactors,
             "finding",
             "Deaths reviewed in a year, per modifiable-factors finding.",
+            measures=MeasureDeclaration(
+                values=_COUNTS.values, dimensions=(Dimension("finding", choose=True),)
+            ),
         ),
         _kind(
             "modifiable-factors-by-category",
             ModifiableFactorsByCategory,
             "category/finding",
             "Deaths reviewed in a year in one category of death, per modifiable-factors finding.",
+            measures=MeasureDeclaration(
+                values=_COUNTS.values,
+                dimensions=(
+                    Dimension("category", choose=True),
+                    Dimension("finding", choose=True),
+                ),
+            ),
         ),
-        _kind("theme", Theme, "theme", "A recurring theme the panel identified in a year."),
+        _kind(
+            "theme",
+            Theme,
+            "theme",
+            "A recurring theme the panel identified in a year.",
+            findings=(Finding(rule="cdop-theme", text=_theme, themes="theme"),),
+            measures=MeasureDeclaration(
+                values=_COUNTS.values, dimensions=(Dimension("theme", choose=True),)
+            ),
+        ),
         _kind(
             "recommendation",
             Recommendation,
             "reference",
             "A recommendation of the panel's annual report.",
+            # The report states no due date nor status: each recommendation is an open
+            # action for the lead agency until a decision says otherwise.
+            actions=ActionDeclaration(
+                reference=lambda a: f"CDOP-{a['reporting_year']}-{a['reference']}",
+                description="recommendation",
+                owner="lead_agency",
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

@@ -10,8 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingestors._fields import parse_int, parse_period, read_period, text
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -106,6 +109,10 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: f"{r.period}|{r.agency}",
             description="Complaints and compliments children and young people made to one agency, on one theme, in a period.",
+            measures=MeasureDeclaration(
+                values=(Measurable("complaints"), Measurable("compliments")),
+                dimensions=(Dimension("agency"), Dimension("theme")),
+            ),
         ),
     ),
     inputs=InputOptions(

@@ -27,12 +27,14 @@ from ingestors._vocabulary import CQC_RATING, one_of
 from lif_core.plugins import (
     Columns,
     Emit,
+    Finding,
     InputOptions,
     RecordError,
     RecordKind,
     Row,
     Source,
     ValidTime,
+    grade_slug,
     hookimpl,
 )
 
@@ -212,6 +214,24 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.publication_date),
             mode="append",
             description="A published rating of a location for one service group and key question.",
+            findings=(
+                Finding(
+                    rule="cqc-concern",
+                    applies=lambda a: (
+                        a.get("domain") == "Overall"
+                        and grade_slug(a.get("rating")) in ("inadequate", "requires-improvement")
+                        and bool(a.get("local_authority"))
+                    ),
+                    text=lambda a: (
+                        f"{a.get('location_name') or a.get('location_id')} rated "
+                        f"{grade_slug(a['rating'])} overall ({a.get('publication_date')})"
+                    ),
+                    severity=lambda a: grade_slug(a.get("rating")),
+                    responds="provider_id",
+                    dated="publication_date",
+                    area="local_authority",
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv",), columns=COLUMNS),

@@ -12,8 +12,11 @@ from ingestors._fields import Number, parse_decimal, parse_int, parse_period, re
 from ingestors._suppression import split_list
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -133,6 +136,20 @@ SOURCE = Source(
             valid_time=_valid_time,
             mode="append",
             description="One course delivered in a period: sessions, attendance, evaluation and the practice themes raised.",
+            # Several courses run in one period: counts add up, the evaluation score is the
+            # mean weighted by the evaluations returned.
+            measures=MeasureDeclaration(
+                values=(
+                    Measurable("sessions"),
+                    Measurable("places"),
+                    Measurable("attendance", description="Practitioners who attended."),
+                    Measurable("evaluations"),
+                    Measurable(
+                        "evaluation_score", unit="score", aggregate="mean", weight="evaluations"
+                    ),
+                ),
+                dimensions=(Dimension("course"), Dimension("theme"), Dimension("delivered_by")),
+            ),
         ),
     ),
     inputs=InputOptions(

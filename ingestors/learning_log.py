@@ -21,6 +21,7 @@ from lif_core.plugins import (
     Emit,
     FreeText,
     InputOptions,
+    LearningDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -264,6 +265,24 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.date_identified),
             mode="snapshot",
             description="One item of learning: source, themes, statement, agencies, dissemination, actions, impact.",
+            learning=LearningDeclaration(
+                reference="reference",
+                statement="learning",
+                themes="themes",
+                identified_on="date_identified",
+                origin="source",
+                source_reference="source_reference",
+                agencies="agencies",
+                audience="audience",
+                # A source reference that names a learning point ('CSPR-2024-02/LP01') is the
+                # same learning as that point: one item, citing both.
+                same_as=lambda a: (
+                    [a["source_reference"]] if "/" in str(a.get("source_reference") or "") else []
+                ),
+                channels="dissemination_channels",
+                shared_on="date_disseminated",
+                impact="evidence_of_impact",
+            ),
         ),
     ),
     inputs=InputOptions(formats=("xlsx", "csv"), columns=COLUMNS),

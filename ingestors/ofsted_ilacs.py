@@ -23,12 +23,14 @@ from ingestors._vocabulary import OFSTED_ILACS, one_of
 from lif_core.plugins import (
     Columns,
     Emit,
+    Finding,
     InputOptions,
     RecordError,
     RecordKind,
     Row,
     Source,
     ValidTime,
+    grade_slug,
     hookimpl,
 )
 
@@ -213,6 +215,21 @@ def inspection_time(record: Any) -> ValidTime:
     return ValidTime(start, record.inspection_end_date or start)
 
 
+_JUDGEMENTS = (
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "care_leavers",
+)
+
+
+def _concerns(attributes: Any) -> dict[str, str]:
+    """The judgements that are inadequate or requires improvement, by name."""
+    grades = {j: grade_slug(attributes.get(j)) for j in _JUDGEMENTS}
+    return {j: g for j, g in grades.items() if g in ("inadequate", "requires-improvement")}
+
+
 SOURCE = Source(
     name="ofsted-ilacs",
     title="Ofsted inspections of local authority children's services (ILACS)",
@@ -225,6 +242,23 @@ SOURCE = Source(
             valid_time=inspection_time,
             mode="append",
             description="One published inspection of a local authority's children's services.",
+            findings=(
+                Finding(
+                    rule="ilacs-concern",
+                    applies=lambda a: bool(_concerns(a)),
+                    text=lambda a: (
+                        f"Children's services inspection ending {a.get('inspection_end_date')}: "
+                        + ", ".join(f"{k.replace('_', ' ')}: {g}" for k, g in _concerns(a).items())
+                    ),
+                    severity=lambda a: (
+                        "inadequate"
+                        if "inadequate" in _concerns(a).values()
+                        else "requires-improvement"
+                    ),
+                    dated="inspection_end_date",
+                    area="local_authority",
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv",), columns=COLUMNS, ignore_columns=("inspector_name",)),

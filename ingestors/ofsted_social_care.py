@@ -27,14 +27,18 @@ from ingestors._vocabulary import OFSTED_SOCIAL_CARE, OFSTED_SUPPORTED_ACCOMMODA
 from lif_core.plugins import (
     Columns,
     Emit,
+    Finding,
     InputOptions,
     RecordError,
     RecordKind,
     Row,
     Source,
     ValidTime,
+    grade_slug,
     hookimpl,
 )
+
+CONCERN = ("inadequate", "requires-improvement")
 
 __all__ = ["COLUMNS", "DROPPED_COLUMNS", "SOURCE", "register_sources"]
 
@@ -289,6 +293,22 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.inspection_date),
             mode="append",
             description="A full inspection and its judgements; snapshots build up the history.",
+            # A provider judged inadequate or requires improvement, in the partnership's own
+            # area (the provider record of the same URN says where it is).
+            findings=(
+                Finding(
+                    rule="ofsted-provider-concern",
+                    applies=lambda a: grade_slug(a.get("overall")) in CONCERN,
+                    text=lambda a: (
+                        f"{a.get('provision_type') or 'Provider'} {a['urn']} judged "
+                        f"{grade_slug(a['overall'])} on {a['inspection_date']}"
+                    ),
+                    severity=lambda a: grade_slug(a.get("overall")),
+                    dated="inspection_date",
+                    area=lambda a: a.get("local_authority"),
+                    area_from=("provider", "urn"),
+                ),
+            ),
         ),
     ),
     # Ofsted's exports are UTF-8 but for a Windows dash here and there (in the 2022 and 2024

@@ -18,8 +18,11 @@ from ingestors._suppression import published_number
 from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -143,6 +146,10 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=_scope,
             description="A headline figure an agency reported for the year.",
+            measures=MeasureDeclaration(
+                values=(Measurable("value", unit="the figure's unit", aggregate="latest"),),
+                dimensions=(Dimension("headline", choose=True), Dimension("agency")),
+            ),
         ),
         RecordKind(
             name=MESSAGE,

@@ -21,8 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingestors._fields import parse_decimal, parse_int, parse_period, text
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -233,6 +236,23 @@ SOURCE = Source(
             valid_time=lambda r: period(r.period)[1],
             mode="append",
             description="One indicator's value for one area and period, with numerator, denominator, unit and polarity.",
+            # An indicator's values for one area never add up across indicators or areas: a
+            # measure names both.
+            measures=MeasureDeclaration(
+                values=(
+                    Measurable(
+                        "value",
+                        unit="the indicator's unit (the unit column)",
+                        aggregate="latest",
+                        numerator="numerator",
+                        denominator="denominator",
+                    ),
+                ),
+                dimensions=(
+                    Dimension("indicator_code", choose=True),
+                    Dimension("area", choose=True),
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

@@ -18,8 +18,11 @@ from ingestors._fields import blank, parse_int, parse_period, text
 from ingestors._suppression import is_suppressed, parse_count, parse_percentage
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -207,6 +210,18 @@ SOURCE = Source(
             valid_time=lambda r: academic_year(r.survey_year)[1],
             mode="append",
             description="Percentage and number of pupils giving one response to one question.",
+            measures=MeasureDeclaration(
+                values=(
+                    Measurable("percentage", unit="%", aggregate="mean", weight="base"),
+                    Measurable("n", unit="count", aggregate="sum"),
+                ),
+                dimensions=(
+                    Dimension("question_code", choose=True),
+                    Dimension("response", choose=True),
+                    Dimension("phase", totals=("all",)),
+                    Dimension("year_group"),
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

@@ -14,6 +14,8 @@ TOPICS = {
     "Action.ProgressReported",
     "Action.Rescheduled",
     "Action.Completed",
+    "Action.CompletedBy",
+    "Action.Cited",
     "Action.ImpactVerified",
     "Action.Cancelled",
 }
@@ -38,6 +40,9 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             "last_progress_on": None,
             "reported_rag": None,
             "completed_on": None,
+            "completed_by": None,
+            "completed_after": None,
+            "citations": {},
             "verified_on": None,
             "raised_by": d["actor"],
             "last_change": d["timestamp"],
@@ -54,6 +59,8 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             "times_rescheduled": "times_rescheduled",
             "last_progress": "last_progress",
             "completed_on": "completed_on",
+            "completed_by": "completed_by",
+            "completed_after": "completed_after",
         }
         for name, value in d["restores"].items():
             if name in names:
@@ -73,6 +80,18 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
     elif kind == "Completed":
         item["status"] = "completed"
         item["completed_on"] = d["completed_on"]
+    elif kind == "CompletedBy":
+        item["status"] = "completed"
+        item["completed_on"] = None
+        item["completed_by"], item["completed_after"] = d["by"], d["after"]
+    elif kind == "Cited":
+        item.setdefault("citations", {})[d["record_id"]] = {
+            "record_id": d["record_id"],
+            "source": d["source"],
+            "kind": d["record_kind"],
+            "key": d["record_key"],
+            "version": d["record_version"],
+        }
     elif kind == "ImpactVerified":
         item["status"] = "impact-verified"
         item["verified_on"] = d["timestamp"].date()
@@ -90,9 +109,24 @@ def rag(item: dict[str, Any], today: date) -> str | None:
         return "blue"
     if status == "completed":
         return "green"
-    if item["due"] < today:
+    if item["due"] is not None and item["due"] < today:
         return "red"
     return "amber"
+
+
+def _on_time(item: dict[str, Any]) -> bool | None:
+    """1 on time, 0 late, None unknown or not completed (see impact_monitoring.on_time)."""
+    due, done = item["due"], item["completed_on"]
+    if due is None:
+        return None
+    if done is not None:
+        return bool(done <= due)
+    by, after = item.get("completed_by"), item.get("completed_after")
+    if by is None:
+        return None
+    if by <= due:
+        return True
+    return False if after is not None and after > due else None
 
 
 def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
@@ -100,8 +134,11 @@ def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dic
     out = []
     for stream_id, item in states.get(NAME, {}).items():
         open_ = item["status"] in ("open", "in-progress")
-        overdue = open_ and item["due"] < today
-        done_on = item["completed_on"]
+        due = item["due"]
+        overdue = open_ and due is not None and due < today
+        citations = sorted(
+            (item.get("citations") or {}).values(), key=lambda c: (c["source"], c["key"])
+        )
         out.append(
             {
                 "reference": item["reference"],
@@ -110,22 +147,25 @@ def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dic
                 "description": item["description"],
                 "owner_agency": item["owner_agency"],
                 "raised": item["raised_on"],
-                "due": item["due"],
+                "due": due,
                 "original_due": item["original_due"],
                 "status": item["status"],
                 "rag": rag(item, today),
                 "overdue": overdue,
-                "due_soon": open_ and not overdue and item["due"] - today <= DUE_SOON,
-                "days_overdue": (today - item["due"]).days if overdue else 0,
+                "due_soon": open_ and due is not None and not overdue and due - today <= DUE_SOON,
+                "days_overdue": (today - due).days if overdue and due is not None else 0,
                 "times_rescheduled": item["times_rescheduled"],
                 "last_progress_note": item["last_progress"],
                 "last_progress_on": item["last_progress_on"],
                 "reported_rag": item["reported_rag"],
-                "completed": done_on,
-                "completed_on_time": None if done_on is None else done_on <= item["due"],
+                "completed": item["completed_on"],
+                "completed_by": item.get("completed_by"),
+                "completed_on_time": _on_time(item),
                 "verified": item["verified_on"],
                 "reference_date": today,
                 "last_change": item["last_change"],
+                "sources": "; ".join(sorted({c["source"] for c in citations})),
+                "citations": citations,
             }
         )
     return out
@@ -144,7 +184,7 @@ TABLES = [
             Column("description", "TEXT", "What is to be done."),
             Column("owner_agency", "TEXT", "The agency that owns it."),
             Column("raised", "DATE", "The date it was raised."),
-            Column("due", "DATE", "The current due date."),
+            Column("due", "DATE", "The current due date; empty when the source states none."),
             Column("original_due", "DATE", "The due date when it was raised."),
             Column("status", "TEXT", "open, in-progress, completed, impact-verified or cancelled."),
             Column(
@@ -171,11 +211,13 @@ TABLES = [
                 "TEXT",
                 "The RAG the owner reported with the latest progress update.",
             ),
-            Column("completed", "DATE", "The completion date."),
+            Column(
+                "completed", "DATE", "The completion date, when someone (or the source) stated it."
+            ),
             Column(
                 "completed_on_time",
                 "INTEGER",
-                "1 when completed on or before the due date, 0 when late.",
+                "1 when completed on or before the due date, 0 when late; empty when not completed, when it has no due date, or when the source gave no completion day and the window it gives straddles the due date.",
             ),
             Column("verified", "DATE", "When its impact was verified."),
             Column("reference_date", "DATE", "The date overdue and RAG were judged against."),
@@ -183,6 +225,24 @@ TABLES = [
                 "last_change",
                 "TIMESTAMP",
                 "When anything about the action was last recorded (UTC).",
+            ),
+            Column(
+                "completed_by",
+                "DATE",
+                "When the source gives no completion day: the day of the statement that first said it was complete (it was done by then at the latest).",
+                since=2,
+            ),
+            Column(
+                "sources",
+                "TEXT",
+                "The sources that state the action, separated by '; ' (empty for an action a person raised).",
+                since=2,
+            ),
+            Column(
+                "citations",
+                "JSON",
+                "The source records the action rests on: [{record_id, source, kind, key, version}], at the latest version applied.",
+                since=2,
             ),
         ),
     )

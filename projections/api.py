@@ -12,6 +12,7 @@ from typing import Any
 
 from lif_core.errors import ConfigError, NotFoundError, RefusedError
 from lif_core.eventlog.store import Store
+from lif_core.plugins.declared import Declared
 from projections import action_status, candidates, catalogue, impact_monitoring, learning_register
 from projections.engine import Context, ProjectionRun, Table, drifted, run_projections
 
@@ -34,22 +35,25 @@ TABLES: dict[str, Table] = {t.name: t for m in ALL for t in m.TABLES}
 def context_for(
     reference_date: date | None = None, *, sources: dict[str, dict[str, Any]] | None = None
 ) -> Context:
-    """The rendering context: the reference date and, from the installed plugins, each source's cadence."""
-    if sources is None:
-        from lif_core.plugins.host import load_plugins
+    """The rendering context: the reference date and, from the installed plugins, each source's
+    cadence and what its records mean for learning (its loop declarations)."""
+    from lif_core.plugins.host import load_plugins
 
+    loaded = list(load_plugins())
+    if sources is None:
         sources = {
             s.name: {
                 "title": s.source.title,
                 "provider": s.source.provider,
                 "cadence": s.source.cadence,
             }
-            for s in load_plugins()
+            for s in loaded
         }
     return Context(
         reference_date=reference_date or date.today(),
         sources=sources,
         local_authority=os.environ.get("LIF_LOCAL_AUTHORITY", "Leeds"),
+        declared=Declared.of(s.source for s in loaded),
     )
 
 

@@ -1,39 +1,31 @@
-"""Learning candidates: evidence in the sources that someone should look at, each citing its evidence.
+"""Learning candidates: findings the plugins declare, each citing the source record version it rests on.
 
-Rules (each documented in docs/projections.md):
-- a local children's social care provider judged inadequate or requires improvement (Ofsted);
-- the local authority's children's services judged inadequate or requires improvement (ILACS);
-- a local health location rated inadequate or requires improvement (CQC, where the location's
-  local authority is known);
-- a Child Death Overview Panel theme (modifiable factors the panel named);
-- a jump of 25% or more in substantiated LADO allegations from one year to the next.
-"Local" is ``LIF_LOCAL_AUTHORITY`` (Leeds by default).
+A record kind declares its findings (:class:`~lif_core.plugins.Finding`): which records are
+findings, their text, severity, themes, who must respond, the area they are about, and the rule
+name they appear under. This module names no source: a third-party plugin's findings become
+candidates exactly as a built-in's do. "Local" is ``LIF_LOCAL_AUTHORITY`` (Leeds by default): a
+finding whose declared area is elsewhere is no candidate. docs/projections.md lists the rules
+the built-in plugins declare.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lif_core.plugins import grade_slug
+from lif_core.plugins.loop import Finding, as_date, as_list, pick
 from projections.engine import Column, Context, EventView, Table
 
 NAME = "candidates"
+USES_CONTEXT = True
 TOPICS = {"SourceRecord.Recorded", "SourceRecord.Revised", "SourceRecord.Withdrawn"}
-CONCERN = {"inadequate", "requires-improvement"}
-JUMP = 1.25
-_ILACS_JUDGEMENTS = (
-    "overall_effectiveness",
-    "impact_of_leaders",
-    "help_and_protection",
-    "children_in_care",
-    "care_leavers",
-)
 
 
-def apply(state: dict[str, Any], event: EventView) -> set[str]:
+def apply(state: dict[str, Any], event: EventView, *, context: Context) -> set[str]:
     d = event.data
-    source = d["source"]
+    source, kind = d["source"], d["record_kind"]
     key = f"{source}|{event.stream_id}"
     if event.type == "SourceRecord.Withdrawn":
         if key in state:
@@ -41,53 +33,10 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             return {key}
         return set()
     a = d["attributes"]
-    kind = d["record_kind"]
-    keep: dict[str, Any] | None = None
-    if source == "ofsted-social-care" and kind == "provider":
-        keep = {
-            "urn": a.get("urn"),
-            "la": a.get("local_authority"),
-            "type": a.get("provision_type"),
-        }
-    elif source == "ofsted-social-care" and kind == "inspection" and _concern(a.get("overall")):
-        keep = {
-            "urn": a.get("urn"),
-            "grade": grade_slug(a["overall"]),
-            "date": a.get("inspection_date"),
-        }
-    elif source == "ofsted-ilacs" and any(_concern(a.get(j)) for j in _ILACS_JUDGEMENTS):
-        keep = {
-            "la": a.get("local_authority"),
-            "date": a.get("inspection_end_date"),
-            "grades": {j: grade_slug(a.get(j)) for j in _ILACS_JUDGEMENTS if _concern(a.get(j))},
-        }
-    elif (
-        source == "cqc"
-        and a.get("domain") == "Overall"
-        and _concern(a.get("rating"))
-        and a.get("local_authority")
-    ):
-        keep = {
-            "la": a.get("local_authority"),
-            "location": a.get("location_name") or a.get("location_id"),
-            "grade": grade_slug(a["rating"]),
-            "date": a.get("publication_date"),
-        }
-    elif source == "cdop" and kind == "theme":
-        keep = {
-            "theme": a.get("theme"),
-            "year": a.get("reporting_year"),
-            "n": a.get("deaths_reviewed"),
-            "text": a.get("description"),
-        }
-    elif (
-        source == "lado"
-        and a.get("metric_code") == "LADO-OUTCOME"
-        and str(a.get("outcome") or "").lower() == "substantiated"
-        and not a.get("employment_sector")
-    ):
-        keep = {"year": a.get("reporting_year"), "value": a.get("value")}
-    if keep is None:
+    findings = context.declared.findings(source, kind)
+    rules = [f.rule for f in findings if f.applies is None or f.applies(a)]
+    joined = context.declared.joined(source, kind)
+    if not rules and not joined:
         if key in state:  # a revision took it out of scope (e.g. a regraded inspection)
             del state[key]
             return {key}
@@ -100,37 +49,56 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         "event_id": event.event_id,
         "valid_from": d["valid_from"],
         "withdrawn": False,
-        **keep,
+        "rules": rules,
+        "attributes": a,
     }
     return {key}
 
 
-def _concern(grade: Any) -> bool:
-    """A concerning grade in either spelling (older stores hold ``requires_improvement``:
-    docs/design.md, "Grade words")."""
-    return grade_slug(grade) in CONCERN
+def _number(value: Any) -> Decimal | None:
+    try:
+        return None if value is None or isinstance(value, bool) else Decimal(str(value))
+    except InvalidOperation:
+        return None
 
 
 def _local(value: Any, context: Context) -> bool:
     return str(value or "").strip().casefold() == context.local_authority.casefold()
 
 
+def _declared(context: Context, v: dict[str, Any], rule: str) -> Finding | None:
+    return next(
+        (f for f in context.declared.findings(v["source"], v["kind"]) if f.rule == rule), None
+    )
+
+
 def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
     state = {k: v for k, v in states.get(NAME, {}).items() if not v.get("withdrawn")}
-    la_of = {
-        v["urn"]: v
-        for v in state.values()
-        if v["source"] == "ofsted-social-care" and v["kind"] == "provider"
+    joins = {
+        (source, f.area_from[0], f.area_from[1])
+        for (source, _), declared_kind in context.declared.kinds.items()
+        for f in declared_kind.findings
+        if f.area_from is not None
     }
+    lookup: dict[tuple[str, str, str, str], Mapping[str, Any]] = {}
+    for v in state.values():
+        for source, kind, on in joins:
+            if (source, kind) == (v["source"], v["kind"]):
+                lookup[(source, kind, on, str(v["attributes"].get(on)))] = v["attributes"]
     out: list[dict[str, Any]] = []
+    series: dict[tuple[str, str, str], list[tuple[dict[str, Any], Finding]]] = {}
 
-    def add(v: dict[str, Any], rule: str, summary: str, on: Any) -> None:
+    def add(v: dict[str, Any], f: Finding, attributes: Mapping[str, Any]) -> None:
+        on = as_date(pick(f.dated, attributes)) or v["valid_from"]
         out.append(
             {
-                "candidate_id": f"{rule}:{v['stream_id']}",
-                "rule": rule,
+                "candidate_id": f"{f.rule}:{v['stream_id']}",
+                "rule": f.rule,
                 "source": v["source"],
-                "summary": summary,
+                "summary": str(pick(f.text, attributes)),
+                "severity": _text(pick(f.severity, attributes)),
+                "themes": "; ".join(as_list(pick(f.themes, attributes))),
+                "responds": _text(pick(f.responds, attributes)),
                 "evidence_date": on,
                 "evidence_record": v["stream_id"],
                 "evidence_version": v["version"],
@@ -141,56 +109,50 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
         )
 
     for v in state.values():
-        if v["source"] == "ofsted-social-care" and v["kind"] == "inspection":
-            provider = la_of.get(v["urn"])
-            if provider and _local(provider["la"], context):
-                add(
-                    v,
-                    "ofsted-provider-concern",
-                    f"{provider.get('type') or 'Provider'} {v['urn']} judged {v['grade']} on {v['date']}",
-                    v["date"],
+        for rule in v["rules"]:
+            f = _declared(context, v, rule)
+            if f is None:
+                continue
+            attributes: Mapping[str, Any] = v["attributes"]
+            if f.area_from is not None:
+                other = lookup.get(
+                    (
+                        v["source"],
+                        f.area_from[0],
+                        f.area_from[1],
+                        str(attributes.get(f.area_from[1])),
+                    )
                 )
-        elif v["source"] == "ofsted-ilacs" and _local(v["la"], context):
-            grades = ", ".join(f"{k.replace('_', ' ')}: {g}" for k, g in v["grades"].items())
-            add(
-                v,
-                "ilacs-concern",
-                f"Children's services inspection ending {v['date']}: {grades}",
-                v["date"],
-            )
-        elif v["source"] == "cqc" and _local(v["la"], context):
-            add(
-                v,
-                "cqc-concern",
-                f"{v['location']} rated {v['grade']} overall ({v['date']})",
-                v["date"],
-            )
-        elif v["source"] == "cdop":
-            add(
-                v,
-                "cdop-theme",
-                f"CDOP {v['year']}: {v['theme']}"
-                + (f" ({v['n']} deaths reviewed)" if v["n"] is not None else ""),
-                v["valid_from"],
-            )
-    lado = sorted(
-        (v for v in state.values() if v["source"] == "lado"), key=lambda v: v["valid_from"]
-    )
-    for before, after in itertools.pairwise(lado):
-        if before["value"] and after["value"] and after["value"] >= before["value"] * JUMP:
-            add(
-                after,
-                "lado-substantiated-jump",
-                f"Substantiated LADO allegations rose from {before['value']} ({before['year']}) to {after['value']} ({after['year']})",
-                after["valid_from"],
-            )
+                if other is None:
+                    continue  # the area is not known: no candidate
+                attributes = {**other, **attributes}
+            if (f.area is not None or f.area_from is not None) and not _local(
+                pick(f.area, attributes), context
+            ):
+                continue
+            if f.rise is not None:
+                name = str(pick(f.series, attributes))
+                series.setdefault((v["source"], rule, name), []).append((v, f))
+                continue
+            add(v, f, attributes)
+    for entries in series.values():
+        entries.sort(key=lambda e: e[0]["valid_from"])
+        for (before, _), (after, f) in itertools.pairwise(entries):
+            was = _number(pick(f.value, before["attributes"]))
+            now = _number(pick(f.value, after["attributes"]))
+            if was and now is not None and now >= was * Decimal(str(f.rise)):
+                add(after, f, {**after["attributes"], "previous": before["attributes"]})
     return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or str(value).strip() == "" else str(value)
 
 
 TABLES = [
     Table(
         name="learning_candidates",
-        description="Evidence that should be looked at for learning, each row citing the source record version it rests on.",
+        description="Findings that should be looked at for learning, each row citing the source record version it rests on.",
         key=("candidate_id",),
         render=_render,
         columns=(
@@ -202,7 +164,7 @@ TABLES = [
             Column(
                 "rule",
                 "TEXT",
-                "ofsted-provider-concern, ilacs-concern, cqc-concern, cdop-theme or lado-substantiated-jump.",
+                "The finding rule its source plugin declares (docs/projections.md lists the built-in ones).",
             ),
             Column("source", "TEXT", "The source of the evidence."),
             Column("summary", "TEXT", "What was found, in words."),
@@ -220,6 +182,11 @@ TABLES = [
             Column("evidence_event_id", "TEXT", "The event id of that version."),
             Column("local_authority", "TEXT", "The local authority the rules treat as local."),
             Column("reference_date", "DATE", "The reference date of the build."),
+            Column("severity", "TEXT", "The grade or severity the source gives, if any.", since=2),
+            Column("themes", "TEXT", "Practice themes, separated by '; '.", since=2),
+            Column(
+                "responds", "TEXT", "The body that must respond, if the source names one.", since=2
+            ),
         ),
     )
 ]

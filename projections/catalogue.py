@@ -244,7 +244,7 @@ TABLES = [
         key=("source",),
         render=_catalogue,
         columns=(
-            Column("source", "TEXT", "The source's stable name, e.g. ofsted-social-care."),
+            Column("source", "TEXT", "The source's stable name, e.g. youth-offending-returns."),
             Column("title", "TEXT", "The source's title (from its plugin)."),
             Column("provider", "TEXT", "Who publishes it (inspectorate or agency)."),
             Column(

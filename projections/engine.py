@@ -16,12 +16,14 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from types import ModuleType
 from typing import Any
 
 from lif_core.eventlog.codec import LifTranscoder, plain
 from lif_core.eventlog.log import decoded_events
 from lif_core.eventlog.store import Store, Tx
+from lif_core.plugins.declared import Declared
 
 __all__ = [
     "Column",
@@ -87,11 +89,17 @@ class EventView:
 
 @dataclass(slots=True)
 class Context:
-    """What rendering may depend on besides the log: the reference date and the plugin catalogue."""
+    """What rendering may depend on besides the log: the reference date, the plugin catalogue
+    and what the plugins declare their records mean (findings, actions, learning, measures).
+
+    A projection module with ``USES_CONTEXT = True`` is given it when folding events too
+    (``apply(state, event, context=...)``): what it keeps of a record depends on the declarations.
+    """
 
     reference_date: date
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     local_authority: str = "Leeds"
+    declared: Declared = field(default_factory=Declared)
 
 
 def events_of(
@@ -320,7 +328,15 @@ def run_projections(
         interested = readers.get(event.type)
         if interested is None:
             interested = readers[event.type] = [
-                (m.NAME, positions[m.NAME], m.apply, states[m.NAME], dirty[m.NAME])
+                (
+                    m.NAME,
+                    positions[m.NAME],
+                    partial(m.apply, context=context)
+                    if getattr(m, "USES_CONTEXT", False)
+                    else m.apply,
+                    states[m.NAME],
+                    dirty[m.NAME],
+                )
                 for m in modules
                 if event.type in m.TOPICS
             ]

@@ -1,14 +1,26 @@
-"""Impact monitoring: OBA measures per period, the baseline forecast, and whether the curve turned."""
+"""Impact monitoring: OBA measures per period, the baseline forecast, and whether the curve turned.
+
+A measure bound to source records takes its values from records of a kind whose plugin declares
+measures (:class:`~lif_core.plugins.MeasureDeclaration`): this module names no source. Per
+period, the records that match the measure are narrowed, for each declared dimension the
+measure does not name, to the source's total rows where it states them (never the total and its
+breakdown together), then combined as the measure says: sum, mean (weighted by the declared
+field), latest, or ratio (sum of numerators over sum of denominators). :func:`observations`
+says which records each value came from (``lif measure preview``).
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from lif_core.plugins.declared import Declared
 from projections.engine import Column, Context, EventView, Table
+from projections.measure_values import aggregate_of, combine, matching, narrow
 
 NAME = "impact"
+USES_CONTEXT = True
 TOPICS = {
     "Measure.Defined",
     "Measure.TargetSet",
@@ -21,37 +33,18 @@ TOPICS = {
     "Action.Raised",
     "Action.Rescheduled",
     "Action.Completed",
+    "Action.CompletedBy",
     "Action.Cancelled",
     "Action.ImpactVerified",
     "Learning.Identified",
     "Learning.Disseminated",
 }
-# Sources whose records are figures a measure can bind to. Kept whole in the projection's state;
-# bulky sources (website statistics) are left out on purpose.
-MEASURABLE = {
-    "performance",
-    "lado",
-    "iro",
-    "cp-conference",
-    "csws",
-    "mappa",
-    "secure-settings",
-    "private-fostering",
-    "malap",
-    "school-health-survey",
-    "cdop",
-    "complaints",
-    "learning-development",
-    "section-11",
-    "section-175",
-    "multi-agency-audits",
-    "single-agency-audits",
-    "partner-safeguarding-reports",
-}
 COMPUTED = {
     "actions-on-time": (
         "%",
-        "Actions due in the year that were completed on or before their due date.",
+        "Actions due in the year that were completed on or before their due date, of those whose "
+        "timeliness is known (an action whose source gives no completion day is unknown unless "
+        "it was done by its due date, or still open after it).",
     ),
     "actions-completed": ("count", "Actions completed in the year."),
     "learning-disseminated": ("count", "Times learning was shared in the year (any channel)."),
@@ -59,7 +52,7 @@ COMPUTED = {
 }
 
 
-def apply(state: dict[str, Any], event: EventView) -> set[str]:
+def apply(state: dict[str, Any], event: EventView, *, context: Context) -> set[str]:
     d = event.data
     kind = event.type
     if kind == "Measure.Defined":
@@ -91,7 +84,7 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             m["status"] = "retired"
         return {f"m:{event.stream_id}"}
     if kind.startswith("SourceRecord."):
-        if d["source"] not in MEASURABLE:
+        if not context.declared.measurable(d["source"]):
             return set()
         key = f"r:{event.stream_id}"
         if kind == "SourceRecord.Withdrawn":
@@ -101,34 +94,18 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         state[key] = {
             "source": d["source"],
             "kind": d["record_kind"],
+            "key": d["record_key"],
             "valid_from": d["valid_from"],
             "valid_to": d["valid_to"],
             "attributes": d["attributes"],
             "withdrawn": False,
             "stream_id": event.stream_id,
             "version": event.version,
+            "seq": event.notification_id,
         }
         return {key}
     if kind.startswith("Action."):
-        key = f"a:{event.stream_id}"
-        if kind == "Action.Raised":
-            state[key] = {"due": d["due"], "completed_on": None, "cancelled": False}
-        elif key in state:
-            if kind == "Action.Rescheduled":
-                state[key]["due"] = d["due"]
-            elif kind == "Action.Completed":
-                state[key]["completed_on"] = d["completed_on"]
-            elif kind == "Action.Cancelled":
-                state[key]["cancelled"] = True
-            elif kind == "Action.Corrected":
-                restores = d["restores"]
-                if "due" in restores:
-                    state[key]["due"] = restores["due"]
-                if "completed_on" in restores:
-                    state[key]["completed_on"] = restores["completed_on"]
-                if "status" in restores:
-                    state[key]["cancelled"] = restores["status"] == "cancelled"
-        return {key}
+        return _action(state, kind, event.stream_id, d)
     counts = state.setdefault("learning-counts", {"identified": {}, "disseminated": {}})
     year = str((d["identified_on"] if kind == "Learning.Identified" else d["disseminated_on"]).year)
     bucket = counts["identified" if kind == "Learning.Identified" else "disseminated"]
@@ -136,58 +113,88 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
     return {"learning-counts"}
 
 
-def _number(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+def _action(state: dict[str, Any], kind: str, stream_id: str, d: dict[str, Any]) -> set[str]:
+    key = f"a:{stream_id}"
+    if kind == "Action.Raised":
+        state[key] = {
+            "due": d["due"],
+            "completed_on": None,
+            "completed_by": None,
+            "completed_after": None,
+            "cancelled": False,
+        }
+        return {key}
+    a = state.get(key)
+    if a is None:
+        return set()
+    if kind == "Action.Rescheduled":
+        a["due"] = d["due"]
+    elif kind == "Action.Completed":
+        a["completed_on"] = d["completed_on"]
+    elif kind == "Action.CompletedBy":
+        a["completed_on"] = None
+        a["completed_by"], a["completed_after"] = d["by"], d["after"]
+    elif kind == "Action.Cancelled":
+        a["cancelled"] = True
+    elif kind == "Action.Corrected":
+        restores = d["restores"]
+        for name in ("due", "completed_on", "completed_by", "completed_after"):
+            if name in restores:
+                a[name] = restores[name]
+        if "status" in restores:
+            a["cancelled"] = restores["status"] == "cancelled"
+            if restores["status"] in ("open", "in-progress"):
+                a["completed_on"] = a["completed_by"] = a["completed_after"] = None
+    return {key}
 
 
-def _observations(
-    measure: dict[str, Any], state: dict[str, Any], today: date
+def observations(
+    measure: dict[str, Any], state: dict[str, Any], today: date, declared: Declared
 ) -> list[dict[str, Any]]:
-    """(period start, end, value, numerator, denominator, source record ids) for one measure."""
+    """Per period: start, end, value, numerator, denominator, unknown, the source records."""
     binding = measure["binding"]
     if "computed" in binding:
         return _computed(binding["computed"], state, today)
-    by_period: dict[tuple[date, date | None], dict[str, Any]] = {}
-    for key, rec in state.items():
-        if not key.startswith("r:") or rec["withdrawn"] or rec["source"] != binding.get("source"):
-            continue
-        if binding.get("kind") and rec["kind"] != binding["kind"]:
-            continue
-        attrs = rec["attributes"]
-        if any(str(attrs.get(k)) != str(v) for k, v in (binding.get("match") or {}).items()):
-            continue
-        value = _number(attrs.get(binding.get("value") or "value"))
+    out: list[dict[str, Any]] = []
+    for (start, end), found in matching(binding, state, measure.get("frequency")).items():
+        used, why = narrow(binding, found, declared)
+        value, numerator, denominator = combine(binding, used, measure["unit"], declared)
         if value is None:
             continue
-        if not _fits(measure.get("frequency"), rec["valid_from"], rec["valid_to"]):
-            continue
-        period = (rec["valid_from"], rec["valid_to"])
-        by_period[period] = {
-            "start": rec["valid_from"],
-            "end": rec["valid_to"] or rec["valid_from"],
-            "value": value,
-            "numerator": _number(attrs.get("numerator")),
-            "denominator": _number(attrs.get("denominator")),
-            "records": sorted({*by_period.get(period, {}).get("records", []), rec["stream_id"]}),
-        }
-    return sorted(by_period.values(), key=lambda o: o["start"])
+        out.append(
+            {
+                "start": start,
+                "end": end or start,
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator,
+                "unknown": None,
+                "records": sorted(r["stream_id"] for r in used),
+                "used": used,
+                "left_out": [r for r in found if r not in used],
+                "why": why,
+            }
+        )
+    return sorted(out, key=lambda o: o["start"])
 
 
-_SPANS = {"yearly": (300, 400), "quarterly": (80, 100), "monthly": (27, 32)}
-
-
-def _fits(frequency: str | None, start: date, end: date | None) -> bool:
-    """A yearly measure takes yearly periods only (not the quarters of the same indicator), etc."""
-    span = _SPANS.get(frequency or "")
-    if span is None:
-        return True
-    days = ((end or start) - start).days + 1
-    return span[0] <= days <= span[1]
+def on_time(a: dict[str, Any], today: date) -> bool | str | None:
+    """True on time, False late, None unknown, "not-due" not yet due (cancelled: "cancelled")."""
+    if a["cancelled"]:
+        return "cancelled"
+    due = a["due"]
+    done, by, after = a["completed_on"], a.get("completed_by"), a.get("completed_after")
+    if due is None:
+        return None if (done or by) else "not-due"
+    if done is not None:
+        return bool(done <= due)
+    if by is not None:
+        if by <= due:
+            return True
+        if after is not None and after > due:
+            return False  # still open, as the source stated, after its due date
+        return None
+    return False if due < today else "not-due"
 
 
 def _computed(name: str, state: dict[str, Any], today: date) -> list[dict[str, Any]]:
@@ -197,23 +204,27 @@ def _computed(name: str, state: dict[str, Any], today: date) -> list[dict[str, A
             if not key.startswith("a:") or a["cancelled"]:
                 continue
             if name == "actions-completed":
-                if a["completed_on"] is not None:
-                    y = years.setdefault(a["completed_on"].year, {"num": 0, "den": 0})
+                done = a["completed_on"] or a.get("completed_by")
+                if done is not None:
+                    y = years.setdefault(done.year, {"num": 0, "den": 0, "unknown": 0})
                     y["num"] += 1
                 continue
-            if a["due"] >= today and a["completed_on"] is None:
-                continue  # not yet due: neither on time nor late
-            y = years.setdefault(a["due"].year, {"num": 0, "den": 0})
+            judged = on_time(a, today)
+            if judged == "not-due" or a["due"] is None:
+                continue
+            y = years.setdefault(a["due"].year, {"num": 0, "den": 0, "unknown": 0})
+            if judged is None:
+                y["unknown"] += 1
+                continue
             y["den"] += 1
-            if a["completed_on"] is not None and a["completed_on"] <= a["due"]:
-                y["num"] += 1
+            y["num"] += judged is True
     else:
         bucket = state.get("learning-counts", {}).get(
             "identified" if name == "learning-identified" else "disseminated", {}
         )
         for year, count in bucket.items():
-            years[int(year)] = {"num": count, "den": 0}
-    out = []
+            years[int(year)] = {"num": count, "den": 0, "unknown": 0}
+    out: list[dict[str, Any]] = []
     for year in sorted(years):
         num, den = years[year]["num"], years[year]["den"]
         if name == "actions-on-time":
@@ -229,6 +240,7 @@ def _computed(name: str, state: dict[str, Any], today: date) -> list[dict[str, A
                 "value": value,
                 "numerator": Decimal(num),
                 "denominator": Decimal(den) if name == "actions-on-time" else None,
+                "unknown": years[year]["unknown"] if name == "actions-on-time" else None,
                 "records": [],
             }
         )
@@ -263,7 +275,7 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
     for key, m in state.items():
         if not key.startswith("m:"):
             continue
-        obs = _observations(m, state, context.reference_date)
+        obs = observations(m, state, context.reference_date, context.declared)
         base_n = min(m["baseline_periods"], len(obs))
         intercept, slope = fit_line([o["value"] for o in obs[:base_n]]) if base_n else (0.0, 0.0)
         good_up = m["polarity"] == "higher-is-better"
@@ -295,6 +307,10 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
                     "rag": _rag(o["value"], m["target"], m["polarity"]),
                     "measure_status": m["status"],
                     "source_records": o["records"],
+                    "unknown": o["unknown"],
+                    "aggregate": None
+                    if "computed" in m["binding"]
+                    else aggregate_of(m["binding"], context.declared),
                 }
             )
     return out
@@ -346,6 +362,18 @@ TABLES = [
                 "source_records",
                 "JSON",
                 "Ids of the source records the value came from (empty for computed measures).",
+            ),
+            Column(
+                "unknown",
+                "INTEGER",
+                "actions-on-time: actions due in the period whose timeliness cannot be told (the source gave no completion day); left out of the value. Empty otherwise.",
+                since=2,
+            ),
+            Column(
+                "aggregate",
+                "TEXT",
+                "How several records of a period were combined: sum, mean, latest or ratio (empty for computed measures).",
+                since=2,
             ),
         ),
     )

@@ -17,7 +17,9 @@ TOPICS = {
     "Learning.EvidenceLinked",
     "Learning.EmbeddingAssessed",
     "Learning.Closed",
+    "Learning.ClosedOverride",
     "Learning.Reopened",
+    "Learning.Cited",
 }
 _DECISIONS = {"Prioritised", "Accepted", "Declined", "Closed", "Reopened", "EmbeddingAssessed"}
 
@@ -41,6 +43,11 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             "last_disseminated": None,
             "evidence": [],
             "embedding": None,
+            "source_reference": None,
+            "agencies": [],
+            "audience": None,
+            "also_known_as": [],
+            "citations": {},
             "identified_by": d["actor"],
             "last_change": d["timestamp"],
             "events": 1,
@@ -59,6 +66,19 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             "at": d["timestamp"],
             "rationale": d["reason"],
         }
+        return {event.stream_id}
+    if kind == "Cited":
+        _cite(item, d)
+        return {event.stream_id}
+    if kind == "ClosedOverride":
+        item["last_decision"] = {
+            "decision": "closed",
+            "actor": d["actor"],
+            "at": d["timestamp"],
+            "rationale": f"{d['rationale']} (closed without an embedding assessment: {d['override']})",
+        }
+        item["before_close"] = item["status"]
+        item["status"] = "closed"
         return {event.stream_id}
     if kind in _DECISIONS:
         item["last_decision"] = {
@@ -91,6 +111,26 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
     elif kind == "EmbeddingAssessed":
         item["embedding"] = d["assessment"]
     return {event.stream_id}
+
+
+def _cite(item: dict[str, Any], d: dict[str, Any]) -> None:
+    """A source record the item rests on: its origin and reach join the item's."""
+    item.setdefault("citations", {})[d["record_id"]] = {
+        "record_id": d["record_id"],
+        "source": d["source"],
+        "kind": d["record_kind"],
+        "key": d["record_key"],
+        "version": d["record_version"],
+    }
+    aliases = item.setdefault("also_known_as", [])
+    if d["reference_there"] != item["reference"] and d["reference_there"] not in aliases:
+        aliases.append(d["reference_there"])
+    if d["source_reference"] and not item.get("source_reference"):
+        item["source_reference"] = d["source_reference"]
+    agencies = item.setdefault("agencies", [])
+    agencies.extend(a for a in d["agencies"] if a not in agencies)
+    if d["audience"]:
+        item["audience"] = d["audience"]
 
 
 def _restore(item: dict[str, Any], restores: dict[str, Any]) -> None:
@@ -150,6 +190,13 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
                 "embedding_assessment": item["embedding"],
                 "last_change": item["last_change"],
                 "events": item["events"],
+                "source_reference": item.get("source_reference"),
+                "agencies": "; ".join(item.get("agencies") or []),
+                "audience": item.get("audience"),
+                "also_known_as": "; ".join(item.get("also_known_as") or []),
+                "cited_records": sorted(
+                    (item.get("citations") or {}).values(), key=lambda c: (c["source"], c["key"])
+                ),
             }
         )
     return out
@@ -172,7 +219,7 @@ TABLES = [
             Column(
                 "source_kind",
                 "TEXT",
-                "Where the learning came from: review, audit, inspection, cdop, survey, …",
+                "Where the learning came from: review, audit, inspection, child-death-review, survey, …",
             ),
             Column("date_identified", "DATE", "The date the learning was identified (valid time)."),
             Column(
@@ -231,6 +278,28 @@ TABLES = [
                 "last_change", "TIMESTAMP", "When anything about the item was last recorded (UTC)."
             ),
             Column("events", "INTEGER", "Events in the item's stream."),
+            Column(
+                "source_reference",
+                "TEXT",
+                "The review, audit or inspection the learning came from, e.g. CSPR-2024-02.",
+                since=2,
+            ),
+            Column(
+                "agencies", "TEXT", "Agencies the learning involves, separated by '; '.", since=2
+            ),
+            Column("audience", "TEXT", "Who it was shared with, as the source says.", since=2),
+            Column(
+                "also_known_as",
+                "TEXT",
+                "Other references of the same learning (a review's learning point and the log's item are one item), separated by '; '.",
+                since=2,
+            ),
+            Column(
+                "cited_records",
+                "JSON",
+                "The source records the item rests on: [{record_id, source, kind, key, version}].",
+                since=2,
+            ),
         ),
     )
 ]

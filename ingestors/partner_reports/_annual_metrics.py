@@ -22,13 +22,17 @@ from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
     Emit,
+    Finding,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
     Source,
     ValidTime,
 )
+from lif_core.plugins import Dimension as LoopDimension
 
 __all__ = [
     "AVERAGE",
@@ -167,6 +171,7 @@ class AnnualReport:
     metrics: tuple[Metric, ...]
     dimensions: tuple[Dimension, ...] = ()
     cadence: str = "P1Y"
+    findings: tuple[Finding, ...] = ()
     _model: type[AnnualMetric] = field(init=False, repr=False, compare=False)
     _codes: Vocabulary = field(init=False, repr=False, compare=False)
     _vocabularies: dict[str, Vocabulary] = field(init=False, repr=False, compare=False)
@@ -238,6 +243,25 @@ class AnnualReport:
             mode="snapshot",
             snapshot_scope=lambda record: record.reporting_year,
             description=f"One figure of the {self.title}: a metric for a year, for one combination of its dimensions.",
+            findings=self.findings,
+            # A measure names its metric; a dimension it leaves out takes the report's total
+            # row (a blank or "All" cell, read as None), never the total and its breakdown.
+            measures=MeasureDeclaration(
+                values=(
+                    Measurable(
+                        "value",
+                        unit="the metric's unit (the unit column)",
+                        aggregate="sum",
+                        numerator="numerator",
+                        denominator="denominator",
+                        description="The published figure.",
+                    ),
+                ),
+                dimensions=(
+                    LoopDimension("metric_code", choose=True, description="The metric."),
+                    *(LoopDimension(d.field, description=d.description) for d in self.dimensions),
+                ),
+            ),
         )
         return Source(
             name=self.name,

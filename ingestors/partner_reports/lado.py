@@ -12,7 +12,7 @@ from ingestors.partner_reports._annual_metrics import (
     Dimension,
     Metric,
 )
-from lif_core.plugins import Source, hookimpl
+from lif_core.plugins import Finding, Source, hookimpl
 
 __all__ = ["REPORT", "register_sources"]
 
@@ -77,6 +77,25 @@ REPORT = AnnualReport(
         "(substantiated, unsubstantiated, unfounded, false, malicious) and timeliness."
     ),
     dimensions=(EMPLOYMENT_SECTOR, REFERRAL_SOURCE, OUTCOME),
+    # A jump of 25 % or more in substantiated allegations (all sectors) from one year to the next.
+    findings=(
+        Finding(
+            rule="lado-substantiated-jump",
+            applies=lambda a: (
+                a.get("metric_code") == "LADO-OUTCOME"
+                and str(a.get("outcome") or "").casefold() == "substantiated"
+                and not a.get("employment_sector")
+                and not a.get("referral_source")
+            ),
+            rise=1.25,
+            value="value",
+            series="metric_code",
+            text=lambda a: (
+                f"Substantiated LADO allegations rose from {a['previous']['value']} "
+                f"({a['previous']['reporting_year']}) to {a['value']} ({a['reporting_year']})"
+            ),
+        ),
+    ),
     metrics=(
         Metric(
             "LADO-CONTACT",

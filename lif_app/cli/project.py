@@ -10,6 +10,7 @@ from rich.table import Table
 from lif_app.cli._common import (
     JsonOpt,
     console,
+    err,
     handle_errors,
     open_store,
     parse_day,
@@ -38,11 +39,16 @@ def project(
     ),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Bring the projections up to date and print, per table, its rows and content checksum."""
+    """Bring the projections up to date and print, per table, its rows and content checksum.
+
+    Says so when the policies have source records they have not read yet (`lif policies run`).
+    """
+    from lif_core.policies import pending
     from projections import project as run
 
     ref = parse_day(reference_date, "--reference-date") if reference_date else None
     with open_store() as store:
+        waiting = pending(store)
         result = run(
             store,
             rebuild=rebuild,
@@ -50,8 +56,17 @@ def project(
             as_of=parse_time(as_of, "--as-of") if as_of else None,
             out=out,
         )
+    if waiting:
+        counts = ", ".join(
+            f"{name}: {count}{'+' if count >= 1000 else ''}" for name, count in waiting.items()
+        )
+        err.print(
+            f"policies have unprocessed source-record events ({counts}): run `lif policies run` "
+            "first, or the register and actions miss them",
+            highlight=False,
+        )
     if json_out:
-        print_json(result.as_dict())
+        print_json({**result.as_dict(), "policies_pending": waiting})
         return
     for drift in result.repaired:
         console.print(

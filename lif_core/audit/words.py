@@ -72,6 +72,22 @@ _WORDS: dict[str, Words] = {
         f"completed on {d.get('completed_on')}"
         + (f": {_quoted(d.get('note'))}" if d.get("note") else "")
     ),
+    "Action.CompletedBy": lambda d: (
+        f"completed by {d.get('by')} at the latest"
+        + (f" (after {d.get('after')})" if d.get("after") else "")
+        + " (the source states no completion day)"
+        + (f": {_quoted(d.get('note'))}" if d.get("note") else "")
+    ),
+    "Action.Cited": lambda d: (
+        f"rests on {d.get('source')} {d.get('record_kind')} {d.get('record_key')} v{d.get('record_version')}"
+    ),
+    "Learning.Cited": lambda d: (
+        f"rests on {d.get('source')} {d.get('record_kind')} {d.get('record_key')} v{d.get('record_version')}"
+        + (f" (from {d.get('source_reference')})" if d.get("source_reference") else "")
+    ),
+    "Learning.ClosedOverride": lambda d: (
+        f"closed without an embedding assessment: {d.get('override')}"
+    ),
     "Action.ImpactVerified": lambda d: "impact verified",
     "Action.Cancelled": lambda d: "cancelled",
     "Measure.Defined": lambda d: (
@@ -116,7 +132,7 @@ def valid_time(event_type: str, data: dict[str, Any]) -> str | None:
     if event_type.startswith("SourceRecord."):
         start, end = data.get("valid_from"), data.get("valid_to")
         return f"{start} to {end}" if start and end else (str(start) if start else None)
-    for name in ("identified_on", "disseminated_on", "raised_on", "completed_on"):
+    for name in ("identified_on", "disseminated_on", "raised_on", "completed_on", "by"):
         if data.get(name):
             return str(data[name])
     if event_type == "Action.Rescheduled" and data.get("due"):

@@ -9,6 +9,7 @@ its binding options are a small language of their own (lif_app/cli/decide.py).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ from lif_core.decisions.declarations import (
 )
 from lif_core.domain import Action, Learning, Measure
 from lif_core.domain.base import LifAggregate
-from lif_core.errors import NotFoundError
+from lif_core.errors import ConfigError, NotFoundError
 
 __all__ = ["DECISIONS", "declaration"]
 
@@ -52,6 +53,20 @@ def _correction(aggregate: type[LifAggregate], help: str) -> Decision:
         ),
         record=record,
     )
+
+
+_SHA256 = re.compile(r"^(?P<name>.+?)\s+sha256:(?P<hex>[0-9a-fA-F]{64})$")
+
+
+def _document(text: str) -> str:
+    """A document reference as evidence: 'NAME sha256:HEX', checked."""
+    found = _SHA256.match(text.strip())
+    if found is None:
+        raise ConfigError(
+            f"--document {text!r} is not 'NAME sha256:HEX' (the file's SHA-256, 64 hex digits; "
+            "`sha256sum FILE` prints it)"
+        )
+    return f"document:{found['name']} sha256:{found['hex'].lower()}"
 
 
 def _identify(a: Any, c: Context) -> Learning:
@@ -96,7 +111,9 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             Argument("statement", required=True, help="The learning statement."),
             Argument("theme", repeatable=True, help="A theme (repeatable)."),
             Argument(
-                "source_kind", required=True, help="review, audit, inspection, cdop, survey, …"
+                "source_kind",
+                required=True,
+                help="review, audit, inspection, child-death-review, survey, …",
             ),
             Argument("ref", help="Reference (default: the next LRN-YYYY-NNN)."),
             Argument(
@@ -173,9 +190,16 @@ DECISIONS: tuple[Creation | Decision, ...] = (
     Decision(
         aggregate=Learning,
         name="close",
-        help="Close a learning item.",
-        arguments=(RATIONALE, EVIDENCE),
-        record=lambda item, a, c: item.close(a.rationale, c.actor, **c.meta),
+        help="Close a learning item: it needs an embedding assessment first, or --override saying why not.",
+        arguments=(
+            RATIONALE,
+            Argument(
+                "override",
+                help="Close without an embedding assessment, and why (recorded with the decision).",
+            ),
+            EVIDENCE,
+        ),
+        record=lambda item, a, c: item.close(a.rationale, c.actor, override=a.override, **c.meta),
     ),
     Decision(
         aggregate=Learning,
@@ -244,10 +268,18 @@ DECISIONS: tuple[Creation | Decision, ...] = (
     Decision(
         aggregate=Action,
         name="verify-impact",
-        help="Record that a completed action's impact was evidenced (re-audit, a change in the data).",
-        arguments=(RATIONALE, EVIDENCE),
+        help="Record that a completed action's impact was evidenced (re-audit, a change in the data): at least one --evidence or --document.",
+        arguments=(
+            RATIONALE,
+            EVIDENCE,
+            Argument(
+                "document",
+                repeatable=True,
+                help="A document as 'NAME sha256:HEX' (its SHA-256, 64 hex digits) (repeatable).",
+            ),
+        ),
         record=lambda item, a, c: item.verify_impact(
-            a.rationale, list(a.evidence), c.actor, **c.meta
+            a.rationale, [*a.evidence, *map(_document, a.document)], c.actor, **c.meta
         ),
     ),
     Decision(

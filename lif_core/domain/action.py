@@ -10,11 +10,27 @@ from lif_core.domain.base import LifAggregate, LifCorrected, LifCreated, LifEven
 __all__ = ["CORRECTABLE", "Action"]
 
 # What a correction may put back: the state later events change (never how it was raised).
-CORRECTABLE = ("status", "due", "times_rescheduled", "last_progress", "completed_on")
+CORRECTABLE = (
+    "status",
+    "due",
+    "times_rescheduled",
+    "last_progress",
+    "completed_on",
+    "completed_by",
+    "completed_after",
+)
 
 
 class Action(LifAggregate):
-    """An action with a human reference such as ``ACT-2025-031``."""
+    """An action with a human reference such as ``ACT-2025-031``.
+
+    ``due`` is ``None`` when nobody stated a due date (an inspection's recommendation). A
+    completion is either on a stated day (``Completed``) or, when the source states no day,
+    between the last statement that said it was open and the first that said it was done
+    (``CompletedBy``): the on-time measure counts such an action as unknown unless the whole
+    window lies on one side of the due date. ``Cited`` records each source record version
+    the action rests on.
+    """
 
     kind = "action"
     CORRECTABLE = CORRECTABLE
@@ -25,11 +41,14 @@ class Action(LifAggregate):
         description: str
         owner_agency: str
         raised_on: date
-        due: date
+        due: date | None
         status: str
         times_rescheduled: int
         last_progress: str | None
-        completed_on: date
+        completed_on: date | None
+        completed_by: date | None
+        completed_after: date | None
+        citations: list[str]
         corrected: list[str]
 
     class Raised(LifCreated):
@@ -38,7 +57,7 @@ class Action(LifAggregate):
         description: str
         owner_agency: str
         raised_on: date
-        due: date
+        due: date | None
 
         def evolve(self, agg: Any) -> None:
             agg.reference = self.reference
@@ -50,6 +69,10 @@ class Action(LifAggregate):
             agg.status = "open"
             agg.times_rescheduled = 0
             agg.last_progress = None
+            agg.completed_on = None
+            agg.completed_by = None
+            agg.completed_after = None
+            agg.citations = []
 
     class ProgressReported(LifEvent):
         note: str
@@ -75,6 +98,35 @@ class Action(LifAggregate):
             agg.status = "completed"
             agg.completed_on = self.completed_on
 
+    class CompletedBy(LifEvent):
+        """Completed on a day the source does not state: after ``after`` (the last day it was
+        stated open, if any) and by ``by`` (the day of the statement that first said so)."""
+
+        after: date | None
+        by: date
+        note: str | None
+
+        def evolve(self, agg: Any) -> None:
+            agg.status = "completed"
+            agg.completed_on = None
+            agg.completed_after = self.after
+            agg.completed_by = self.by
+
+    class Cited(LifEvent):
+        """A source record (at a version) the action rests on: a statement of it."""
+
+        record_id: str
+        source: str
+        record_kind: str
+        record_key: str
+        record_version: int
+
+        def evolve(self, agg: Any) -> None:
+            if not hasattr(agg, "citations"):
+                agg.citations = []
+            if self.record_id not in agg.citations:
+                agg.citations.append(self.record_id)
+
     class ImpactVerified(LifEvent):
         rationale: str
         evidence: list[str]
@@ -98,7 +150,7 @@ class Action(LifAggregate):
         reference: str,
         description: str,
         owner_agency: str,
-        due: date,
+        due: date | None,
         raised_on: date,
         actor: str,
         learning_reference: str | None = None,
@@ -149,10 +201,42 @@ class Action(LifAggregate):
         self._open("completed")
         return self._record(self.Completed, actor=actor, completed_on=on, note=note, **meta)
 
+    def complete_by(
+        self, after: date | None, by: date, note: str | None, actor: str, **meta: Any
+    ) -> Any:
+        self._open("completed")
+        return self._record(self.CompletedBy, actor=actor, after=after, by=by, note=note, **meta)
+
+    def cite(
+        self,
+        record_id: str,
+        source: str,
+        kind: str,
+        key: str,
+        version: int,
+        actor: str,
+        **meta: Any,
+    ) -> Any:
+        return self._record(
+            self.Cited,
+            actor=actor,
+            record_id=record_id,
+            source=source,
+            record_kind=kind,
+            record_key=key,
+            record_version=version,
+            **meta,
+        )
+
     def verify_impact(self, rationale: str, evidence: list[str], actor: str, **meta: Any) -> Any:
         self.require(
             bool(rationale and rationale.strip()),
             "verifying impact needs a rationale (--rationale)",
+        )
+        self.require(
+            any(e.strip() for e in evidence),
+            "verifying impact needs evidence: a source record id (--evidence) or a document "
+            "reference with its sha256 (--document 'NAME sha256:HEX')",
         )
         if self.status != "completed":
             self.refuse(

@@ -23,7 +23,13 @@ CORRECTABLE = (
 
 
 class Learning(LifAggregate):
-    """A learning item with a human reference such as ``LRN-2025-014``."""
+    """A learning item with a human reference such as ``LRN-2025-014``.
+
+    ``Cited`` records each source record (at a version) the item rests on, with the origin and
+    reach that record states (source reference, agencies, audience) and the reference it gives
+    the learning there: a review's learning point and the log's item for it are one item
+    citing both. Closing needs an embedding assessment, or an override that says why not.
+    """
 
     kind = "learning"
     CORRECTABLE = CORRECTABLE
@@ -40,6 +46,11 @@ class Learning(LifAggregate):
         disseminations: list[dict[str, Any]]
         evidence: list[str]
         embedding: str | None
+        citations: list[str]
+        source_reference: str | None
+        agencies: list[str]
+        audience: str | None
+        also_known_as: list[str]
         corrected: list[str]
 
     class Identified(LifCreated):
@@ -62,6 +73,11 @@ class Learning(LifAggregate):
             agg.disseminations = []
             agg.evidence = []
             agg.embedding = None
+            agg.citations = []
+            agg.source_reference = None
+            agg.agencies = []
+            agg.audience = None
+            agg.also_known_as = []
 
     class Prioritised(LifEvent):
         priority: str
@@ -107,6 +123,46 @@ class Learning(LifAggregate):
 
         def evolve(self, agg: Any) -> None:
             agg.embedding = self.assessment
+
+    class Cited(LifEvent):
+        """A source record (at a version) the item rests on, and what it says of its origin."""
+
+        record_id: str
+        source: str
+        record_kind: str
+        record_key: str
+        record_version: int
+        reference_there: str
+        source_reference: str | None
+        agencies: list[str]
+        audience: str | None
+
+        def evolve(self, agg: Any) -> None:
+            for name in ("citations", "agencies", "also_known_as"):
+                if not hasattr(agg, name):
+                    setattr(agg, name, [])
+            if self.record_id not in agg.citations:
+                agg.citations.append(self.record_id)
+            if (
+                self.reference_there != agg.reference
+                and self.reference_there not in agg.also_known_as
+            ):
+                agg.also_known_as.append(self.reference_there)
+            if self.source_reference and not getattr(agg, "source_reference", None):
+                agg.source_reference = self.source_reference
+            agg.agencies.extend(a for a in self.agencies if a not in agg.agencies)
+            if self.audience:
+                agg.audience = self.audience
+
+    class ClosedOverride(LifEvent):
+        """Closed without an embedding assessment, and why (an explicit override)."""
+
+        rationale: str
+        override: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.status_before_close = agg.status
+            agg.status = "closed"
 
     class Closed(LifEvent):
         rationale: str
@@ -224,11 +280,50 @@ class Learning(LifAggregate):
             self.EmbeddingAssessed, actor=actor, assessment=assessment, rationale=rationale, **meta
         )
 
-    def close(self, rationale: str, actor: str, **meta: Any) -> Any:
+    def close(self, rationale: str, actor: str, override: str | None = None, **meta: Any) -> Any:
         self._decision(rationale, "closing")
         if self.status == "closed":
             self.refuse(f"{self.reference} is already closed")
+        if override is not None and override.strip():
+            return self._record(
+                self.ClosedOverride, actor=actor, rationale=rationale, override=override, **meta
+            )
+        if self.embedding is None and self.status != "declined":
+            self.refuse(
+                f"{self.reference} has no embedding assessment: assess it first "
+                "(lif learning assess-embedding), or close it with --override 'why not'"
+            )
         return self._record(self.Closed, actor=actor, rationale=rationale, **meta)
+
+    def cite(
+        self,
+        *,
+        record_id: str,
+        source: str,
+        kind: str,
+        key: str,
+        version: int,
+        reference_there: str,
+        source_reference: str | None,
+        agencies: list[str],
+        audience: str | None,
+        actor: str,
+        **meta: Any,
+    ) -> Any:
+        return self._record(
+            self.Cited,
+            actor=actor,
+            record_id=record_id,
+            source=source,
+            record_kind=kind,
+            record_key=key,
+            record_version=version,
+            reference_there=reference_there,
+            source_reference=source_reference,
+            agencies=agencies,
+            audience=audience,
+            **meta,
+        )
 
     def reopen(self, rationale: str, actor: str, **meta: Any) -> Any:
         self._decision(rationale, "reopening")

@@ -4,7 +4,9 @@ A plugin is a Python package with one entry point in the ``lif.ingestors`` group
 points at a module implementing :func:`~lif_core.plugins.hookspecs.register_sources`.
 The module builds :class:`Source` declarations: the record kinds and their pydantic
 models, how keys and valid time are derived, how files are read, and ``map_row``, the
-one function that turns a raw row into records. The host does everything else: reading,
+one function that turns a raw row into records. Each kind may also declare what its records
+mean for learning (:class:`Finding`, :class:`ActionDeclaration`, :class:`LearningDeclaration`,
+:class:`MeasureDeclaration`). The host does everything else: reading,
 validation, provenance, idempotency, rejections, the event log. See docs/plugins.md.
 
 The functions that read the values sources write (:func:`blank`, :func:`parse_date`,
@@ -13,6 +15,14 @@ name grade words (:func:`slug`, :func:`grade_slug`) are the ones the built-in pl
 """
 
 from lif_core.plugins.hookspecs import hookimpl
+from lif_core.plugins.loop import (
+    ActionDeclaration,
+    Dimension,
+    Finding,
+    LearningDeclaration,
+    Measurable,
+    MeasureDeclaration,
+)
 from lif_core.plugins.slugs import grade_slug, slug
 from lif_core.plugins.spec import (
     Columns,
@@ -36,10 +46,16 @@ from lif_core.plugins.values import (
 )
 
 __all__ = [
+    "ActionDeclaration",
     "Columns",
+    "Dimension",
     "Emit",
+    "Finding",
     "FreeText",
     "InputOptions",
+    "LearningDeclaration",
+    "Measurable",
+    "MeasureDeclaration",
     "RecordError",
     "RecordKind",
     "Row",

@@ -15,7 +15,8 @@ from typing import Any
 import pluggy
 
 from lif_core.plugins import hookspecs
-from lif_core.plugins.spec import SOURCE_NAME, Source
+from lif_core.plugins.loop import ACTION_STATES, AGGREGATES
+from lif_core.plugins.spec import SOURCE_NAME, RecordKind, Source
 from lif_core.plugins.tracebacks import raised_in
 
 __all__ = ["ENTRY_POINT_GROUP", "LoadedSource", "PluginFailure", "Plugins", "load_plugins"]
@@ -113,7 +114,7 @@ def check_source(source: object) -> list[str]:
     if not SOURCE_NAME.match(source.name):
         problems.append(
             f"source name {source.name!r} must be lower-case words joined by hyphens, "
-            "e.g. 'ofsted-social-care'"
+            "e.g. 'youth-offending-returns'"
         )
     if not source.title.strip():
         problems.append(f"source {source.name!r} has no title")
@@ -135,6 +136,7 @@ def check_source(source: object) -> list[str]:
                 "per-subject encryption of personal data is not available yet, so this source "
                 "cannot be registered. Remove those fields from the source, or aggregate them."
             )
+        problems.extend(loop_problems(kind))
     if source.on_bad_record not in ("quarantine", "fail-fast"):
         problems.append(
             f"on_bad_record must be 'quarantine' or 'fail-fast', not {source.on_bad_record!r}"
@@ -152,6 +154,59 @@ def check_source(source: object) -> list[str]:
                 f"InputOptions({setting}={name!r}): Python knows no such encoding; use a name "
                 "such as 'utf-8' or 'cp1252'"
             )
+    return problems
+
+
+def loop_problems(kind: RecordKind) -> list[str]:
+    """What is wrong with a kind's loop declarations: fields its model lacks, unknown words."""
+    fields = set(kind.model.model_fields)
+    problems = []
+
+    def named(what: str, value: object) -> None:
+        if isinstance(value, str) and value not in fields:
+            problems.append(
+                f"kind {kind.name!r}: {what} names the field {value!r}, which its model "
+                f"{kind.model.__name__} does not have (it has: {', '.join(sorted(fields))})"
+            )
+
+    declared = [
+        *((f"findings[{f.rule}]", f) for f in kind.findings),
+        ("actions", kind.actions),
+        ("learning", kind.learning),
+    ]
+    for what, declaration in declared:
+        if declaration is None:
+            continue
+        for name in getattr(declaration, "__slots__", ()):
+            if name not in ("rule", "origin", "status_words", "area_from", "rise"):
+                named(f"{what}.{name}", getattr(declaration, name))
+    if kind.actions is not None:
+        wrong = {w: s for w, s in kind.actions.status_words.items() if s not in ACTION_STATES}
+        if wrong:
+            problems.append(
+                f"kind {kind.name!r}: actions.status_words {wrong} must mean one of "
+                f"{', '.join(ACTION_STATES)}"
+            )
+    rules = [f.rule for f in kind.findings]
+    if len(set(rules)) != len(rules):
+        problems.append(f"kind {kind.name!r} declares a finding rule twice: {rules}")
+    if kind.measures is not None:
+        for value in kind.measures.values:
+            named("measures.values", value.field)
+            for extra in (value.weight, value.numerator, value.denominator):
+                named(f"measures.values[{value.field}]", extra)
+            if value.aggregate not in AGGREGATES:
+                problems.append(
+                    f"kind {kind.name!r}: measures.values[{value.field}] aggregate must be one of "
+                    f"{', '.join(AGGREGATES)}, not {value.aggregate!r}"
+                )
+            if value.aggregate == "ratio" and not (value.numerator and value.denominator):
+                problems.append(
+                    f"kind {kind.name!r}: measures.values[{value.field}] aggregate 'ratio' "
+                    "needs numerator= and denominator="
+                )
+        for dimension in kind.measures.dimensions:
+            named("measures.dimensions", dimension.field)
     return problems
 
 

@@ -11,6 +11,13 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel
 
+from lif_core.plugins.loop import (
+    ActionDeclaration,
+    Finding,
+    LearningDeclaration,
+    MeasureDeclaration,
+)
+
 __all__ = [
     "FREE_TEXT",
     "Columns",
@@ -189,6 +196,11 @@ class RecordKind:
         for withdrawal.
     :param personal_fields: fields that may identify a person. Not supported yet: a source
         that declares any is refused at registration.
+    :param findings: which records are findings someone should look at (learning candidates).
+    :param actions: how records state actions (:class:`~lif_core.plugins.ActionDeclaration`).
+    :param learning: how records state learning (:class:`~lif_core.plugins.LearningDeclaration`).
+    :param measures: the figures records hold, their units and dimensions
+        (:class:`~lif_core.plugins.MeasureDeclaration`): what a measure can bind to.
     """
 
     name: str
@@ -199,13 +211,17 @@ class RecordKind:
     snapshot_scope: Callable[[Any], str] | None = None
     personal_fields: tuple[str, ...] = ()
     description: str = ""
+    findings: tuple[Finding, ...] = ()
+    actions: ActionDeclaration | None = None
+    learning: LearningDeclaration | None = None
+    measures: MeasureDeclaration | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
     """Everything the host needs to ingest one source.
 
-    :param name: stable, lower-case, hyphenated (``ofsted-social-care``).
+    :param name: stable, lower-case, hyphenated (``youth-offending-returns``).
     :param title: human title.
     :param provider: the inspectorate or agency that publishes the data.
     :param kinds: the record kinds (at least one).

@@ -115,17 +115,38 @@ def test_impact_is_verified_only_once_and_only_after_completion(store):
     _refused(
         store,
         action,
-        lambda: action.verify_impact("Re-audit improved", [], ACTOR),
+        lambda: action.verify_impact(
+            "Re-audit improved",
+            [
+                "document:re-audit.pdf sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            ],
+            ACTOR,
+        ),
         "only a completed action",
     )
 
     action.complete(date(2025, 6, 30), None, ACTOR)
-    action.verify_impact("Re-audit: views recorded in 9 of 10", [], ACTOR)
+    action.verify_impact(
+        "Re-audit: views recorded in 9 of 10",
+        [
+            "document:re-audit.pdf sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ],
+        ACTOR,
+    )
     action = _saved(store, action)
 
     assert action.status == "impact-verified"
     _refused(
-        store, action, lambda: action.verify_impact("Again", [], ACTOR), "only a completed action"
+        store,
+        action,
+        lambda: action.verify_impact(
+            "Again",
+            [
+                "document:re-audit.pdf sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            ],
+            ACTOR,
+        ),
+        "only a completed action",
     )
 
 
@@ -145,7 +166,13 @@ def test_an_action_decision_without_a_rationale_is_refused(store, rationale):
     _refused(
         store,
         action,
-        lambda: action.verify_impact(rationale, [], ACTOR),
+        lambda: action.verify_impact(
+            rationale,
+            [
+                "document:re-audit.pdf sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            ],
+            ACTOR,
+        ),
         "verifying impact needs a rationale",
     )
 
@@ -203,7 +230,7 @@ def test_declined_learning_cannot_be_disseminated(store):
 def test_declined_learning_stays_undisseminated_after_being_closed_and_reopened(store):
     item = _learning()
     item.decline("Already covered by the neglect strategy", ACTOR)
-    item.close("Nothing more to do", ACTOR)
+    item.close("Nothing more to do", ACTOR, override="nothing to embed")
     item.reopen("Raised again at the board", ACTOR)
     item = _saved(store, item)
 
@@ -235,7 +262,7 @@ def test_a_learning_decision_without_a_rationale_is_refused(store, rationale):
         "an embedding assessment needs a rationale",
     )
     _refused(store, item, lambda: item.close(rationale, ACTOR), "closing needs a rationale")
-    item.close("Done", ACTOR)
+    item.close("Done", ACTOR, override="closed in a test of what follows")
     item = _saved(store, item)
     _refused(store, item, lambda: item.reopen(rationale, ACTOR), "reopening needs a rationale")
 
@@ -278,7 +305,7 @@ def test_closed_learning_must_be_reopened_before_it_is_shared_and_only_closed_it
         store, item, lambda: item.reopen("Not closed", ACTOR), "only a closed item can be reopened"
     )
 
-    item.close("Embedded", ACTOR)
+    item.close("Embedded", ACTOR, override="closed in a test of what follows")
     item = _saved(store, item)
     _refused(
         store,
@@ -471,7 +498,7 @@ def _every_decision() -> list:
     item.disseminate("7-minute briefing", date(2025, 4, 1), None, ACTOR)
     item.link_evidence("6c1f3b1e-2f7a-4c55-9d0e-4b1a0c2f6e11", None, ACTOR)
     item.assess_embedding("embedded", "Re-audit", ACTOR)
-    item.close("Done", ACTOR)
+    item.close("Done", ACTOR, override="closed in a test of what follows")
     item.reopen("Not done", ACTOR)
     item.correct(item.pending_events[1].event_id.hex, "wrong", {"status": "prioritised"}, ACTOR)
     action = _action()
@@ -564,3 +591,31 @@ def test_the_recorded_time_text_is_its_isoformat_across_seconds_minutes_and_roun
         stamp, text = base._stamp()
         assert text == stamp.isoformat()
         assert abs(stamp.timestamp() - moment) < 1e-6
+
+
+def test_closing_needs_an_embedding_assessment_or_an_override_that_says_why(store):
+    item = _saved(store, _learning())
+    _refused(store, item, lambda: item.close("Done", ACTOR), "no embedding assessment")
+    item.close("Done", ACTOR, override="the service was decommissioned")
+    item = _saved(store, item)
+    (closed,) = [
+        e for e in store.app.repository.event_store.get(item.id) if "Closed" in type(e).__name__
+    ]
+    assert (type(closed).__name__, closed.override) == (
+        "ClosedOverride",
+        "the service was decommissioned",
+    )
+    assessed = _saved(store, _learning("LRN-2025-098"))
+    assessed.assess_embedding("embedded", "re-audit: 37 of 40", ACTOR)
+    assessed.close("Embedded", ACTOR)
+    assert _saved(store, assessed).status == "closed"
+
+
+def test_verifying_impact_needs_evidence(store):
+    action = _action()
+    action.complete(date(2025, 6, 30), None, ACTOR)
+    action = _saved(store, action)
+    _refused(store, action, lambda: action.verify_impact("It worked", [], ACTOR), "needs evidence")
+    _refused(
+        store, action, lambda: action.verify_impact("It worked", ["  "], ACTOR), "needs evidence"
+    )

@@ -23,6 +23,9 @@ ACTIONS = [f"ACT-2025-0{n}" for n in range(31, 37)]
 
 # What the three shipped exports (31 March, 30 June, 30 September 2025) of tracker
 # AP-CSPR-2024-02 must record: per action, (event type, the export that caused it: 1, 2 or 3).
+# The tracker states no completion date, so a completion is "by the export that says so"
+# (CompletedBy); a Blue row is evidence of impact (ImpactVerified). Each export's row is also
+# cited (Action.Cited), left out here.
 HISTORY = {
     "ACT-2025-031": [
         ("Raised", 1),
@@ -30,22 +33,28 @@ HISTORY = {
         ("Rescheduled", 2),  # moved to 30 September at the May subgroup
         ("ProgressReported", 2),
         ("ProgressReported", 3),
-        ("Completed", 3),
+        ("CompletedBy", 3),
     ],
     "ACT-2025-032": [
         ("Raised", 1),
         ("ProgressReported", 1),
         ("ProgressReported", 2),
-        ("Completed", 2),
+        ("CompletedBy", 2),
+        ("ImpactVerified", 3),  # Blue in September: the August audit, 45 of 50
     ],
     "ACT-2025-033": [
         ("Raised", 1),
         ("ProgressReported", 1),
         ("ProgressReported", 2),
         ("ProgressReported", 3),
-        ("Completed", 3),
+        ("CompletedBy", 3),
     ],
-    "ACT-2025-034": [("Raised", 1), ("ProgressReported", 1), ("Completed", 1)],
+    "ACT-2025-034": [
+        ("Raised", 1),
+        ("ProgressReported", 1),
+        ("CompletedBy", 1),
+        ("ImpactVerified", 2),  # Blue in June: the re-audit, 37 of 40
+    ],
     "ACT-2025-035": [
         ("Raised", 1),
         ("ProgressReported", 1),
@@ -56,7 +65,8 @@ HISTORY = {
         ("Raised", 1),
         ("ProgressReported", 1),
         ("ProgressReported", 2),
-        ("Completed", 2),
+        ("CompletedBy", 2),
+        ("ImpactVerified", 3),  # Blue in September: the follow-up survey, 78%
     ],
 }
 
@@ -86,6 +96,8 @@ def _history(store: Store, reference: str) -> list[tuple[str, int | None]]:
     }
     out = []
     for event in _events(store, Action.stream_id(reference)):
+        if isinstance(event, Action.Cited):
+            continue
         (cause,) = event.causation or [None]
         out.append((type(event).__name__, record.get(cause)))
     return out
@@ -107,7 +119,7 @@ def test_the_three_tracker_exports_give_the_designed_action_history(store: Store
     for ref in ACTIONS:
         rows = _record_events(store, "action-plans", "action", ref)
         for event in _events(store, Action.stream_id(ref)):
-            assert event.actor == "policy:action-plans"
+            assert event.actor == "policy:actions"
             (cause,) = event.causation
             (row,) = [r for r in rows if str(r.event_id) == cause]
             assert event.correlation == row.correlation  # the ingestion run of that export
@@ -121,14 +133,22 @@ def test_the_three_tracker_exports_give_the_designed_action_history(store: Store
     assert "2025-06-30" in rescheduled[0].rationale
     completed = {
         ref: [
-            e.completed_on
+            (e.after, e.by)
             for e in _events(store, Action.stream_id(ref))
-            if isinstance(e, Action.Completed)
+            if isinstance(e, Action.CompletedBy)
         ]
         for ref in ACTIONS
     }
-    assert completed["ACT-2025-032"] == [date(2025, 6, 30)]  # the export that first said so
-    assert completed["ACT-2025-034"] == [date(2025, 3, 31)]
+    # open on 31 March, complete by 30 June: the export that first said so, after the last
+    # that said it was open
+    assert completed["ACT-2025-032"] == [(date(2025, 3, 31), date(2025, 6, 30))]
+    assert completed["ACT-2025-034"] == [(None, date(2025, 3, 31))]  # complete in the first
+    cited = [
+        (e.source, e.record_key, e.record_version)
+        for e in _events(store, Action.stream_id("ACT-2025-033"))
+        if isinstance(e, Action.Cited)
+    ]
+    assert cited == [("action-plans", "ACT-2025-033", v) for v in (1, 2, 3)]
     reported = [
         e.rag
         for e in _events(store, Action.stream_id("ACT-2025-033"))
@@ -150,9 +170,9 @@ def test_an_action_removed_from_the_tracker_is_a_conflict_not_a_change(store: St
     withdrawn = _record_events(store, "action-plans", "action", "ACT-2025-034")[-1]
     assert isinstance(withdrawn, SourceRecord.Withdrawn)
     ((policy, evidence, target, message),) = _conflicts(store)
-    assert (policy, evidence, target) == ("action-plans", str(withdrawn.event_id), "ACT-2025-034")
-    assert "removed from the tracker" in message
-    assert store.get(Action, Action.stream_id("ACT-2025-034")).status == "completed"
+    assert (policy, evidence, target) == ("actions", str(withdrawn.event_id), "ACT-2025-034")
+    assert "removed from action-plans" in message
+    assert store.get(Action, Action.stream_id("ACT-2025-034")).status == "impact-verified"
 
 
 def test_running_the_policies_in_one_go_or_after_each_export_is_the_same(store: Store) -> None:
@@ -160,8 +180,9 @@ def test_running_the_policies_in_one_go_or_after_each_export_is_the_same(store: 
         _ingest(store, "action-plans", path)
     result = run_policies(store)
     assert {ref: _history(store, ref) for ref in ACTIONS} == HISTORY
-    assert result.events_written["action-plans"] == 26
-    assert result.events_read["action-plans"] == 18  # 6 + 6 + 5 rows and one withdrawal
+    # 29 in HISTORY, plus one citation for each of the 17 rows
+    assert result.events_written["actions"] == 29 + 17
+    assert result.events_read["actions"] == 18  # 6 + 6 + 5 rows and one withdrawal
 
 
 def test_running_the_policies_again_writes_nothing(store: Store) -> None:
@@ -176,7 +197,7 @@ def test_running_the_policies_again_writes_nothing(store: Store) -> None:
     assert again.events_read == {}
     assert store.max_notification_id() == top
     assert _conflicts(store) == conflicts
-    assert set(again.position.values()) == {first.position["action-plans"]}
+    assert set(again.position.values()) == {first.position["actions"]}
 
 
 def test_a_crash_mid_batch_keeps_earlier_batches_and_a_rerun_writes_each_event_once(
@@ -197,17 +218,15 @@ def test_a_crash_mid_batch_keeps_earlier_batches_and_a_rerun_writes_each_event_o
     monkeypatch.setattr(policies._Batch, "flush", flush_then_crash)
     top = store.max_notification_id()
     with pytest.raises(RuntimeError, match="lost power"):
-        run_policies(store, ["action-plans"])
+        run_policies(store, ["actions"])
     written = sum(calls[:2])
     assert written > 0
     with store.read() as tx:
         (position,) = tx.execute(
-            "SELECT position FROM lif_tracking WHERE name = 'policy:action-plans'"
+            "SELECT position FROM lif_tracking WHERE name = 'policy:actions'"
         ).fetchone()
     policy_events = [
-        n
-        for n in store.iter_notifications(top + 1)
-        if "policy:action-plans" in bytes(n.state).decode()
+        n for n in store.iter_notifications(top + 1) if "policy:actions" in bytes(n.state).decode()
     ]
     assert len(policy_events) == written  # two batches committed, the third rolled back whole
     assert 0 < position < top
@@ -230,7 +249,11 @@ def test_a_human_cancellation_stays_and_the_tracker_disagreement_is_kept(store: 
     _ingest(store, "action-plans", second)  # says ACT-2025-032 is complete, ACT-2025-031 due 30/09
     run_policies(store)
 
-    after = _events(store, Action.stream_id("ACT-2025-032"))
+    after = [
+        e
+        for e in _events(store, Action.stream_id("ACT-2025-032"))
+        if not isinstance(e, Action.Cited)
+    ]
     assert [type(e).__name__ for e in after][-1] == "Cancelled"
     assert after[-1].actor == PERSON
     assert store.get(Action, Action.stream_id("ACT-2025-032")).status == "cancelled"
@@ -253,8 +276,11 @@ def test_a_human_cancellation_stays_and_the_tracker_disagreement_is_kept(store: 
 
 
 def _log_rows(store: Store) -> dict[str, list[Any]]:
+    """Each item's events, its citations of the log's rows left out."""
     return {
-        ref: _events(store, Learning.stream_id(ref))
+        ref: [
+            e for e in _events(store, Learning.stream_id(ref)) if not isinstance(e, Learning.Cited)
+        ]
         for ref in [
             "LRN-2024-031",
             "LRN-2024-032",
@@ -272,7 +298,7 @@ def _log_rows(store: Store) -> dict[str, list[Any]]:
 def test_learning_log_dissemination_becomes_disseminated_events(store: Store) -> None:
     (log,) = sample_inputs(load_plugins().get("learning-log").source)
     _ingest(store, "learning-log", log)
-    result = run_policies(store, ["learning-log"])
+    result = run_policies(store, ["learning"])
     items = _log_rows(store)
     shared = {
         ref: [
@@ -292,13 +318,15 @@ def test_learning_log_dissemination_becomes_disseminated_events(store: Store) ->
         ("practitioner-briefing", "2025-03-10"),
     ]
     assert shared["LRN-2025-019"] == []
-    assert result.events_written == {"learning-log": 9 + sum(len(s) for s in shared.values())}
+    # per item: Identified and Cited (9 + 9); the channels shared; and the three items whose
+    # "Evidence of impact" cell is filled (LRN-2025-014, -015 and one more) link their row
+    assert result.events_written == {"learning": 9 + 9 + sum(len(s) for s in shared.values()) + 3}
     for ref, events in items.items():
         (row,) = _record_events(store, "learning-log", "learning", ref)
         assert isinstance(events[0], Learning.Identified)
         assert events[0].identified_on == date.fromisoformat(row.attributes["date_identified"])
         for event in events:
-            assert event.actor == "policy:learning-log"
+            assert event.actor == "policy:learning"
             assert event.causation == [str(row.event_id)]
     audience = [e.audience for e in items["LRN-2024-031"] if isinstance(e, Learning.Disseminated)]
     assert audience == ["Multi-agency practitioners"] * 2
@@ -343,15 +371,15 @@ def test_a_later_learning_log_adds_only_what_is_new_and_keeps_the_recorded_wordi
     targets = {target: message for _, _, target, message in _conflicts(store)}
     assert set(targets) == {"LRN-2024-032", "LRN-2025-020"}
     assert "statement" in targets["LRN-2024-032"]
-    assert "removed from the learning log" in targets["LRN-2025-020"]
+    assert "removed from learning-log" in targets["LRN-2025-020"]
 
 
 def test_review_learning_points_become_learning_items_and_reviews_do_not(store: Store) -> None:
     for path in sample_inputs(load_plugins().get("practice-reviews").source):
         _ingest(store, "practice-reviews", path)
-    result = run_policies(store, ["practice-reviews"])
-    assert result.events_read == {"practice-reviews": 12}
-    assert result.events_written == {"practice-reviews": 7}
+    result = run_policies(store, ["learning"])
+    assert result.events_read == {"learning": 7}  # the learning points; the reviews are no learning
+    assert result.events_written == {"learning": 7 + 7}  # Identified and Cited for each
     item = store.get(Learning, Learning.stream_id("CSPR-2024-02/LP01"))
     (row,) = _record_events(store, "practice-reviews", "learning-point", "CSPR-2024-02/LP01")
     assert (item.source_kind, item.statement, item.identified_on) == (
@@ -359,6 +387,10 @@ def test_review_learning_points_become_learning_items_and_reviews_do_not(store: 
         row.attributes["learning"],
         date(2025, 1, 15),
     )
-    (identified,) = _events(store, item.id)
-    assert identified.causation == [str(row.event_id)]
+    identified, cited = _events(store, item.id)
+    assert identified.causation == cited.causation == [str(row.event_id)]
+    assert (cited.source_reference, cited.agencies) == (
+        "CSPR-2024-02",
+        row.attributes["agencies"],
+    )
     assert not store.exists(Learning.stream_id("CSPR-2024-02"))  # the review itself is no learning

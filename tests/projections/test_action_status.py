@@ -54,7 +54,13 @@ def actions(store: Store) -> dict[str, Action]:
     made["complete"].complete(TODAY - timedelta(days=12), "done", PERSON)
     made["complete-late"].complete(TODAY - timedelta(days=2), "done late", PERSON)
     made["verified"].complete(TODAY - timedelta(days=95), None, PERSON)
-    made["verified"].verify_impact("re-audit: 37 of 40", [], PERSON)
+    made["verified"].verify_impact(
+        "re-audit: 37 of 40",
+        [
+            "document:re-audit.pdf sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ],
+        PERSON,
+    )
     made["cancelled"].cancel("superseded by ACT-2025-008", PERSON)
     made["rescheduled"].reschedule(TODAY + timedelta(days=45), "waits for the strategy", PERSON)
     store.save(*made.values())

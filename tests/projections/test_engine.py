@@ -117,7 +117,7 @@ class History:
             elif step == 3 and item.status in ("identified", "prioritised"):
                 item.decline("already covered", PERSON)
             elif step == 4 and item.status != "closed":
-                item.close("embedded", PERSON)
+                item.close("embedded", PERSON, override="a generated history")
             elif step == 5 and item.status == "closed":
                 item.reopen("seen again in an audit", PERSON)
             else:
@@ -147,7 +147,13 @@ class History:
         for action in self.rng.sample(self.actions, min(len(self.actions), self.size)):
             if action.status in ("completed", "impact-verified", "cancelled"):
                 if action.status == "completed" and self.rng.random() < 0.3:
-                    action.verify_impact("re-audit shows it", [], PERSON)
+                    action.verify_impact(
+                        "re-audit shows it",
+                        [
+                            "document:re-audit.pdf sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        ],
+                        PERSON,
+                    )
                     touched.append(action)
                 continue
             step = self.rng.randrange(5)

@@ -56,13 +56,15 @@ def test_an_item_keeps_its_decisions_and_latest_decision(store: Store) -> None:
     assert row["date_identified"] == "2025-01-15"
     assert row["events"] == 3
 
+    item.assess_embedding("embedded", "the re-audit shows it", PERSON)
     item.close("embedded in practice", PERSON)
     item.reopen("a new review found it again", PERSON)
     store.save(item)
     project(store, reference_date=TODAY)
     row = _register(store)["LRN-2025-014"]
     # reopened: back to where it was when closed
-    assert (row["status"], row["last_decision"], row["events"]) == ("accepted", "reopened", 5)
+    # the three above, then assessed, closed and reopened: 6 events
+    assert (row["status"], row["last_decision"], row["events"]) == ("accepted", "reopened", 6)
 
 
 def test_a_declined_item_shows_declined(store: Store) -> None:
@@ -128,7 +130,13 @@ def test_actions_are_counted_against_their_learning_at_the_reference_date(store:
     open_.progress("started", "amber", PERSON)
     done.complete(date(2025, 4, 20), None, PERSON)
     verified.complete(date(2025, 4, 20), None, PERSON)
-    verified.verify_impact("re-audit", [], PERSON)
+    verified.verify_impact(
+        "re-audit",
+        [
+            "document:re-audit.pdf sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ],
+        PERSON,
+    )
     cancelled.cancel("superseded", PERSON)
     other = Action.raise_action(
         reference="ACT-2025-009",

@@ -263,7 +263,7 @@ def build_history(url: str, tmp: Path) -> History:
     with Store(url) as store:
         for path in sorted(SAMPLES.glob("*.csv")):
             assert ingest_file(store, plans, path).status == "completed"
-        run_policies(store, ["action-plans"])
+        run_policies(store, ["actions"])
     h.times["actions"] = datetime.now(UTC)
     h.seal = Seal.from_json(done(lif("audit", "seal", "--json")).stdout)
     return h

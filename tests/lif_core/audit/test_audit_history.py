@@ -59,7 +59,8 @@ def test_an_action_and_a_measure_as_of_a_time(history: History) -> None:
     with history.store() as store:
         action = item_as_of(store, "ACT-2025-031", history.times["actions"])
         measure = item_as_of(store, MEASURE, history.times["corrected"])
-    assert (action.kind, action.table, action.version) == ("action", "action_status", 6)
+    # Raised, then per export a citation of the row and what it says (3 + 3 + 3)
+    assert (action.kind, action.table, action.version) == ("action", "action_status", 9)
     assert action.state["status"] == "completed"
     assert action.state["due"] == "2025-09-30"
     assert action.state["times_rescheduled"] == 1
@@ -182,13 +183,16 @@ def test_a_diff_of_policy_made_actions(history: History) -> None:
     first = added[0]
     assert [e["type"] for e in first.events] == [
         "Action.Raised",
+        "Action.Cited",
         "Action.ProgressReported",
         "Action.Rescheduled",
+        "Action.Cited",
         "Action.ProgressReported",
+        "Action.Cited",
         "Action.ProgressReported",
-        "Action.Completed",
+        "Action.CompletedBy",
     ]
-    assert all(e["actor"] == "policy:action-plans" for e in first.events)
+    assert all(e["actor"] == "policy:actions" for e in first.events)
     assert first.columns["status"]["to"] == "completed"
     [register] = [c for c in diff.changes if c.table == "learning_register"]
     assert register.columns["actions_total"] == {"from": 0, "to": 4}

@@ -170,7 +170,7 @@ def test_a_learning_trail_names_the_actions_raised_against_it(history: History) 
     first = trail.related[0]
     assert first.relation == "action raised against this learning item"
     assert first.stream_id == str(Action.stream_id("ACT-2025-031"))
-    assert first.actor == "policy:action-plans" and first.found
+    assert first.actor == "policy:actions" and first.found
     assert first.summary.startswith("raised for Leeds City Council Children and Families")
     assert first.integrity is not None and first.integrity.intact
 
@@ -180,17 +180,22 @@ def test_a_policy_made_action_shows_the_tracker_rows_it_rests_on(history: Histor
         trail = build_trail(store, "ACT-2025-031")
 
     assert trail.kind == "action"
+    # Per export: the row is cited, then what it says is applied (the tracker states no
+    # completion day: completed by the export of 30 September at the latest).
     assert [(e.type, e.actor) for e in trail.events] == [
-        ("Action.Raised", "policy:action-plans"),
-        ("Action.ProgressReported", "policy:action-plans"),
-        ("Action.Rescheduled", "policy:action-plans"),
-        ("Action.ProgressReported", "policy:action-plans"),
-        ("Action.ProgressReported", "policy:action-plans"),
-        ("Action.Completed", "policy:action-plans"),
+        ("Action.Raised", "policy:actions"),
+        ("Action.Cited", "policy:actions"),
+        ("Action.ProgressReported", "policy:actions"),
+        ("Action.Rescheduled", "policy:actions"),
+        ("Action.Cited", "policy:actions"),
+        ("Action.ProgressReported", "policy:actions"),
+        ("Action.Cited", "policy:actions"),
+        ("Action.ProgressReported", "policy:actions"),
+        ("Action.CompletedBy", "policy:actions"),
     ]
     assert trail.events[0].valid_time == "2025-03-31"
-    assert trail.events[2].summary == "due date moved to 2025-09-30"
-    assert trail.events[5].valid_time == "2025-09-30"
+    assert trail.events[3].summary == "due date moved to 2025-09-30"
+    assert trail.events[8].valid_time == "2025-09-30"
     # Each policy event's causation is the tracker row version it acted on.
     assert [ev.cited.version for ev in trail.evidence if ev.cited] == [1, 2, 3]
     assert [ev.status for ev in trail.evidence] == ["revised", "revised", "current"]
@@ -205,7 +210,7 @@ def test_a_policy_made_action_shows_the_tracker_rows_it_rests_on(history: Histor
         assert Path(ev.cited.provenance.origin or "").name == export
         assert ev.cited.provenance.locator == {"line": 5}
         assert ev.cited.provenance.plugin == "action-plans"
-    assert trail.evidence[0].cited_by == (trail.events[0].event_id, trail.events[1].event_id)
+    assert trail.evidence[0].cited_by == tuple(e.event_id for e in trail.events[:3])
     assert [v.version for v in trail.evidence[0].later] == [2, 3]
     assert "(before them)" in trail.evidence[0].note  # the policy ran after all three exports
     [learning] = trail.related

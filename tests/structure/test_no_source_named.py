@@ -1,0 +1,44 @@
+"""No built-in source is named in the core or the projections: what a source means is declared
+by its plugin (docs/plugins.md, "The learning loop"), so a third-party plugin takes part exactly
+as a built-in does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lif_core.plugins.host import load_plugins
+
+REPO = Path(__file__).resolve().parents[2]
+SCANNED = ("lif_core", "projections")
+
+
+def _builtin_names() -> list[str]:
+    names = [s.name for s in load_plugins(third_party=False) if s.builtin]
+    assert len(names) >= 31  # the host found the built-ins: the scan below is not vacuous
+    return names
+
+
+def _mentions(text: str, names: list[str]) -> list[tuple[int, str]]:
+    found = []
+    for name in names:
+        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.IGNORECASE):
+            found.append((text.count("\n", 0, match.start()) + 1, name))
+    return found
+
+
+def test_no_builtin_source_is_named_in_the_core_or_the_projections() -> None:
+    names = _builtin_names()
+    named = [
+        f"{path.relative_to(REPO)}:{line}: {name}"
+        for package in SCANNED
+        for path in sorted((REPO / package).rglob("*.py"))
+        for line, name in _mentions(path.read_text(encoding="utf-8"), names)
+    ]
+    assert named == [], "declare it in the source's plugin instead"
+
+
+def test_the_scan_finds_a_name_where_there_is_one() -> None:
+    names = _builtin_names()
+    assert _mentions('if source == "lado":\n    pass', names) == [(1, "lado")]
+    assert _mentions("x = 'learning-log-extra'", names) == []  # a longer name is another name
