@@ -205,7 +205,10 @@ def record_decisions(store: Store) -> None:
         "ACT-2025-032",
         lambda i: i.status == "completed",
         lambda i: i.verify_impact(
-            "Re-audit in June found the policy applied in 9 of 10 cases.", [], BUSINESS_UNIT, **meta
+            "Re-audit in June found the policy applied in 9 of 10 cases.",
+            [str(SourceRecord.record_id("action-plans", "action", "ACT-2025-032"))],
+            BUSINESS_UNIT,
+            **meta,
         ),
     )
     if not store.exists(Action.stream_id("ACT-2025-101")) and store.exists(

@@ -233,15 +233,15 @@ class Action(LifAggregate):
             bool(rationale and rationale.strip()),
             "verifying impact needs a rationale (--rationale)",
         )
+        if self.status != "completed":
+            self.refuse(
+                f"{self.reference} is {self.status}: only a completed action can have its impact verified"
+            )
         self.require(
             any(e.strip() for e in evidence),
             "verifying impact needs evidence: a source record id (--evidence) or a document "
             "reference with its sha256 (--document 'NAME sha256:HEX')",
         )
-        if self.status != "completed":
-            self.refuse(
-                f"{self.reference} is {self.status}: only a completed action can have its impact verified"
-            )
         return self._record(
             self.ImpactVerified, actor=actor, rationale=rationale, evidence=evidence, **meta
         )
