@@ -176,9 +176,12 @@ def test_learning_item_has_its_actions_evidence_and_audit_trail(
         )
     }
     assert {a["reference"] for a in body["actions"]} == expected and expected
-    assert len(body["evidence"]) == body["item"]["evidence_count"] == 1
-    evidence = body["evidence"][0]
-    assert evidence["source"] == "practice-reviews" and evidence["origin"].endswith(".csv")
+    # the review's learning point (linked by the demo), the log's evidence of impact, and the
+    # tracker's two Blue rows for its actions (ACT-2025-032 and ACT-2025-036)
+    assert len(body["evidence"]) == body["item"]["evidence_count"] == 4
+    sources = sorted(e["source"] for e in body["evidence"])
+    assert sources == ["action-plans", "action-plans", "learning-log", "practice-reviews"]
+    assert all(e["origin"].endswith((".csv", ".xlsx")) for e in body["evidence"])
     trail = body["trail"]
     assert trail is not None and "unavailable" not in trail, trail
     assert trail["intact"] is True
