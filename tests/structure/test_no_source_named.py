@@ -11,6 +11,12 @@ from lif_core.plugins.host import load_plugins
 
 REPO = Path(__file__).resolve().parents[2]
 SCANNED = ("lif_core", "projections")
+# Words that are a source's name but are used in another sense, by file: each says why.
+OTHER_SENSE = {
+    # the job title (Local Authority Designated Officer), in the guard's list of words that
+    # mark an organisation's name: not the source
+    ("lif_core/privacy/detect.py", "lado"),
+}
 
 
 def _builtin_names() -> list[str]:
@@ -34,6 +40,7 @@ def test_no_builtin_source_is_named_in_the_core_or_the_projections() -> None:
         for package in SCANNED
         for path in sorted((REPO / package).rglob("*.py"))
         for line, name in _mentions(path.read_text(encoding="utf-8"), names)
+        if (str(path.relative_to(REPO)), name) not in OTHER_SENSE
     ]
     assert named == [], "declare it in the source's plugin instead"
 
