@@ -89,19 +89,31 @@ def serve(
 @handle_errors
 def report(
     out: Path = typer.Option(
-        ..., "--out", help="The folder to write the report to (replaced whole)."
+        ...,
+        "--out",
+        help="A new or empty folder, or one a report was written to before (replaced whole).",
     ),
     threshold: int = typer.Option(
-        5, "--threshold", min=1, help='Counts under this are published as "fewer than N".'
+        None,
+        "--threshold",
+        min=1,
+        help='Counts of people under this are published as "fewer than N" (default: the rules\', 5).',
+    ),
+    rules: Path = typer.Option(
+        None,
+        "--rules",
+        help="Suppression rules (TOML, docs/web.md): which figures count people, the threshold.",
     ),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Build the publishable report (static HTML with turn-the-curve charts): small numbers suppressed, no names, sealed."""
+    """Build the publishable report (static HTML with turn-the-curve charts): small counts of people suppressed, no names, sealed."""
     from lif_app.web.readonly import open_read_only
     from lif_app.web.report import build_report
+    from lif_app.web.suppression import load_rules
 
+    chosen = load_rules(rules) if rules else None
     with open_read_only(state.store_url) as store:
-        result = build_report(store, out, threshold=threshold)
+        result = build_report(store, out, threshold=threshold, rules=chosen)
     if json_out:
         print_json(
             {

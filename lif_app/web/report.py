@@ -2,9 +2,12 @@
 
 What makes it safe:
 
-- small numbers are suppressed: every count under the threshold is shown as "fewer than N",
-  and a rate is withheld when its numerator, its denominator or their difference is under it
-  (a chart then leaves that point out, and hides the baseline forecast if it rests on one);
+- small counts of people are suppressed (:mod:`lif_app.web.suppression`, rules as data): a
+  count of children, young people, families or practitioners from 1 to N − 1 is shown as
+  "fewer than N" (0 is shown), a rate is withheld when its numerator, its denominator or their
+  difference is such a count (a chart then leaves that point out, and hides the baseline
+  forecast if it rests on one), and a table of such counts with totals gets secondary
+  suppression; counts of actions and learning items are published as they are;
 - no person is named: actors, "by" columns, rationales and progress notes are left out;
   agencies are named, people are not;
 - it publishes read tables only as ``lif project`` built them: a table whose rows differ from
@@ -34,6 +37,7 @@ from markupsafe import Markup
 from lif_app.web.api import projection_position
 from lif_app.web.charts import period_label
 from lif_app.web.story import CATEGORIES, MeasureStory, report_cards
+from lif_app.web.suppression import TOTAL, CountTable, Rules, load_rules, protect
 from lif_app.web.tables import all_rows
 from lif_app.web.templating import environment, measure_value, stylesheet
 from lif_core.audit.verify import Seal, latest_seal, verify
@@ -55,16 +59,24 @@ SHARED = ("disseminated", "closed")
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
-    """The small-number rule: counts under ``threshold`` are not published."""
+    """The small-number rules of one report (:class:`~lif_app.web.suppression.Rules`) applied.
 
-    threshold: int
+    Only counts of people are suppressed: a count from 1 to threshold − 1 is published as
+    "fewer than N" (0 is shown); counts of actions and learning items are published as they are.
+    """
+
+    rules: Rules
+
+    @property
+    def threshold(self) -> int:
+        return self.rules.threshold
 
     def hides(self, count: float | None) -> bool:
-        return count is not None and count < self.threshold
+        return self.rules.hides(count)
 
-    def count(self, count: int) -> int | str:
-        """A count as published: the number, or "fewer than N"."""
-        return f"fewer than {self.threshold}" if self.hides(count) else int(count)
+    def count(self, count: int, *, people: bool) -> int | str:
+        """A count as published: the number, or "fewer than N" for a small count of people."""
+        return f"fewer than {self.threshold}" if people and self.hides(count) else int(count)
 
     @staticmethod
     def html(shown: int | str) -> Markup:
@@ -75,15 +87,15 @@ class Suppression:
             )
         return Markup('<span class="count">{}</span>').format(shown)
 
-    def order(self, count: int, name: str) -> tuple[int, int, str]:
+    def order(self, count: int, name: str, *, people: bool) -> tuple[int, int, str]:
         """Sort key: published counts largest first, then the suppressed ones by name only
         (ordering them by their hidden size would give the size away)."""
-        if self.hides(count):
+        if people and self.hides(count):
             return (1, 0, name.lower())
         return (0, -count, name.lower())
 
     def hides_value(self, row: dict[str, Any]) -> bool:
-        """Whether a measure's value for a period must be withheld."""
+        """Whether a value of a measure that counts people must be withheld for a period."""
         if row["value"] is None:
             return False
         if row["unit"] == "count":
@@ -146,13 +158,14 @@ def _themes(register: list[dict[str, Any]], rule: Suppression) -> list[dict[str,
         for theme in (t.strip() for t in (row["themes"] or "").split(";") if t.strip()):
             items[theme] += 1
             shared[theme] += int(row["status"] in SHARED or bool(row["dissemination_count"]))
+    people = rule.rules.table_counts_people("themes")
     return [
         {
             "theme": theme,
-            "learning_items": rule.count(items[theme]),
-            "shared": rule.count(shared[theme]),
+            "learning_items": rule.count(items[theme], people=people),
+            "shared": rule.count(shared[theme], people=people),
         }
-        for theme in sorted(items, key=lambda t: rule.order(items[t], t))
+        for theme in sorted(items, key=lambda t: rule.order(items[t], t, people=people))
     ]
 
 
@@ -163,13 +176,16 @@ def _dissemination(register: list[dict[str, Any]], rule: Suppression) -> dict[st
             if channel:
                 channels[channel] += 1
     shared = [r for r in register if r["dissemination_count"]]
+    people = rule.rules.table_counts_people("dissemination")
     return {
-        "learning_items": rule.count(len(register)),
-        "items_shared": rule.count(len(shared)),
-        "times_shared": rule.count(sum(int(r["dissemination_count"]) for r in register)),
+        "learning_items": rule.count(len(register), people=people),
+        "items_shared": rule.count(len(shared), people=people),
+        "times_shared": rule.count(
+            sum(int(r["dissemination_count"]) for r in register), people=people
+        ),
         "channels": [
-            {"channel": channel, "learning_items": rule.count(channels[channel])}
-            for channel in sorted(channels, key=lambda c: rule.order(channels[c], c))
+            {"channel": channel, "learning_items": rule.count(channels[channel], people=people)}
+            for channel in sorted(channels, key=lambda c: rule.order(channels[c], c, people=people))
         ],
         "shared": [
             {
@@ -185,24 +201,47 @@ def _dissemination(register: list[dict[str, Any]], rule: Suppression) -> dict[st
     }
 
 
+WITHHELD = "withheld"  # a cell hidden so that a small count in its table cannot be worked out
+
+
 def _actions(actions: list[dict[str, Any]], rule: Suppression) -> list[dict[str, Any]]:
+    """Actions by owner agency and RAG, with each agency's total (cancelled ones are in the
+    total, not in a column). Counts of actions are not people: published as they are, unless
+    the rules say otherwise, and then with secondary suppression across the RAG columns and
+    the totals (:func:`~lif_app.web.suppression.protect`)."""
     by_agency: dict[str, Counter[str]] = {}
     for row in actions:
         counts = by_agency.setdefault(row["owner_agency"], Counter())
         counts["total"] += 1
         counts[row["rag"] or "cancelled"] += 1
         counts["overdue"] += int(bool(row["overdue"]))
-    return [
-        {
-            "agency": agency,
-            **{key: rule.count(counts[key]) for key in (*RAGS, "overdue", "total")},
+    people = rule.rules.table_counts_people("actions_by_agency")
+    hidden: set[Any] = set()
+    if people:
+        cells: dict[tuple[Any, Any], int] = {
+            (agency, key): counts[key] for agency, counts in by_agency.items() for key in RAGS
         }
-        for agency, counts in sorted(by_agency.items())
+        cells |= {(agency, TOTAL): counts["total"] for agency, counts in by_agency.items()}
+        # "cancelled" is in each total but not published: protect treats it as hidden.
+        table = CountTable(tuple(by_agency), (*RAGS, "cancelled"), cells)
+        hidden = protect(table, rule.rules)
+
+    def shown(agency: str, key: str) -> int | str:
+        count = by_agency[agency][key]
+        if rule.hides(count) and people:
+            return rule.count(count, people=True)
+        return WITHHELD if (agency, key) in hidden else count
+
+    return [
+        {"agency": agency, **{key: shown(agency, key) for key in (*RAGS, "overdue", "total")}}
+        for agency in sorted(by_agency)
     ]
 
 
 def _measure(story: MeasureStory, rule: Suppression) -> dict[str, Any]:
-    hidden = [rule.hides_value(r) for r in story.rows]
+    m = story.measure
+    people = rule.rules.measure_counts_people(str(m["reference"]), str(m["name"]))
+    hidden = [people and rule.hides_value(r) for r in story.rows]
     baseline_hidden = any(h for h, r in zip(hidden, story.rows, strict=True) if r["baseline"])
     periods = []
     for hide, row in zip(hidden, story.rows, strict=True):
@@ -225,12 +264,12 @@ def _measure(story: MeasureStory, rule: Suppression) -> dict[str, Any]:
                 "rag": None if hide else row["rag"],
             }
         )
-    m = story.measure
     return {
         "reference": m["reference"],
         "name": m["name"],
         "category": m["category"],
         "unit": m["unit"],
+        "counts": rule.rules.measure_subject(str(m["reference"]), str(m["name"])),
         "polarity": m["polarity"],
         "target": measure_value(m["target"], m["unit"]) or None,
         "periods": periods,
@@ -353,17 +392,23 @@ def _replace_dir(built: Path, out: Path) -> None:
 
 
 def build_report(
-    store: Store, out: Path, *, threshold: int = 5, title: str = "Safeguarding learning report"
+    store: Store,
+    out: Path,
+    *,
+    threshold: int | None = None,
+    rules: Rules | None = None,
+    title: str = "Safeguarding learning report",
 ) -> ReportResult:
     """Build the report from ``store`` into the folder ``out`` (replaced whole, or left as it was).
 
     ``out`` must be new, empty or a report written before (see :func:`check_out`).
     """
-    if threshold < 1:
+    if threshold is not None and threshold < 1:
         raise ConfigError(f"--threshold must be at least 1, not {threshold}")
+    rule = Suppression((rules or load_rules()).with_threshold(threshold))
+    threshold = rule.threshold
     out = Path(out).resolve()
     check_out(out, store.url.path if store.url.kind == "sqlite" else None)
-    rule = Suppression(threshold)
     seal, position = _checked_seal(store)
     with store.read() as tx:
         check_tables(tx)  # every table as `lif project` built it, or nothing is published
@@ -375,6 +420,11 @@ def build_report(
         "title": title,
         "generated_at": generated_at,
         "threshold": threshold,
+        "suppression": {
+            "threshold": threshold,
+            "zero_shown": rule.rules.show_zero,
+            "counts_of_people": list(rule.rules.people),
+        },
         "seal": _published_seal(seal),
         "read_tables": {
             "up_to_notification": position["position"],
@@ -417,5 +467,6 @@ def build_report(
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    suppressed = json.dumps(public).count(f"fewer than {threshold}")
+    text = json.dumps(public)
+    suppressed = text.count(f"fewer than {threshold}") + text.count(f'"{WITHHELD}"')
     return ReportResult(out, files, seal, threshold, suppressed, public)

@@ -9,6 +9,7 @@ import pytest
 
 from lif_app.web.charts import CurvePoint, period_label, turn_the_curve_svg
 from lif_app.web.report import Suppression
+from lif_app.web.suppression import load_rules
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -86,17 +87,19 @@ def test_period_labels(start: str, end: str, label: str) -> None:
     assert period_label(start, end) == label
 
 
-def test_counts_under_the_threshold_are_published_as_fewer_than() -> None:
-    rule = Suppression(5)
-    assert [rule.count(n) for n in (0, 1, 4, 5, 120)] == [
-        "fewer than 5",
+def test_small_counts_of_people_are_published_as_fewer_than_and_zero_is_shown() -> None:
+    rule = Suppression(load_rules())
+    assert [rule.count(n, people=True) for n in (0, 1, 4, 5, 120)] == [
+        0,
         "fewer than 5",
         "fewer than 5",
         5,
         120,
     ]
-    assert 'data-suppressed="true"' in rule.html(rule.count(3))
-    assert rule.html(rule.count(7)) == '<span class="count">7</span>'
+    # Counts of actions and learning items are not people: published as they are.
+    assert [rule.count(n, people=False) for n in (0, 1, 4)] == [0, 1, 4]
+    assert 'data-suppressed="true"' in rule.html(rule.count(3, people=True))
+    assert rule.html(rule.count(7, people=True)) == '<span class="count">7</span>'
 
 
 @pytest.mark.parametrize(
@@ -113,7 +116,7 @@ def test_counts_under_the_threshold_are_published_as_fewer_than() -> None:
 def test_a_rate_resting_on_a_small_count_is_withheld(
     row: dict[str, object], withheld: bool
 ) -> None:
-    assert Suppression(5).hides_value(row) is withheld
+    assert Suppression(load_rules()).hides_value(row) is withheld
 
 
 def test_percentage_and_count_axes_start_at_zero() -> None:

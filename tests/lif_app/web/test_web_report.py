@@ -92,16 +92,6 @@ def report(demo_store) -> Path:
     return demo_store.report
 
 
-@pytest.fixture(scope="module")
-def unsuppressed(demo_store, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("report-t1") / "site"
-    result = CliRunner().invoke(
-        app, ["--store", demo_store.url, "report", "--out", str(out), "--threshold", "1"]
-    )
-    assert result.exit_code == 0, result.output
-    return out
-
-
 def test_after_demo_builds_the_report_and_says_how_to_start_lif_serve(demo_store) -> None:
     text = demo_store.after_demo_output
     assert f"{demo_store.report / 'index.html'}" in text
@@ -134,45 +124,56 @@ def test_the_demo_report_folder_is_per_store(
     assert sqlite.name.startswith("sqlite-lif-") and pg.name.startswith("postgresql-test-lif-")
 
 
-def test_no_count_under_the_threshold_is_published(report: Path) -> None:
-    counts = published_counts(report)
-    assert counts, "the report marks its counts"
-    for text in counts:
-        assert (
-            text == f"fewer than {THRESHOLD}"
-            or (text.startswith("withheld") and f"fewer than {THRESHOLD}" in text)
-            or int(text) >= THRESHOLD
-        ), text
-    data = json.loads((report / "data.json").read_text(encoding="utf-8"))
-    assert data["threshold"] == THRESHOLD
-    for key, value in ints_in(data):
-        assert key in NOT_COUNTS or value >= THRESHOLD, (key, value)
-
-
-def test_small_counts_from_the_store_appear_as_fewer_than_the_threshold(
-    report: Path, unsuppressed: Path, store: Store
+def test_the_public_report_shows_action_and_learning_counts_as_they_are(
+    report: Path, store: Store
 ) -> None:
+    """Counts of actions and learning items are not people: even the small ones are published."""
     with store.read() as tx:
         rows = tx.execute("SELECT owner_agency, rag FROM action_status").fetchall()
-    cells = Counter((agency, rag) for agency, rag in rows)
+        items = tx.execute("SELECT COUNT(*) FROM learning_register").fetchone()[0]
+    cells = Counter((agency, rag or "cancelled") for agency, rag in rows)
     assert any(0 < n < THRESHOLD for n in cells.values())
-    published = {
-        a["agency"]: a for a in json.loads((report / "data.json").read_text())["actions_by_agency"]
-    }
-    raw = {
-        a["agency"]: a
-        for a in json.loads((unsuppressed / "data.json").read_text())["actions_by_agency"]
-    }
+    data = json.loads((report / "data.json").read_text(encoding="utf-8"))
+    published = {a["agency"]: a for a in data["actions_by_agency"]}
     for (agency, rag), n in cells.items():
-        assert raw[agency][rag] == n
-        expected = n if n >= THRESHOLD else f"fewer than {THRESHOLD}"
-        assert published[agency][rag] == expected
-    # With a threshold of 1 the real numbers are printed: suppression is the rule, not blanket.
-    assert "1" in published_counts(unsuppressed)
+        if rag != "cancelled":
+            assert published[agency][rag] == n
+    for agency, line in published.items():
+        assert line["total"] == sum(n for (a, _), n in cells.items() if a == agency)
+    assert data["dissemination"]["learning_items"] == items
+    assert all(isinstance(t["learning_items"], int) for t in data["themes"])
+    assert data["suppression"]["counts_of_people"][:2] == ["children", "young people"]
 
 
-def test_a_small_count_measure_is_withheld_from_its_chart_and_table(
-    report: Path, unsuppressed: Path, store: Store
+def test_no_small_count_of_people_is_published(report: Path) -> None:
+    """Every measure that counts people: no period shows a count from 1 to 4."""
+    data = json.loads((report / "data.json").read_text(encoding="utf-8"))
+    people = [
+        m
+        for card in data["report_cards"]
+        for c in card["categories"]
+        for m in c["measures"]
+        if m["counts"] in data["suppression"]["counts_of_people"]
+    ]
+    assert {m["reference"] for m in people} >= {"MEA-CPP-REPEAT", "MEA-SAFE-AT-SCHOOL"}
+    for measure in people:
+        if measure["unit"] != "count":
+            continue
+        for period in measure["periods"]:
+            value = period["value"]
+            assert value.startswith("withheld") or not 0 < float(value) < THRESHOLD, measure
+
+
+@pytest.fixture(scope="module")
+def people_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Rules that say "Times learning was shared" counts children: its small values are hidden."""
+    path = tmp_path_factory.mktemp("rules") / "rules.toml"
+    path.write_text('[measures]\nMEA-LEARNING-SHARED = "children"\n', encoding="utf-8")
+    return path
+
+
+def test_a_small_count_of_people_is_withheld_from_its_chart_and_table(
+    demo_store, store: Store, people_rules: Path, tmp_path: Path
 ) -> None:
     with store.read() as tx:
         values = [
@@ -181,24 +182,27 @@ def test_a_small_count_measure_is_withheld_from_its_chart_and_table(
                 "SELECT value FROM impact_monitoring WHERE measure = 'MEA-LEARNING-SHARED' ORDER BY period_start"
             ).fetchall()
         ]
-    small = sum(1 for v in values if v < THRESHOLD)
+    small = sum(1 for v in values if 0 < v < THRESHOLD)
     assert small >= 1, values
-    cards = (report / "report-cards.html").read_text(encoding="utf-8")
-    chart = re.search(
-        r'<svg[^>]*aria-labelledby="chart-MEA-LEARNING-SHARED-title[^"]*"[^>]*>.*?</svg>',
-        cards,
-        re.S,
+    chart_of = re.compile(
+        r'<svg[^>]*aria-labelledby="chart-MEA-LEARNING-SHARED-title[^"]*"[^>]*>.*?</svg>', re.S
     )
-    assert chart is not None
-    assert chart.group(0).count("<circle") == len(values) - small
-    assert 'class="forecast"' not in chart.group(0), (
+    built = {}
+    for name, extra in (("people", ["--rules", str(people_rules)]), ("as-is", [])):
+        out = tmp_path / name
+        result = CliRunner().invoke(
+            app, ["--store", demo_store.url, "report", "--out", str(out), *extra]
+        )
+        assert result.exit_code == 0, result.output
+        chart = chart_of.search((out / "report-cards.html").read_text(encoding="utf-8"))
+        assert chart is not None
+        built[name] = chart.group(0)
+    assert built["people"].count("<circle") == len(values) - small
+    assert 'class="forecast"' not in built["people"], (
         "a forecast resting on a withheld value is hidden"
     )
-    raw = (unsuppressed / "report-cards.html").read_text(encoding="utf-8")
-    raw_chart = re.search(
-        r'<svg[^>]*aria-labelledby="chart-MEA-LEARNING-SHARED-title[^"]*"[^>]*>.*?</svg>', raw, re.S
-    )
-    assert raw_chart is not None and raw_chart.group(0).count("<circle") == len(values)
+    # Without the rule it counts learning shared, not people: every point is drawn.
+    assert built["as-is"].count("<circle") == len(values)
 
 
 def test_nobody_is_named_only_agencies(report: Path, store: Store) -> None:
@@ -362,9 +366,15 @@ def test_report_out_on_the_stores_own_folder_or_the_current_folder_refuses(
     assert "choose a new or empty folder" in root.output
 
 
-def test_lif_report_prints_where_it_wrote_and_the_seal(demo_store, tmp_path: Path) -> None:
+def test_lif_report_prints_where_it_wrote_and_the_seal(
+    demo_store, tmp_path: Path, people_rules: Path
+) -> None:
     result = CliRunner().invoke(
-        app, ["--store", demo_store.url, "report", "--out", str(tmp_path / "r"), "--json"]
+        app,
+        [
+            *("--store", demo_store.url, "report", "--out", str(tmp_path / "r"), "--json"),
+            *("--rules", str(people_rules)),
+        ],
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
