@@ -15,8 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from lif_core.eventlog.store import Store
 from lif_core.plugins.declared import Declared
-from projections.engine import Column, Context, EventView, Table
+from projections.engine import Column, Context, EventView, Table, events_of
 from projections.measure_values import aggregate_of, combine, matching, narrow
 
 NAME = "impact"
@@ -245,6 +246,59 @@ def _computed(name: str, state: dict[str, Any], today: date) -> list[dict[str, A
             }
         )
     return out
+
+
+def preview(
+    store: Store, reference: str, reference_date: date | None = None
+) -> list[dict[str, Any]]:
+    """Per period of one measure: its value, how it was combined, the records used and left out.
+
+    Folds the whole log afresh (the stored state is not needed), so it is right even before
+    ``lif project`` has run.
+    """
+    from projections.api import context_for  # the API imports this module
+
+    context = context_for(reference_date)
+    state: dict[str, Any] = {}
+    for event in events_of(store, 1, topics=TOPICS):
+        apply(state, event, context=context)
+    measure = next(
+        (m for k, m in state.items() if k.startswith("m:") and m["reference"] == reference), None
+    )
+    if measure is None:
+        return []
+    how = (
+        None
+        if "computed" in measure["binding"]
+        else aggregate_of(measure["binding"], context.declared)
+    )
+    value_field = measure["binding"].get("value") or "value"
+
+    def shown(record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "record_id": record["stream_id"],
+            "source": record["source"],
+            "kind": record["kind"],
+            "key": record["key"],
+            "version": record["version"],
+            "value": record["attributes"].get(value_field),
+        }
+
+    return [
+        {
+            "start": o["start"],
+            "end": o["end"],
+            "value": o["value"],
+            "numerator": o["numerator"],
+            "denominator": o["denominator"],
+            "unknown": o["unknown"],
+            "aggregate": how,
+            "used": [shown(r) for r in o.get("used", [])],
+            "left_out": [shown(r) for r in o.get("left_out", [])],
+            "why": o.get("why", []),
+        }
+        for o in observations(measure, state, context.reference_date, context.declared)
+    ]
 
 
 def fit_line(values: list[Decimal]) -> tuple[float, float]:

@@ -29,7 +29,9 @@ from lif_app.cli._common import (
 from lif_app.cli.app import app
 from lif_core.decisions import DECISIONS, Argument, Creation, create, decide, event_summary
 from lif_core.domain import Measure
-from lif_core.errors import ConfigError, RefusedError
+from lif_core.errors import ConfigError, NotFoundError, RefusedError
+from lif_core.plugins.declared import binding_problems
+from lif_core.policies import declared_now
 
 __all__ = ["action_app", "learning_app", "measure_app"]
 
@@ -138,6 +140,11 @@ def measure_define(
         None, "--match", help="attribute=value a record must have (repeatable)."
     ),
     value: str = typer.Option("value", "--value", help="The attribute that holds the value."),
+    aggregate: str = typer.Option(
+        None,
+        "--aggregate",
+        help="How several records of one period combine: sum, mean, latest or ratio (default: as the plugin declares the field).",
+    ),
     computed: str = typer.Option(
         None, "--computed", help="A measure computed from the log, e.g. actions-on-time."
     ),
@@ -149,7 +156,11 @@ def measure_define(
     actor_name: str = ActorOpt,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Define a measure and bind it to source records (or a computation over the log)."""
+    """Define a measure and bind it to source records (or a computation over the log).
+
+    A dimension the measure does not name (--match) means the source's total row where it
+    states one; records still matching in a period combine as --aggregate says.
+    """
     if computed:
         binding: dict[str, Any] = {"computed": computed}
     elif source:
@@ -160,6 +171,11 @@ def measure_define(
             k, v = pair.split("=", 1)
             pairs[k] = v
         binding = {"source": source, "kind": kind, "match": pairs, "value": value}
+        if aggregate:
+            binding["aggregate"] = aggregate
+        problems = binding_problems(declared_now(), binding)
+        if problems:
+            raise ConfigError("; ".join(problems))
     else:
         binding = {}
     with open_store() as store:
@@ -182,6 +198,44 @@ def measure_define(
         events = list(item.pending_events)
         store.save(item)
     _show(events, json_out)
+
+
+@measure_app.command("preview")
+@handle_errors
+def measure_preview(
+    reference: str = typer.Argument(..., help="The measure, e.g. MEA-LADO-SUBSTANTIATED."),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Show, per period, the value and the source records it came from (and those left out, and why)."""
+    from projections.impact_monitoring import preview
+
+    with open_store() as store:
+        if not store.exists(Measure.stream_id(reference)):
+            raise NotFoundError(f"there is no measure {reference}")
+        periods = preview(store, reference)
+    if json_out:
+        print_json(periods)
+        return
+    if not periods:
+        console.print(f"{escape(reference)}: no period has a value yet", highlight=False)
+    for period in periods:
+        console.print(
+            escape(
+                f"{period['start']} to {period['end']}: {period['value']} "
+                f"({period['aggregate'] or 'computed'} of {len(period['used'])} record(s))"
+            ),
+            highlight=False,
+        )
+        for record in period["used"]:
+            console.print(
+                escape(f"  used      {record['key']}: {record['value']}"), highlight=False
+            )
+        for record in period["left_out"]:
+            console.print(
+                escape(f"  left out  {record['key']}: {record['value']}"), highlight=False
+            )
+        for why in period["why"]:
+            console.print(escape(f"  ({why})"), highlight=False)
 
 
 # After `measure define`, so that it is listed first among the measure commands.

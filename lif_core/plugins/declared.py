@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lif_core.plugins.loop import (
+    AGGREGATES,
     ActionDeclaration,
     Finding,
     LearningDeclaration,
@@ -18,7 +20,7 @@ from lif_core.plugins.loop import (
 )
 from lif_core.plugins.spec import RecordKind, Source
 
-__all__ = ["Declared"]
+__all__ = ["Declared", "binding_problems"]
 
 
 @dataclass(slots=True)
@@ -79,3 +81,69 @@ class Declared:
             if declared.measures is not None:
                 out.setdefault(source, []).append(kind)
         return out
+
+
+def _listed(names: list[str] | set[str]) -> str:
+    return ", ".join(sorted(names)) or "none"
+
+
+def binding_problems(declared: Declared, binding: dict[str, Any]) -> list[str]:
+    """What is wrong with a measure's binding to source records, each message listing what exists.
+
+    Fills in ``kind`` when the source has one measurable kind. Empty when the binding is sound.
+    """
+    with_measures = declared.with_measures()
+    source = binding.get("source")
+    if source not in declared.sources:
+        return [
+            f"there is no source {source!r}; sources with figures to measure: {_listed(set(with_measures))}"
+        ]
+    kinds = with_measures.get(str(source), [])
+    if not kinds:
+        return [
+            f"the source {source!r} declares no figures to measure; sources that do: "
+            f"{_listed(set(with_measures))}"
+        ]
+    if not binding.get("kind"):
+        if len(kinds) > 1:
+            return [f"name the record kind with --kind: {source!r} has figures in {_listed(kinds)}"]
+        binding["kind"] = kinds[0]
+    kind = str(binding["kind"])
+    if kind not in kinds:
+        return [
+            f"{source!r} has no kind {kind!r} with figures to measure; it has: {_listed(kinds)}"
+        ]
+    declaration = declared.measures(str(source), kind)
+    record_kind = declared.kind(str(source), kind)
+    assert declaration is not None and record_kind is not None
+    problems = []
+    values = [v.field for v in declaration.values]
+    value = declaration.value(str(binding.get("value") or "value"))
+    if value is None:
+        problems.append(
+            f"{source}/{kind} has no measurable field {binding.get('value')!r}; it has: "
+            f"{_listed(values)} (--value)"
+        )
+    fields = set(record_kind.model.model_fields)
+    dimensions = [d.field for d in declaration.dimensions]
+    for name in binding.get("match") or {}:
+        if name not in fields:
+            problems.append(
+                f"{source}/{kind} has no field {name!r} to match; its dimensions are "
+                f"{_listed(dimensions)} (other fields: {_listed(fields - set(dimensions))})"
+            )
+    for dimension in declaration.dimensions:
+        if dimension.choose and dimension.field not in (binding.get("match") or {}):
+            problems.append(
+                f"name a value of {dimension.field!r} with --match {dimension.field}=…: its values "
+                "never add up, so there is no total to take"
+            )
+    how = binding.get("aggregate")
+    if how is not None and how not in AGGREGATES:
+        problems.append(f"--aggregate must be one of {', '.join(AGGREGATES)}, not {how!r}")
+    if how == "ratio" and value is not None and not (value.numerator and value.denominator):
+        problems.append(
+            f"--aggregate ratio needs a numerator and denominator; {source}/{kind} declares none "
+            f"for {value.field!r}"
+        )
+    return problems
