@@ -46,6 +46,7 @@ def main() -> None:
 from lif_app.cli import (  # noqa: E402  (they import `app` from here)
     audit,
     audit_log,
+    db,
     decide,
     demo,
     ingest,
@@ -61,6 +62,7 @@ from lif_app.cli import (  # noqa: E402  (they import `app` from here)
 COMMAND_MODULES = [
     audit,
     audit_log,
+    db,
     decide,
     demo,
     ingest,

@@ -59,6 +59,8 @@ __all__ = [
     "decoded_events",
     "event_type",
     "events_table",
+    "harden",
+    "harden_statements",
     "hash_lines",
     "lock_for_append",
     "notification_column",
@@ -134,10 +136,7 @@ def event_type(topic: str) -> str:
 def lock_for_append(store: Store, tx: Tx) -> None:
     """Serialise writers for the rest of ``tx`` (PostgreSQL table lock; SQLite takes its own)."""
     if store.dialect == "postgresql":
-        # The library's own lock statement (eventsourcing 9.5, private): its exclusive lock on
-        # the events table keeps notification ids in commit order, as its own inserts do.
-        # tests/lif_core/eventlog/test_library_internals.py fails if it goes.
-        store.recorder._lock_table(tx.cursor)
+        _serialise(store, tx)
     else:
         # A dummy write takes SQLite's write lock now, before reads that decide what to write.
         tx.execute("UPDATE lif_tracking SET position = position WHERE name = '__lock__'")
@@ -145,6 +144,95 @@ def lock_for_append(store: Store, tx: Tx) -> None:
         # all over B-trees far larger than that (the 1M-row bench: a seventh faster). It
         # stays with the connection, and is the most memory a file can add.
         tx.execute(f"PRAGMA cache_size = -{store.WRITER_CACHE_KIB}")
+
+
+def _serialise(store: Store, tx: Tx) -> None:
+    """PostgreSQL: one writer at a time, so notification ids are issued in commit order.
+
+    Every writer of ours first locks ``lif_merkle_state`` (exclusive: readers go on). A role
+    that may also lock the events table takes the library's own lock on it (eventsourcing 9.5,
+    private; tests/lif_core/eventlog/test_library_internals.py holds it), which also keeps
+    out the library's own inserts; a hardened application role (:func:`harden_statements`)
+    may only insert and select there, and PostgreSQL's exclusive lock needs more, so it
+    relies on the first lock, which every writer of ours takes.
+    """
+    tx.execute("LOCK TABLE lif_merkle_state IN EXCLUSIVE MODE")
+    may = store.may_lock_events
+    if may is None:
+        row = tx.execute(
+            "SELECT has_table_privilege(current_user, ?, 'UPDATE')", (events_table(store),)
+        ).fetchone()
+        may = store.may_lock_events = bool(row and row[0])
+    if may:
+        store.recorder._lock_table(tx.cursor)
+
+
+_ROLE = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
+
+
+def harden_statements(store: Store, app_role: str) -> list[str]:
+    """SQL that makes the events table append-only for ``app_role`` (run by the table's owner).
+
+    The role owns every other table and view of the schema (the read models rebuild theirs),
+    but on the events table may only ``SELECT`` and ``INSERT``; a trigger refuses ``UPDATE``, ``DELETE`` and
+    ``TRUNCATE`` from any role but the table's owner, whatever it was granted later.
+    """
+    if store.dialect != "postgresql":
+        raise StoreError("hardening is for PostgreSQL stores: SQLite has no roles")
+    if not _ROLE.fullmatch(app_role):
+        raise StoreError(
+            f"{app_role!r} is not a plain PostgreSQL role name (lower-case letters, digits, _)"
+        )
+    schema, table = f'"{store.url.schema}"', events_table(store)
+    refuse = f"{schema}.lif_events_append_only"
+    bare = store.recorder.events_table_name
+    literal = store.url.schema.replace("'", "''")
+    return [
+        f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {app_role}",
+        # Every other table and view is the application's to rebuild (projections replace
+        # their views): it owns them. The events table stays its owner's.
+        f"""DO $lif$ DECLARE r record; BEGIN
+    FOR r IN SELECT c.relname, c.relkind FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = '{literal}' AND c.relkind IN ('r', 'p', 'v', 'm')
+               AND c.relname <> '{bare}'
+    LOOP
+        EXECUTE format('ALTER %s %I.%I OWNER TO {app_role}',
+            CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+            '{literal}', r.relname);
+    END LOOP;
+END $lif$""",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {app_role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {app_role}",
+        f"REVOKE ALL ON {table} FROM PUBLIC",
+        f"REVOKE ALL ON {table} FROM {app_role}",
+        f"GRANT SELECT, INSERT ON {table} TO {app_role}",
+        f"""CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $lif$
+BEGIN
+    IF current_user IS DISTINCT FROM
+       (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID) THEN
+        RAISE EXCEPTION 'the LIF event log is append-only: % refused for role %',
+            TG_OP, current_user USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END $lif$""",
+        f"DROP TRIGGER IF EXISTS lif_events_append_only ON {table}",
+        f"CREATE TRIGGER lif_events_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {refuse}()",
+        f"DROP TRIGGER IF EXISTS lif_events_no_truncate ON {table}",
+        f"CREATE TRIGGER lif_events_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()",
+    ]
+
+
+def harden(store: Store, app_role: str) -> list[str]:
+    """Apply :func:`harden_statements` in one transaction; the statements run."""
+    statements = harden_statements(store, app_role)
+    with store.transaction() as tx:
+        for statement in statements:
+            tx.cursor.execute(statement)
+    return statements
 
 
 def append(store: Store, tx: Tx, events: Sequence[Any]) -> None:
@@ -161,7 +249,7 @@ def append_rows(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]
         # The library's exclusive table lock keeps notification ids in commit order, and its
         # notify keeps its subscribers told (both private in eventsourcing 9.5; see
         # lock_for_append); then COPY, several times faster than its composite-type insert.
-        store.recorder._lock_table(tx.cursor)
+        _serialise(store, tx)
         store.recorder._notify_channel(tx.cursor)
         with tx.cursor.copy(
             f"COPY {events_table(store)} (originator_id, originator_version, topic, state) "

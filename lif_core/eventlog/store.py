@@ -142,6 +142,10 @@ class Store:
     def __init__(self, url: str | StoreURL | None = None) -> None:
         self.url = url if isinstance(url, StoreURL) else store_url(url)
         self.dialect = self.url.kind
+        self.owns_tables = True
+        """False for a role that does not own the events table (a hardened application role)."""
+        self.may_lock_events: bool | None = None
+        """PostgreSQL: whether this role may lock the events table (a hardened one may not)."""
         try:
             if self.url.kind == "sqlite":
                 assert self.url.path is not None
@@ -162,6 +166,8 @@ class Store:
             ) from exc
 
     def _create_tables(self) -> None:
+        if not self.owns_tables:  # the owner made them (and hardened them)
+            return
         without_rowid = " WITHOUT ROWID" if self.dialect == "sqlite" else ""
         with self.transaction() as tx:
             if self.dialect == "sqlite":
@@ -222,7 +228,21 @@ class Store:
         with _pg_init_lock, conn:
             conn.execute("SELECT pg_advisory_lock(hashtext('lif-schema-init'))")
             try:
-                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{u.schema}"')
+                # Only when missing: a hardened application role may not create schemas.
+                if not conn.execute(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (u.schema,)
+                ).fetchone():
+                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{u.schema}"')
+                # A role that does not own the events table (a hardened application role) may
+                # not run the library's CREATE ... IF NOT EXISTS on it: the owner made it.
+                owner = conn.execute(
+                    "SELECT tableowner = current_user FROM pg_tables "
+                    "WHERE schemaname = %s AND tablename = %s",
+                    (u.schema, f"{LifApplication.name}_events"),
+                ).fetchone()
+                if owner is not None and not owner[0]:
+                    env["CREATE_TABLE"] = "false"
+                    self.owns_tables = False
                 self.app = LifApplication(env=env)
                 self.recorder = self.app.recorder
                 self._create_tables()
