@@ -13,9 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lif_app.cli._common import (
-    ActorOpt,
     JsonOpt,
-    actor,
     console,
     err,
     handle_errors,
@@ -36,14 +34,13 @@ from lif_core.audit.inclusion import (
     prove_consistency,
     prove_inclusion,
 )
-from lif_core.audit.pack import check_pack, write_pack
 from lif_core.audit.proof import ProofReport, check_proof, make_proof
 from lif_core.audit.verify import Seal
 from lif_core.errors import InputError
 from lif_core.eventlog.store import Store
 from projections.history import DIFF_TABLES, diff_tables, item_as_of
 
-__all__ = ["audit_app", "public_key_option"]
+__all__ = ["audit_app", "print_report", "public_key_option", "read_head_file", "read_seal"]
 
 audit_app = typer.Typer(
     help="Replay and prove the history: verify, seal, trail, as-of, diff, prove, pack (docs/audit.md).",
@@ -68,7 +65,7 @@ def public_key_option(given: str | None) -> str | None:
 # --- the history behind an item ----------------------------------------------------------------
 
 
-def _read_seal(seal_file: Path | None) -> Seal | None:
+def read_seal(seal_file: Path | None) -> Seal | None:
     if seal_file is None:
         return None
     try:
@@ -163,7 +160,7 @@ def audit_trail(
     A source record's trail shows each version with the file, row and plugin it came from,
     and the learning items, actions and measures whose decisions cite it.
     """
-    seal = _read_seal(seal_file)
+    seal = read_seal(seal_file)
     with open_store() as store:
         trail = build_trail(store, reference, seal=seal).to_dict()
     if html_out is not None:
@@ -262,7 +259,7 @@ def audit_diff(
 # --- proofs and packs --------------------------------------------------------------------------
 
 
-def _print_report(report: ProofReport, json_out: bool, passed: str, failed: str) -> None:
+def print_report(report: ProofReport, json_out: bool, passed: str, failed: str) -> None:
     if json_out:
         print_json(report.to_dict())
     else:
@@ -280,7 +277,7 @@ def _print_report(report: ProofReport, json_out: bool, passed: str, failed: str)
         raise typer.Exit(1)
 
 
-def _read_head(path: Path | None) -> TreeHead | None:
+def read_head_file(path: Path | None) -> TreeHead | None:
     if path is None:
         return None
     try:
@@ -314,7 +311,7 @@ def audit_prove(
     json_out: bool = typer.Option(False, "--json", help="Print the whole proof as JSON."),
 ) -> None:
     """An inclusion proof of one event against a signed tree head, checkable with no database."""
-    head = _read_head(head_file)
+    head = read_head_file(head_file)
     with open_store() as store:
         legacy = seal_file is not None or (head is None and not stored_heads(store))
         if legacy:
@@ -342,13 +339,13 @@ def audit_prove(
         + (f"; proof written to {out}" if out else "; use --out FILE or --json to keep it"),
         highlight=False,
     )
-    _print_report(check_inclusion(proof), False, "the proof checks", "the proof does NOT check")
+    print_report(check_inclusion(proof), False, "the proof checks", "the proof does NOT check")
 
 
 def _prove_legacy(
     store: Store, event_id: str, seal_file: Path | None, out: Path | None, json_out: bool
 ) -> None:
-    proof = make_proof(store, event_id, _read_seal(seal_file))
+    proof = make_proof(store, event_id, read_seal(seal_file))
     text = json.dumps(proof, indent=2, ensure_ascii=False) + "\n"
     _write(text, out)
     if json_out:
@@ -371,7 +368,7 @@ def _prove_legacy(
         + (f"; proof written to {out}" if out else "; use --out FILE or --json to keep it"),
         highlight=False,
     )
-    _print_report(check_proof(proof), False, "the proof checks", "the proof does NOT check")
+    print_report(check_proof(proof), False, "the proof checks", "the proof does NOT check")
 
 
 @audit_app.command("consistency")
@@ -386,10 +383,10 @@ def audit_consistency(
 ) -> None:
     """Prove the log under the newer head extends the log under the older one (nothing earlier
     removed, changed or reordered); check it with `lif audit check-proof`."""
-    old = _read_head(old_head)
+    old = read_head_file(old_head)
     assert old is not None
     with open_store() as store:
-        proof = prove_consistency(store, old, _read_head(new_head))
+        proof = prove_consistency(store, old, read_head_file(new_head))
     text = json.dumps(proof, indent=2, ensure_ascii=False) + "\n"
     _write(text, out)
     if json_out:
@@ -401,7 +398,7 @@ def audit_consistency(
         + (f"; proof written to {out}" if out else "; use --out FILE or --json to keep it"),
         highlight=False,
     )
-    _print_report(check_consistency(proof), False, "the proof checks", "the proof does NOT check")
+    print_report(check_consistency(proof), False, "the proof checks", "the proof does NOT check")
 
 
 @audit_app.command("check-proof")
@@ -429,62 +426,12 @@ def audit_check_proof(
     key = public_key_option(public_key or os.environ.get("LIF_AUDIT_PUBLIC_KEY"))
     kind = proof.get("format") if isinstance(proof, dict) else None
     if kind == INCLUSION:
-        report = check_inclusion(proof, _read_head(head_file), key)
+        report = check_inclusion(proof, read_head_file(head_file), key)
     elif kind == CONSISTENCY:
         report = check_consistency(proof, key)
     else:
-        report = check_proof(proof if isinstance(proof, dict) else {}, _read_seal(seal_file))
-    _print_report(report, json_out, "proven", "NOT proven")
-
-
-@audit_app.command("pack")
-@handle_errors
-def audit_pack(
-    reference: str = typer.Argument(
-        ..., help="LRN-…, ACT-…, MEA-…, or a source record: SOURCE/KIND/KEY or its id."
-    ),
-    out: Path = typer.Option(..., "--out", help="A new folder to write the pack to."),
-    seal_file: Path = typer.Option(
-        None,
-        "--seal",
-        help="Prove against this kept seal (default: the latest, or a new one if it is older than the trail).",
-    ),
-    actor_name: str = ActorOpt,
-    json_out: bool = JsonOpt,
-) -> None:
-    """Write a self-contained folder an auditor can re-check anywhere (`lif audit check-pack`)."""
-    with open_store() as store:
-        summary = write_pack(
-            store, reference, out, seal=_read_seal(seal_file), actor=actor(actor_name)
-        )
-    if json_out:
-        print_json(summary)
-        return
-    console.print(
-        f"[green]packed[/] {reference}: {summary['events']} events, {summary['files']} files in {out}; "
-        f"seal {summary['seal']}" + (" (sealed now)" if summary["sealed_now"] else ""),
-        highlight=False,
-    )
-    if not summary["intact"]:
-        err.print(
-            "[bold red]the trail shows integrity problems[/]: the pack will not check",
-            highlight=False,
-        )
-        raise typer.Exit(1)
-
-
-@audit_app.command("check-pack")
-@handle_errors
-def audit_check_pack(
-    folder: Path = typer.Argument(..., help="A folder written by `lif audit pack`."),
-    seal_file: Path = typer.Option(
-        None, "--seal", help="A seal kept outside the system to compare the pack's seal with."
-    ),
-    json_out: bool = JsonOpt,
-) -> None:
-    """Re-verify an audit pack with no store: files, hash links, seal, trail. Exit 0 or 1."""
-    report = check_pack(folder, _read_seal(seal_file))
-    _print_report(report, json_out, "the pack checks", "the pack does NOT check")
+        report = check_proof(proof if isinstance(proof, dict) else {}, read_seal(seal_file))
+    print_report(report, json_out, "proven", "NOT proven")
 
 
 @audit_app.command("reindex")

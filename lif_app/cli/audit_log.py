@@ -1,5 +1,5 @@
-"""``lif audit verify``, ``seal`` and ``keygen``: the log against its tree and signed heads kept
-by witnesses (docs/audit.md)."""
+"""``lif audit verify``, ``seal``, ``keygen``, ``pack`` and ``check-pack``: the log against its
+tree and the signed heads witnesses keep, and packs proven against them (docs/audit.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,13 @@ from lif_app.cli._common import (
     open_store,
     print_json,
 )
-from lif_app.cli.audit import audit_app, public_key_option
+from lif_app.cli.audit import (
+    audit_app,
+    print_report,
+    public_key_option,
+    read_head_file,
+    read_seal,
+)
 from lif_core.audit.heads import (
     TreeHead,
     generate_key,
@@ -26,6 +32,7 @@ from lif_core.audit.heads import (
     seal_head,
     stored_heads,
 )
+from lif_core.audit.pack import check_pack, write_pack
 from lif_core.audit.verify import Seal, VerifyReport, latest_seal, make_seal, verify
 from lif_core.audit.witness import open_witness
 from lif_core.errors import InputError
@@ -238,3 +245,80 @@ def audit_seal(
         err.print(f"[bold red]not published[/]: {failure}", highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(1)
+
+
+@audit_app.command("pack")
+@handle_errors
+def audit_pack(
+    reference: str = typer.Argument(
+        ..., help="LRN-…, ACT-…, MEA-…, or a source record: SOURCE/KIND/KEY or its id."
+    ),
+    out: Path = typer.Option(..., "--out", help="A new folder to write the pack to."),
+    seal_file: Path = typer.Option(
+        None,
+        "--seal",
+        help="Prove against this kept seal (default: the latest, or a new one if it is older than the trail).",
+    ),
+    head_file: Path = typer.Option(
+        None,
+        "--head",
+        help="Prove every event against this signed head (default: the newest the store kept "
+        "that covers them; with none, the seal's hash list).",
+    ),
+    actor_name: str = ActorOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Write a self-contained folder an auditor can re-check anywhere (`lif audit check-pack`)."""
+    with open_store() as store:
+        summary = write_pack(
+            store,
+            reference,
+            out,
+            seal=read_seal(seal_file),
+            actor=actor(actor_name),
+            head=read_head_file(head_file),
+        )
+    if json_out:
+        print_json(summary)
+        return
+    console.print(
+        f"[green]packed[/] {reference}: {summary['events']} events, {summary['files']} files in {out}; "
+        f"seal {summary['seal']}"
+        + (" (sealed now)" if summary["sealed_now"] else "")
+        + (
+            f"; proven against the signed head of {summary['head']['tree_size']} events"
+            if summary["head"]
+            else "; a hash list (no signed head covers it: `lif audit seal --key KEY`)"
+        ),
+        highlight=False,
+    )
+    if not summary["intact"]:
+        err.print(
+            "[bold red]the trail shows integrity problems[/]: the pack will not check",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+@audit_app.command("check-pack")
+@handle_errors
+def audit_check_pack(
+    folder: Path = typer.Argument(..., help="A folder written by `lif audit pack`."),
+    seal_file: Path = typer.Option(
+        None, "--seal", help="A seal kept outside the system to compare the pack's seal with."
+    ),
+    head_file: Path = typer.Option(
+        None, "--head", help="A signed head a witness kept, to compare the pack's head with."
+    ),
+    public_key: str = PublicKeyOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Re-verify an audit pack with no store: files, hash links, signed head (or seal), trail.
+    Exit 0 or 1."""
+    report = check_pack(
+        folder,
+        read_seal(seal_file),
+        kept_head=read_head_file(head_file),
+        public_key=public_key_option(public_key or os.environ.get("LIF_AUDIT_PUBLIC_KEY")),
+    )
+    print_report(report, json_out, "the pack checks", "the pack does NOT check")

@@ -6,16 +6,23 @@
     README.txt        what each file is and how to check it
     trail.json        the trail (lif_core.audit.trail.Trail.to_dict)
     trail.html        the same trail as a printable page
-    seal.json         the seal everything is proven against
-    hash-list.txt     the exact text the seal's digest is over: sha256 of this file = the digest
+    seal.json         the seal the trail was built against
+    head.json         a signed tree head covering every event (when the store has one), and
+    inclusion.json    each event's leaf index and audit path to that head's root (RFC 9162);
+    hash-list.txt     or, for a store with no signed head yet, the exact text the seal's digest
+                      is over (sha256 of this file = the digest)
     proof.json        the stored bytes of every event the trail rests on
     records/<id>.json the cited source records' events, readable
 
 ``check_pack`` rebuilds ``trail.json`` and ``trail.html`` from the stored bytes in
 ``proof.json`` and requires them identical, recomputes every event's hash link, finds every
 event in the sealed hash list and the list's digest in the seal. So editing any file — even
-with the manifest recomputed — is caught; only a different seal could hide a forged log, which
-is why the seal must be compared with one kept outside the system (``--seal``).
+with the manifest recomputed — is caught; only a different seal or head could hide a forged log, which is why the head must
+be compared with one a witness kept (``--head``) or its key with the one expected
+(``--public-key``); a legacy seal with one kept outside the system (``--seal``).
+
+With a signed head, the pack holds a few hashes per event (its audit path) rather than the
+whole log's hash list (a pack of 70 events from a log of a million: about 90 KB, not 70 MB).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lif_core.audit.heads import TreeHead, read_head, stored_heads
 from lif_core.audit.html import render_html
 from lif_core.audit.proof import (
     ProofReport,
@@ -39,7 +47,9 @@ from lif_core.audit.proof import (
 from lif_core.audit.trail import TrailInput, assemble, gather
 from lif_core.audit.verify import Seal, check_streams, make_seal
 from lif_core.errors import InputError, RefusedError, VerificationError
+from lif_core.eventlog import tree
 from lif_core.eventlog.log import StoredRow, hash_lines
+from lif_core.eventlog.merkle import event_leaf, inclusion_proof, verify_inclusion
 from lif_core.eventlog.store import Store
 
 __all__ = ["FORMAT", "check_pack", "write_pack"]
@@ -53,17 +63,12 @@ Files
   trail.json        the same trail as data
   records/*.json    the source records the trail cites: every version, readable
   proof.json        the stored bytes of every event above (base64), exactly as the database holds them
-  seal.json         the seal these events are proven against
-  hash-list.txt     the lines the seal's digest is computed over: "notification_id:hash"
+  seal.json         the seal the trail was built against
+{proof_files}
   MANIFEST.sha256   the sha256 of every other file
 
 Check it (no database needed)
-  lif audit check-pack THIS_FOLDER --seal THE_SEAL_YOU_KEPT.json
-
-By hand
-  sha256sum -c MANIFEST.sha256           every file is as it was packed
-  sha256sum hash-list.txt                equals "digest" in seal.json
-  compare seal.json with the seal published or kept outside the system (e.g. the annual report)
+{check}
 
 What it proves: every event shown is, byte for byte, an event of the log that the seal covers,
 in its place in its stream. What it cannot prove: that what was recorded was true, or anything
@@ -112,10 +117,94 @@ def _still_sealed(store: Store, seal: Seal) -> None:
         )
 
 
+_HEAD_FILES = """  head.json         the signed tree head every event is proven against
+  inclusion.json    each event's leaf index and audit path to the head's root (RFC 9162)"""
+_LIST_FILES = (
+    '  hash-list.txt     the lines the seal\'s digest is computed over: "notification_id:hash"'
+)
+_HEAD_CHECK = """  lif audit check-pack THIS_FOLDER --head THE_HEAD_A_WITNESS_KEPT.json
+  lif audit check-pack THIS_FOLDER --public-key THE_SIGNING_KEY
+
+By hand
+  sha256sum -c MANIFEST.sha256           every file is as it was packed
+  check head.json's Ed25519 signature (docs/audit.md gives the signed text) and compare it
+  with a head a witness kept; each event's leaf is sha256(0x00 || "notification_id:hash"),
+  and its path in inclusion.json leads to the head's root_hash (RFC 9162 section 2.1.3.2)"""
+_LIST_CHECK = """  lif audit check-pack THIS_FOLDER --seal THE_SEAL_YOU_KEPT.json
+
+By hand
+  sha256sum -c MANIFEST.sha256           every file is as it was packed
+  sha256sum hash-list.txt                equals "digest" in seal.json
+  compare seal.json with the seal published or kept outside the system (e.g. the annual report)"""
+INCLUSION = "lif-pack-inclusion/1"
+
+
+def _inclusion(
+    store: Store, rows: tuple[StoredRow, ...], head: TreeHead | None
+) -> tuple[str, str] | None:
+    """(head.json, inclusion.json) proving every row under ``head`` (default: the newest kept
+    head covering them all); None when no signed head covers them (a legacy hash list then)."""
+    with store.read() as tx:
+        state = tree.load(tx)
+        if state is None:
+            return None
+        indexes = {
+            r.notification_id: tree.leaf_index_of(tx, r.notification_id, state.size) for r in rows
+        }
+        if any(i is None for i in indexes.values()):
+            return None
+        top = max((i for i in indexes.values() if i is not None), default=-1)
+        if head is None:
+            covering = [h for h in stored_heads(store) if h.tree_size > top]
+            if not covering:
+                return None
+            head = covering[-1]
+        elif head.tree_size <= top:
+            raise RefusedError(
+                f"the head of {head.tree_size} events does not cover the trail (it reaches leaf "
+                f"{top}): run `lif audit seal --key KEY` and pack with the new head"
+            )
+        nodes = tree.StoredNodes(tx)
+        leaves = []
+        for row in rows:
+            index = indexes[row.notification_id]
+            assert index is not None
+            path = inclusion_proof(nodes, index, head.tree_size)
+            if not verify_inclusion(
+                event_leaf(row.notification_id, row.stored_hash),
+                index,
+                head.tree_size,
+                path,
+                head.root,
+            ):
+                raise VerificationError(
+                    f"notification {row.notification_id} is not proven under the head of "
+                    f"{head.tree_size} events: run `lif audit verify --against WITNESS`; no pack was written"
+                )
+            leaves.append(
+                {
+                    "notification_id": row.notification_id,
+                    "leaf_index": index,
+                    "path": [h.hex() for h in path],
+                }
+            )
+    doc = {"format": INCLUSION, "tree_size": head.tree_size, "leaves": leaves}
+    return head.model_dump_json(indent=2) + "\n", _dump(doc)
+
+
 def write_pack(
-    store: Store, reference: str, out: Path, *, seal: Seal | None = None, actor: str
+    store: Store,
+    reference: str,
+    out: Path,
+    *,
+    seal: Seal | None = None,
+    actor: str,
+    head: TreeHead | None = None,
 ) -> dict[str, Any]:
-    """Write the pack for ``reference`` to ``out`` (a new folder): all of it, or nothing."""
+    """Write the pack for ``reference`` to ``out`` (a new folder): all of it, or nothing.
+
+    Events are proven against ``head`` (default: the newest signed head the store kept that
+    covers them) with inclusion proofs; with no such head, against the seal's hash list."""
     if out.exists():
         raise RefusedError(f"{out} already exists: choose a new folder for the pack")
     source = gather(store, reference, seal)
@@ -133,14 +222,25 @@ def write_pack(
         sealed_now = True
     assert source.seal is not None
     trail = assemble(source).to_dict()
+    proven = _inclusion(store, source.rows, head)
     files = {
         "trail.json": _dump(trail),
         "trail.html": render_html(trail),
         "seal.json": source.seal.to_json() + "\n",
-        "hash-list.txt": hash_list_text(hash_lines(store, source.seal.last_notification_id)),
+        **(
+            {"head.json": proven[0], "inclusion.json": proven[1]}
+            if proven
+            else {
+                "hash-list.txt": hash_list_text(hash_lines(store, source.seal.last_notification_id))
+            }
+        ),
         "proof.json": _dump({"format": FORMAT, "input": source.to_dict()}),
         "README.txt": README.format(
-            reference=reference, kind=source.kind, generated_at=source.generated_at
+            reference=reference,
+            kind=source.kind,
+            generated_at=source.generated_at,
+            proof_files=_HEAD_FILES if proven else _LIST_FILES,
+            check=_HEAD_CHECK if proven else _LIST_CHECK,
         ),
         **_record_files(source),
     }
@@ -164,6 +264,7 @@ def write_pack(
         "events": len(source.rows),
         "seal": source.seal.seal_id,
         "sealed_now": sealed_now,
+        "head": None if proven is None else json.loads(proven[0]),
         "intact": trail["intact"],
     }
 
@@ -205,7 +306,13 @@ def _check_manifest(report: ProofReport, folder: Path) -> None:
     )
 
 
-def check_pack(folder: Path, kept: Seal | None = None) -> ProofReport:
+def check_pack(
+    folder: Path,
+    kept: Seal | None = None,
+    *,
+    kept_head: TreeHead | None = None,
+    public_key: str | None = None,
+) -> ProofReport:
     """Re-verify a pack with no store: manifest, every hash link, the seal, the trail itself."""
     report = ProofReport()
     if not (folder / MANIFEST).is_file():
@@ -222,9 +329,15 @@ def check_pack(folder: Path, kept: Seal | None = None) -> ProofReport:
     except (ValueError, KeyError, TypeError, VerificationError) as exc:
         report.add("pack files", False, f"cannot be read as a pack: {exc}")
         return report
-    lines = _read(folder, "hash-list.txt").splitlines()
-    listed = check_hash_list(report, lines, seal)
-    _check_events(report, source.rows, listed, seal)
+    signed = (folder / "head.json").is_file()
+    lines: list[str] = []
+    if signed:
+        _check_events(report, source.rows, None, seal)
+        _check_head(report, folder, source.rows, kept_head, public_key)
+    else:
+        lines = _read(folder, "hash-list.txt").splitlines()
+        listed = check_hash_list(report, lines, seal)
+        _check_events(report, source.rows, listed, seal)
     rebuilt = assemble(source).to_dict()
     same = rebuilt == trail_json
     report.add(
@@ -250,14 +363,75 @@ def check_pack(folder: Path, kept: Seal | None = None) -> ProofReport:
         report.add(
             name, ok, "matches the proven events" if ok else "differs from the proven events"
         )
-    if kept is not None:
+    if kept is not None and not signed:
         newest = max((r.notification_id for r in source.rows), default=0)
         check_kept_seal(report, lines, seal, kept, newest)
     return report
 
 
+def _check_head(
+    report: ProofReport,
+    folder: Path,
+    rows: tuple[StoredRow, ...],
+    kept: TreeHead | None,
+    public_key: str | None,
+) -> None:
+    """Every event's leaf is in the tree the signed head covers, by its audit path."""
+    try:
+        head = read_head(_read(folder, "head.json"), "head.json")
+        doc = json.loads(_read(folder, "inclusion.json"))
+        if doc.get("format") != INCLUSION:
+            raise VerificationError(f"inclusion.json is not a {INCLUSION} file")
+        paths = {
+            int(e["notification_id"]): (int(e["leaf_index"]), [bytes.fromhex(h) for h in e["path"]])
+            for e in doc["leaves"]
+        }
+    except (ValueError, KeyError, TypeError, VerificationError) as exc:
+        report.add("signed head", False, f"head.json or inclusion.json cannot be read: {exc}")
+        return
+    report.add(
+        "head signature",
+        head.signature_ok(),
+        f"{head.label()}, key {head.public_key}"
+        + ("" if head.signature_ok() else ": the signature does not verify"),
+    )
+    if public_key is not None:
+        report.add(
+            "signing key",
+            head.public_key == public_key,
+            "the key you gave"
+            if head.public_key == public_key
+            else f"signed by {head.public_key}, not the key you gave",
+        )
+    missing = []
+    for row in rows:
+        index, path = paths.get(row.notification_id, (-1, []))
+        leaf = event_leaf(row.notification_id, row.stored_hash)
+        if not verify_inclusion(leaf, index, head.tree_size, path, head.root):
+            missing.append(f"notification {row.notification_id}")
+    report.add(
+        "in the signed tree",
+        not missing,
+        f"all {len(rows)} events are leaves of the tree under the head's root"
+        if not missing
+        else f"not proven under the head: {', '.join(missing[:20])}"
+        + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""),
+    )
+    if kept is not None:
+        same = (kept.tree_size, kept.root_hash) == (head.tree_size, head.root_hash)
+        report.add(
+            "kept head",
+            same,
+            f"the pack's head is the one you kept ({kept.tree_size} events)"
+            if same
+            else f"you kept a head of {kept.tree_size} events (root {kept.root_hash[:16]}…), the "
+            f"pack is proven against {head.tree_size} (root {head.root_hash[:16]}…): check "
+            "`lif audit consistency` between them",
+        )
+
+
 def _check_events(
-    report: ProofReport, rows: tuple[StoredRow, ...], listed: dict[int, str], seal: Seal
+    report: ProofReport, rows: tuple[StoredRow, ...], listed: dict[int, str] | None, seal: Seal
 ) -> None:
     problems = check_streams(rows)
     broken = [
@@ -272,6 +446,8 @@ def _check_events(
         if not broken
         else f"{len(broken)} event(s) fail: " + " | ".join(broken),
     )
+    if listed is None:  # proven by the signed head instead (_check_head)
+        return
     missing = [
         f"notification {r.notification_id}"
         for r in rows

@@ -149,3 +149,28 @@ def test_the_cli_proves_and_checks_with_no_store(store_url: str, tmp_path: Path)
         str(tmp_path / "head-4.json"),
     )
     assert kept_elsewhere.exit_code == 1 and "kept head" in kept_elsewhere.stdout
+
+
+def test_a_pack_carries_the_signed_head_and_inclusion_proofs(store: Store, tmp_path: Path) -> None:
+    from lif_core.audit.pack import check_pack, write_pack
+
+    actions = [_action(k) for k in range(40)]
+    for action in actions:
+        store.save(action)
+    actions[7].progress("Draft agreed.", "amber", "test:proofs")
+    store.save(actions[7])
+    head = seal_head(store, SIGNER)
+    summary = write_pack(store, "ACT-2025-P007", tmp_path / "pack", actor="test:proofs")
+    pack = tmp_path / "pack"
+    assert summary["head"]["tree_size"] == 41
+    assert (pack / "head.json").is_file() and not (pack / "hash-list.txt").exists()
+    doc = json.loads((pack / "inclusion.json").read_text())
+    # Action 7's two events: raised 8th (notification 8), reported last (41).
+    assert [e["notification_id"] for e in doc["leaves"]] == [8, 41]
+    assert check_pack(pack, kept_head=head, public_key=KEY).ok
+    other = KeySigner(Ed25519PrivateKey.generate(), "someone").public_key().hex()
+    assert _failed(check_pack(pack, public_key=other)) == ["signing key"]
+    # A path changed, even with the manifest recomputed, is caught.
+    doc["leaves"][0]["path"][0] = "00" * 32
+    (pack / "inclusion.json").write_text(json.dumps(doc))
+    assert "in the signed tree" in _failed(check_pack(pack))
