@@ -19,9 +19,11 @@ from ingestors._fields import parse_date, parse_int, text
 from ingestors._suppression import split_list
 from ingestors._vocabulary import AUDIT_GRADE
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Dimension,
     Emit,
+    Finding,
     InputOptions,
     Measurable,
     MeasureDeclaration,
@@ -31,6 +33,7 @@ from lif_core.plugins import (
     Source,
     ValidTime,
     hookimpl,
+    slug,
 )
 
 __all__ = [
@@ -178,6 +181,28 @@ SOURCE = Source(
             measures=MeasureDeclaration(
                 values=(Measurable("cases_audited", aggregate="sum"),),
                 dimensions=(Dimension("audit_reference"), Dimension("theme"), Dimension("area")),
+            ),
+            # An area graded requires improvement or inadequate is a finding; the actions the
+            # audit agreed for an area are an action (no due date or status in the programme).
+            findings=(
+                Finding(
+                    rule="audit-concern",
+                    applies=lambda a: a.get("grade") in ("requires-improvement", "inadequate"),
+                    text=lambda a: (
+                        f"{a['audit_reference']} {a['area']}: {a['grade']}"
+                        + (f". {a['findings']}" if a.get("findings") else "")
+                    ),
+                    severity="grade",
+                    themes="theme",
+                    responds=lambda a: "; ".join(a.get("agencies") or []) or None,
+                    dated="audit_date",
+                ),
+            ),
+            actions=ActionDeclaration(
+                reference=lambda a: f"{a['audit_reference']}-{slug(a['area'])}".upper(),
+                description="actions",
+                owner=lambda a: "; ".join(a.get("agencies") or []) or None,
+                applies=lambda a: bool(a.get("actions")),
             ),
         ),
     ),

@@ -17,9 +17,11 @@ from ingestors.audits import (
     audit_valid_time,
 )
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Dimension,
     Emit,
+    Finding,
     InputOptions,
     Measurable,
     MeasureDeclaration,
@@ -28,6 +30,7 @@ from lif_core.plugins import (
     Row,
     Source,
     hookimpl,
+    slug,
 )
 
 __all__ = ["SOURCE", "SingleAgencyAuditArea", "register_sources"]
@@ -65,6 +68,28 @@ SOURCE = Source(
             measures=MeasureDeclaration(
                 values=(Measurable("cases_audited", aggregate="sum"),),
                 dimensions=(Dimension("audit_reference"), Dimension("theme"), Dimension("area")),
+            ),
+            # An area graded requires improvement or inadequate is a finding; the actions the
+            # audit agreed for an area are an action (no due date or status in the programme).
+            findings=(
+                Finding(
+                    rule="audit-concern",
+                    applies=lambda a: a.get("grade") in ("requires-improvement", "inadequate"),
+                    text=lambda a: (
+                        f"{a['audit_reference']} {a['area']}: {a['grade']}"
+                        + (f". {a['findings']}" if a.get("findings") else "")
+                    ),
+                    severity="grade",
+                    themes="theme",
+                    responds="agency",
+                    dated="audit_date",
+                ),
+            ),
+            actions=ActionDeclaration(
+                reference=lambda a: f"{a['audit_reference']}-{slug(a['area'])}".upper(),
+                description="actions",
+                owner="agency",
+                applies=lambda a: bool(a.get("actions")),
             ),
         ),
     ),

@@ -27,6 +27,7 @@ from ingestors._vocabulary import (
     slug,
 )
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Emit,
     InputOptions,
@@ -36,6 +37,7 @@ from lif_core.plugins import (
     ValidTime,
     hookimpl,
 )
+from lif_core.plugins import Finding as FindingDeclaration
 
 __all__ = ["SAMPLES", "SOURCE", "Finding", "QuestionGrade", "map_row", "register_sources"]
 
@@ -179,6 +181,15 @@ COLUMNS = Columns(
 
 SAMPLES = Path(__file__).parent / "samples" / "hmicfrs"
 
+# What the tracker's normalised recommendation status means for an action.
+_RECOMMENDATION_STATES: dict[str, Any] = {
+    "open": "open",
+    "in-progress": "in-progress",
+    "closed": "complete",
+    "superseded": "cancelled",
+}
+
+
 SOURCE = Source(
     name="hmicfrs",
     title="HMICFRS police (PEEL) and fire and rescue inspections",
@@ -199,6 +210,28 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.status_as_at),
             mode="append",
             description="A cause of concern or area for improvement and its recommendation's status.",
+            # Each cause of concern or area for improvement is something the force or service
+            # must act on: an action it owns, moved on by each status review the tracker records.
+            findings=(
+                FindingDeclaration(
+                    rule="hmicfrs-finding",
+                    text=lambda a: f"{a['organisation']}: {a['finding']}",
+                    severity="finding_type",
+                    themes="question",
+                    responds="organisation",
+                    dated="publication_date",
+                ),
+            ),
+            actions=ActionDeclaration(
+                reference=lambda a: (
+                    f"HMICFRS-{slug(a['organisation'])}-{slug(a['inspection_year'])}-{slug(a['reference'])}".upper()
+                ),
+                description="finding",
+                owner="organisation",
+                status="status",
+                status_words=_RECOMMENDATION_STATES,
+                stated_on="status_as_at",
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

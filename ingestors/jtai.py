@@ -20,6 +20,7 @@ from ingestors._fields import blank, parse_date, text
 from ingestors._trackers import TrackerLayout, required_date, status_fields
 from ingestors._vocabulary import ACTION_STATUS, Level, Scale, slug
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Emit,
     InputOptions,
@@ -30,6 +31,7 @@ from lif_core.plugins import (
     ValidTime,
     hookimpl,
 )
+from lif_core.plugins import Finding as FindingDeclaration
 
 __all__ = ["SAMPLES", "SOURCE", "THEMES", "Action", "Finding", "map_row", "register_sources"]
 
@@ -227,6 +229,18 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.fieldwork_start_date),
             mode="append",
             description="A strength or area for improvement from a JTAI letter.",
+            findings=(
+                FindingDeclaration(
+                    rule="jtai-area-for-improvement",
+                    applies=lambda a: a.get("finding_type") == "area-for-improvement",
+                    text=lambda a: f"JTAI {a['theme_as_published']}: {a['finding']}",
+                    severity="finding_type",
+                    themes="theme_as_published",
+                    responds=lambda a: "; ".join(a.get("agencies") or []),
+                    dated="letter_published",
+                    area="local_authority",
+                ),
+            ),
         ),
         RecordKind(
             name="action",
@@ -235,6 +249,28 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.status_as_at),
             mode="append",
             description="An item of the JTAI statement of action, with its status as at a day.",
+            actions=ActionDeclaration(
+                reference=lambda a: (
+                    f"JTAI-{slug(a['local_authority'])}-{a['fieldwork_start_date']}-{slug(a['reference'])}"
+                ).upper(),
+                description="action",
+                owner="owner_agency",
+                due="due_date",
+                status="status",
+                status_words={
+                    "not-started": "open",
+                    "in-progress": "in-progress",
+                    "complete": "complete",
+                    "embedded": "complete",
+                },
+                stated_on="status_as_at",
+                impact=lambda a: a.get("status") == "embedded",
+                evidence=lambda a: (
+                    "complete and embedded, as the tracker states"
+                    if a.get("status") == "embedded"
+                    else None
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

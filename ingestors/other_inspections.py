@@ -29,6 +29,7 @@ from ingestors._vocabulary import (
     slug,
 )
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Emit,
     InputOptions,
@@ -198,6 +199,15 @@ COLUMNS = Columns(
 
 SAMPLES = Path(__file__).parent / "samples" / "other-inspections"
 
+# What the tracker's normalised recommendation status means for an action.
+_RECOMMENDATION_STATES: dict[str, Any] = {
+    "open": "open",
+    "in-progress": "in-progress",
+    "closed": "complete",
+    "superseded": "cancelled",
+}
+
+
 SOURCE = Source(
     name="other-inspections",
     title="Youth justice, probation and young offender institution inspections",
@@ -218,6 +228,17 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.status_as_at),
             mode="append",
             description="A recommendation, its recipient and its status as at a day.",
+            actions=ActionDeclaration(
+                reference=lambda a: (
+                    f"{slug(a['inspectorate'])}-{slug(a['inspected_body'])}-"
+                    f"{a['inspection_date']}-{slug(a['reference'])}"
+                ).upper(),
+                description="recommendation",
+                owner="recipient",
+                status="status",
+                status_words=_RECOMMENDATION_STATES,
+                stated_on="status_as_at",
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingestors._fields import parse_period, read_period, text
 from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Emit,
     InputOptions,
@@ -26,6 +27,7 @@ from lif_core.plugins import (
     Source,
     ValidTime,
     hookimpl,
+    slug,
 )
 
 __all__ = [
@@ -193,6 +195,19 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: f"{r.return_year}|{r.agency}",
             description="One standard of one agency's Section 11 return: its RAG rating, evidence and actions.",
+            # A Red or Amber standard's actions are an action the agency owns (no due date,
+            # no status: open until a decision, or a later return, says otherwise).
+            actions=ActionDeclaration(
+                reference=lambda a: (
+                    f"S11-{a['return_year']}-{slug(a['agency'])}-{a['standard_number']}".upper()
+                ),
+                description="actions",
+                owner="agency",
+                applies=lambda a: (
+                    str(a.get("rag") or "").casefold() in ("red", "amber")
+                    and bool(a.get("actions"))
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(

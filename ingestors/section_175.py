@@ -25,6 +25,7 @@ from ingestors.section_11 import (
     required_text,
 )
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Emit,
     InputOptions,
@@ -34,6 +35,7 @@ from lif_core.plugins import (
     Source,
     ValidTime,
     hookimpl,
+    slug,
 )
 
 __all__ = ["SOURCE", "STANDARDS", "Section175Rating", "academic_year", "register_sources"]
@@ -125,6 +127,19 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: f"{r.academic_year}|{r.urn}",
             description="One standard of one school's Section 175 return: its RAG rating, evidence and actions.",
+            # A Red or Amber standard's actions are an action the school owns (no due date,
+            # no status: open until a decision, or a later return, says otherwise).
+            actions=ActionDeclaration(
+                reference=lambda a: (
+                    f"S175-{slug(a['academic_year'])}-{a['urn']}-{a['standard_number']}".upper()
+                ),
+                description="actions",
+                owner="school",
+                applies=lambda a: (
+                    str(a.get("rag") or "").casefold() in ("red", "amber")
+                    and bool(a.get("actions"))
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(
