@@ -1,0 +1,155 @@
+"""A third-party plugin (installed through an entry point of its own distribution, not a
+built-in) feeds a finding, an action and a measure into the read tables, with no change to
+lif_core/ or projections/."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lif_app.cli.app import app
+from lif_core.eventlog.store import Store
+from lif_core.ingestion import ingest_file
+from lif_core.plugins.host import load_plugins
+from lif_core.policies import run_policies
+from projections import project
+
+NAME = "youth-voice-review"
+TODAY = date(2025, 12, 31)
+HEADER = [
+    "type",
+    "period",
+    "team",
+    "value",
+    "reference",
+    "text",
+    "severity",
+    "date",
+    "due",
+    "state",
+    "done_on",
+]
+ROWS = [
+    # 2025-26 Q1: the service's total (50) and its two teams (30 + 20 = 50): the total is used
+    ["seen", "2025-26 Q1", "", "50", "", "", "", "", "", "", ""],
+    ["seen", "2025-26 Q1", "North", "30", "", "", "", "", "", "", ""],
+    ["seen", "2025-26 Q1", "South", "20", "", "", "", "", "", "", ""],
+    # 2025-26 Q2: no total row, the teams only: 12 + 8 = 20
+    ["seen", "2025-26 Q2", "North", "12", "", "", "", "", "", "", ""],
+    ["seen", "2025-26 Q2", "South", "8", "", "", "", "", "", "", ""],
+    [
+        "finding",
+        "",
+        "",
+        "",
+        "YV-F1",
+        "Young people were not asked what they wanted from the plan.",
+        "high",
+        "2025-05-01",
+        "",
+        "",
+        "",
+    ],
+    ["finding", "", "", "", "YV-F2", "Some letters used jargon.", "low", "2025-05-01", "", "", ""],
+    [
+        "action",
+        "",
+        "North",
+        "",
+        "YV-A1",
+        "Ask every young person what they want from the plan.",
+        "",
+        "2025-09-30",
+        "2025-08-31",
+        "Done",
+        "2025-08-20",
+    ],
+]
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Install the plugin as a distribution of its own: a dist-info with its entry point."""
+    site = tmp_path / "site"
+    info = site / "lif_plugin_youth_voice-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: lif-plugin-youth-voice\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[lif.ingestors]\n{NAME} = tests.support.loop_plugin\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("LIF_PLUGINS_THIRD_PARTY", "1")  # the suite runs built-ins only by default
+    loaded = load_plugins().get(NAME)
+    assert (loaded.distribution, loaded.builtin) == ("lif-plugin-youth-voice", False)
+
+
+def _file(tmp_path: Path) -> Path:
+    path = tmp_path / "youth-voice.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(ROWS)
+    return path
+
+
+def test_a_third_party_plugin_feeds_a_finding_an_action_and_a_measure(
+    installed: None, store: Store, store_url: str, tmp_path: Path
+) -> None:
+    result = ingest_file(store, load_plugins().get(NAME), _file(tmp_path))
+    assert (result.status, result.counts["rejected"]) == ("completed", 0), result.message
+    policies = run_policies(store)
+    assert policies.events_read == {"actions": 1}
+    defined = CliRunner().invoke(
+        app,
+        [
+            *("--store", store_url, "measure", "define", "--ref", "MEA-YV-SEEN"),
+            *("--category", "how-much", "--source", NAME, "--value", "seen"),
+            *("--frequency", "quarterly"),
+        ],
+    )
+    assert defined.exit_code == 0, defined.stderr
+    project(store, reference_date=TODAY)
+
+    with store.read() as tx:
+        candidates = tx.execute(
+            "SELECT rule, source, summary, severity FROM learning_candidates WHERE source = ?",
+            (NAME,),
+        ).fetchall()
+        action = tx.execute(
+            "SELECT reference, owner_agency, due, status, completed, completed_on_time, sources, citations "
+            "FROM action_status WHERE reference = 'YV-A1'"
+        ).fetchone()
+        seen = tx.execute(
+            "SELECT period_start, value FROM impact_monitoring WHERE measure = 'MEA-YV-SEEN' ORDER BY period_start"
+        ).fetchall()
+    # only the high-severity finding is declared a finding
+    assert candidates == [
+        (
+            "youth-voice-finding",
+            NAME,
+            "Young people were not asked what they wanted from the plan.",
+            "high",
+        )
+    ]
+    # done on 20/08/2025, as the tracker states, before its due date of 31/08/2025
+    reference, owner, due, status, completed, on_time, sources, citations = action
+    assert (reference, owner, due, status, completed, on_time, sources) == (
+        "YV-A1",
+        "North",
+        "2025-08-31",
+        "completed",
+        "2025-08-20",
+        1,
+        NAME,
+    )
+    assert [c["key"] for c in json.loads(citations)] == ["YV-A1"]
+    # Q1 (April-June 2025): the total row, 50 (not 50 + 30 + 20 = 100);
+    # Q2 (July-September 2025): no total row, so the teams add up: 12 + 8 = 20
+    assert seen == [("2025-04-01", 50.0), ("2025-07-01", 20.0)]
