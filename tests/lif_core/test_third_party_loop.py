@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from lif_app.cli.app import app
 from lif_core.eventlog.store import Store
 from lif_core.ingestion import ingest_file
+from lif_core.ingestion.samples import sample_inputs
 from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
 from projections import project
@@ -153,3 +154,39 @@ def test_a_third_party_plugin_feeds_a_finding_an_action_and_a_measure(
     # Q1 (April-June 2025): the total row, 50 (not 50 + 30 + 20 = 100);
     # Q2 (July-September 2025): no total row, so the teams add up: 12 + 8 = 20
     assert seen == [("2025-04-01", 50.0), ("2025-07-01", 20.0)]
+
+
+def test_the_example_plugin_feeds_a_finding_and_a_measure(
+    store: Store, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIF_PLUGINS_THIRD_PARTY", "1")
+    loaded = load_plugins().get("wyp-referrals")
+    assert not loaded.builtin
+    for path in sample_inputs(loaded.source):
+        assert ingest_file(store, loaded, path).status == "completed"
+    defined = CliRunner().invoke(
+        app,
+        [
+            *("--store", store_url, "measure", "define", "--ref", "MEA-WYP-LEEDS"),
+            *("--category", "how-much", "--source", "wyp-referrals", "--value", "referrals"),
+            *("--match", "district=leeds", "--frequency", "quarterly"),
+        ],
+    )
+    assert defined.exit_code == 0, defined.stderr
+    project(store, reference_date=TODAY)
+    with store.read() as tx:
+        rises = tx.execute(
+            "SELECT summary FROM learning_candidates WHERE rule = 'wyp-referrals-rise' ORDER BY summary"
+        ).fetchall()
+        leeds = tx.execute(
+            "SELECT period_start, value FROM impact_monitoring WHERE measure = 'MEA-WYP-LEEDS' ORDER BY period_start"
+        ).fetchall()
+    # wyp-referrals-2024-25-q1.csv -> -q2.csv, a rise of 25 % or more: Bradford online abuse
+    # 51 -> 64 (x1.255) and Calderdale child concern 172 -> 219 (x1.273); no other pair
+    assert rises == [
+        ("child-concern referrals in calderdale rose from 172 (2024-25 Q1) to 219 (2024-25 Q2)",),
+        ("online-abuse referrals in bradford rose from 51 (2024-25 Q1) to 64 (2024-25 Q2)",),
+    ]
+    # Leeds, every referral type: Q1 785 + 897 + 302 + 137 + 82 = 2203;
+    # Q2 678 + 767 + 309 + 126 + 76 = 1956
+    assert leeds == [("2024-04-01", 2203.0), ("2024-07-01", 1956.0)]

@@ -23,8 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
+    Finding,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -152,6 +156,36 @@ SOURCE = Source(
             valid_time=lambda r: quarter_period(r.quarter)[1],
             mode="append",
             description="Referrals in one quarter, district and referral type.",
+            # What the figures mean for the learning loop (docs/plugins.md, "Taking part in the
+            # learning loop"): both counts can be measured; district and referral type break
+            # them down (no total rows: a measure that names neither adds them all up).
+            measures=MeasureDeclaration(
+                values=(
+                    Measurable("referrals", unit="count", aggregate="sum"),
+                    Measurable("to_childrens_social_care", unit="count", aggregate="sum"),
+                ),
+                dimensions=(
+                    Dimension("district", description="The West Yorkshire district."),
+                    Dimension("referral_type", description="What the referral was about."),
+                ),
+            ),
+            # A rise of a quarter or more from one quarter to the next, in one district and
+            # referral type, is a finding the partnership should look at.
+            findings=(
+                Finding(
+                    rule="wyp-referrals-rise",
+                    rise=1.25,
+                    value="referrals",
+                    series=lambda a: f"{a['district']}/{a['referral_type']}",
+                    text=lambda a: (
+                        f"{a['referral_type']} referrals in {a['district']} rose from "
+                        f"{a['previous']['referrals']} ({a['previous']['quarter']}) to "
+                        f"{a['referrals']} ({a['quarter']})"
+                    ),
+                    themes="referral_type",
+                    responds=lambda a: "West Yorkshire Police",
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(
