@@ -18,6 +18,7 @@ __all__ = [
     "lif_home",
     "limit_setting",
     "mask_url",
+    "rejected_rows_retention_days",
     "size_text",
     "store_url",
 ]
@@ -181,3 +182,22 @@ def size_text(size: int) -> str:
             value = size / scale
             return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
     return f"{size} bytes"
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+DEFAULT_REJECTED_ROWS_RETENTION_DAYS = 90
+
+
+def rejected_rows_retention_days() -> int:
+    """``LIF_REJECTED_ROWS_RETENTION_DAYS`` (default 90): how long a rejected row's raw copy
+    stays readable before the retention erases it (its run's data key is destroyed); 0 erases
+    every rejected row at the retention's next run."""
+    text = os.environ.get("LIF_REJECTED_ROWS_RETENTION_DAYS", "").strip()
+    if not text:
+        return DEFAULT_REJECTED_ROWS_RETENTION_DAYS
+    if not text.isdigit():
+        raise ConfigError(
+            f"LIF_REJECTED_ROWS_RETENTION_DAYS={text!r} is not a whole number of days (0 or more)"
+        )
+    return int(text)

@@ -72,6 +72,7 @@ from lif_core.plugins.host import ENTRY_POINT_GROUP, LoadedSource, load_plugins
 from lif_core.plugins.host import check_source as declaration_problems
 from lif_core.plugins.spec import Source
 from lif_core.plugins.tracebacks import raised_in
+from lif_core.privacy.vault import DataKeys
 
 __all__ = [
     "CHECKS",
@@ -682,10 +683,11 @@ class _Kit:
 
     def _rejections(self, run_id: str) -> list[tuple[dict[str, Any], list[str]]]:
         found = []
+        keys = DataKeys(self.store)  # reasons are sealed with the row (they may quote a cell)
         for notification in self.store.iter_notifications(topics=[_REJECTED_TOPIC]):
             event = self.store.decode(notification)
             if event.correlation == run_id:
-                found.append((dict(event.locator), list(event.reasons)))
+                found.append((dict(event.locator), list(keys.open(event.reasons))))
         return found
 
     def _logged_records(

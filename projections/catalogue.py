@@ -324,8 +324,16 @@ TABLES = [
                 "JSON",
                 "Where in the origin: sheet/row, line, or topic/partition/offset.",
             ),
-            Column("reasons", "JSON", "Why, in words: column, value shape, what was expected."),
-            Column("raw", "JSON", "The row as the source sent it (child identifiers masked)."),
+            Column(
+                "reasons",
+                "JSON",
+                "Why, in words: column, value shape, what was expected. Sealed under the run's data key (docs/privacy.md); the web view and API show it opened, or [erased].",
+            ),
+            Column(
+                "raw",
+                "JSON",
+                "The row as the source sent it (child identifiers masked). Sealed under the run's data key (docs/privacy.md); the web view and API show it opened, or [erased].",
+            ),
             Column("rejected_at", "TIMESTAMP", "When it was rejected (UTC)."),
             Column(
                 "status",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ import pytest
 os.environ.setdefault("LIF_PLUGINS_THIRD_PARTY", "0")
 
 REPO = Path(__file__).resolve().parent.parent
+
+# One key-encryption key for the whole run (and the commands it starts), outside the repository.
+if not os.environ.get("LIF_KEK") and not os.environ.get("LIF_KEK_FILE"):
+    os.environ["LIF_KEK_FILE"] = os.path.join(tempfile.mkdtemp(prefix="lif-kek-"), "kek.key")
 
 
 @pytest.fixture(scope="session")

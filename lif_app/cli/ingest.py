@@ -20,6 +20,7 @@ from lif_core.errors import NotFoundError
 from lif_core.eventlog.store import Store
 from lif_core.ingestion import FORMATS, IngestResult, ingest_file
 from lif_core.plugins.host import LoadedSource, PluginFailure, load_plugins
+from lif_core.privacy.vault import DataKeys
 
 __all__ = ["ingest", "rejected_runs", "rejections_of", "rejects_app", "summary_line"]
 
@@ -208,6 +209,7 @@ def rejections_of(store: Store, run_id: str) -> dict[str, Any]:
     run: dict[str, Any] | None = None
     matched: set[str] = set()
     rejections: list[dict[str, Any]] = []
+    keys = DataKeys(store)
     for notification in store.iter_notifications(topics=[_STARTED, _REJECTED, _FAILED]):
         event = store.decode(notification)
         correlation = str(event.correlation)
@@ -229,8 +231,8 @@ def rejections_of(store: Store, run_id: str) -> dict[str, Any]:
                 {
                     "locator": dict(event.locator),
                     "record_kind": event.record_kind,
-                    "reasons": list(event.reasons),
-                    "raw": dict(event.raw),
+                    "reasons": _reasons(keys, event.reasons),
+                    "raw": _raw_row(keys, event.raw),
                 }
             )
     if len(matched) > 1:
@@ -241,6 +243,18 @@ def rejections_of(store: Store, run_id: str) -> dict[str, Any]:
     if run is None:
         raise NotFoundError(f"no ingestion run {run_id!r}: `lif rejects list` shows the runs")
     return {**run, "rejections": rejections}
+
+
+def _reasons(keys: DataKeys, reasons: Any) -> list[str]:
+    """Why a row was refused (sealed with the row, as a reason may quote a cell)."""
+    opened = keys.opened(reasons)
+    return [opened] if isinstance(opened, str) else list(opened)
+
+
+def _raw_row(keys: DataKeys, raw: Any) -> dict[str, Any] | str:
+    """A rejected row as kept: opened with its run's data key, or ``[erased]`` once erased."""
+    opened = keys.opened(raw)
+    return opened if isinstance(opened, str) else dict(opened)
 
 
 @rejects_app.command("list")
@@ -305,6 +319,9 @@ def rejects_show(
         console.print(f"\n[bold]{escape(where)}[/]{kind}", highlight=False)
         for reason in item["reasons"]:
             console.print(f"  [red]•[/] {escape(reason)}", highlight=False)
+        if isinstance(item["raw"], str):
+            console.print(f"    [dim]the row:[/] {escape(item['raw'])}", highlight=False)
+            continue
         for column, value in item["raw"].items():
             console.print(
                 f"    [dim]{escape(str(column))}:[/] {escape(repr(value))}", highlight=False

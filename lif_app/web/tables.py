@@ -21,6 +21,7 @@ from typing import Any
 
 from lif_core.errors import LifError, StoreError
 from lif_core.eventlog.store import Store
+from lif_core.privacy.vault import DataKeys
 from projections import TABLES, check_tables
 from projections.engine import Table
 
@@ -268,12 +269,17 @@ def _where(listing: Listing, params: Mapping[str, Sequence[str]]) -> tuple[str, 
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", values
 
 
-def _decoded(listing: Listing, names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+def _decoded(
+    listing: Listing, names: Sequence[str], row: Sequence[Any], keys: DataKeys
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in zip(names, row, strict=True):
         if isinstance(value, str) and listing.column_type(name) == "JSON":
             with contextlib.suppress(ValueError):  # else kept as the text the projection wrote
                 value = json.loads(value)
+            # Personal values are sealed in the log and the read tables: opened here, as they
+            # are served ("[erased]" once their data key is destroyed).
+            value = keys.opened(value)
         elif isinstance(value, date):
             value = value.isoformat()
         out[name] = value
@@ -308,8 +314,9 @@ def query_rows(
             f"SELECT {', '.join(names)} FROM {table}{where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*values, limit, offset],
         ).fetchall()
+    keys = DataKeys(store)
     return Page(
-        rows=[_decoded(listing, names, r) for r in rows],
+        rows=[_decoded(listing, names, r, keys) for r in rows],
         total=int(total_row[0]) if total_row else 0,
         limit=limit,
         offset=offset,
@@ -327,7 +334,8 @@ def all_rows(
         rows = tx.execute(
             f"SELECT {', '.join(listing.columns)} FROM {table}{where} ORDER BY {order}", values
         ).fetchall()
-    return [_decoded(listing, listing.columns, r) for r in rows]
+    keys = DataKeys(store)
+    return [_decoded(listing, listing.columns, r, keys) for r in rows]
 
 
 def distinct_values(store: Store, listing: Listing, column: str) -> list[str]:

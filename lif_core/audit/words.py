@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lif_core.privacy.vault import is_sealed
+
 __all__ = ["describe", "rationale", "valid_time"]
 
 Words = Callable[[dict[str, Any]], str]
@@ -102,7 +104,12 @@ _WORDS: dict[str, Words] = {
     "IngestionRun.Completed": lambda d: "ingestion completed",
     "IngestionRun.Failed": lambda d: f"ingestion failed: {d.get('reason')}",
     "IngestionRun.RecordRejected": lambda d: (
-        f"record rejected: {'; '.join(d.get('reasons') or [])}"
+        "record rejected (why and the row are sealed: `lif rejects show`)"
+        if is_sealed(d.get("reasons"))
+        else f"record rejected: {'; '.join(d.get('reasons') or [])}"
+    ),
+    "Erasure.Erased": lambda d: (
+        f"erased {d.get('what')}: {len(d.get('keys') or [])} data key(s) destroyed"
     ),
 }
 _CORRECTED = ("Learning.Corrected", "Action.Corrected", "Measure.Corrected")

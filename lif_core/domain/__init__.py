@@ -1,7 +1,8 @@
-"""The domain: five stream types, every event hash-chained and carrying actor and causation."""
+"""The domain: six stream types, every event hash-chained and carrying actor and causation."""
 
 from lif_core.domain.action import Action
 from lif_core.domain.base import LifAggregate, LifEvent
+from lif_core.domain.erasure import Erasure
 from lif_core.domain.ingestion_run import IngestionRun
 from lif_core.domain.learning import Learning
 from lif_core.domain.measure import Measure
@@ -10,6 +11,7 @@ from lif_core.domain.source_record import SourceRecord
 __all__ = [
     "STREAM_TYPES",
     "Action",
+    "Erasure",
     "IngestionRun",
     "Learning",
     "LifAggregate",
@@ -19,5 +21,5 @@ __all__ = [
 ]
 
 STREAM_TYPES: dict[str, type[LifAggregate]] = {
-    cls.__name__: cls for cls in (SourceRecord, IngestionRun, Learning, Action, Measure)
+    cls.__name__: cls for cls in (SourceRecord, IngestionRun, Learning, Action, Measure, Erasure)
 }

@@ -60,6 +60,11 @@ _TABLES = [
     """CREATE TABLE IF NOT EXISTS lif_snapshots (
         source TEXT NOT NULL, record_kind TEXT NOT NULL, scope TEXT NOT NULL, valid_from TEXT NOT NULL,
         run_id TEXT NOT NULL, PRIMARY KEY (source, record_kind, scope, valid_from))""",
+    # Crypto-shredding (lif_core.privacy.vault): each data key wrapped by the key-encryption key;
+    # erasing one clears ``wrapped`` for good and says when and by which erasure.
+    """CREATE TABLE IF NOT EXISTS lif_data_keys (
+        name TEXT PRIMARY KEY, wrapped {blob}, kek_id TEXT NOT NULL, created_at TEXT NOT NULL,
+        erased_at TEXT, erasure_id TEXT)""",
     """CREATE TABLE IF NOT EXISTS lif_ingested (
         source TEXT NOT NULL, origin_sha256 TEXT NOT NULL, run_id TEXT NOT NULL, origin TEXT NOT NULL,
         recorded_at TEXT NOT NULL, PRIMARY KEY (source, origin_sha256))""",
@@ -173,7 +178,10 @@ class Store:
             if self.dialect == "sqlite":
                 self._cluster_source_index(tx)
             for statement in _TABLES:
-                tx.execute(statement.replace("{without_rowid}", without_rowid))
+                blob = "BLOB" if self.dialect == "sqlite" else "BYTEA"
+                tx.execute(
+                    statement.replace("{without_rowid}", without_rowid).replace("{blob}", blob)
+                )
             for statement in tree.create_statements(self.dialect):
                 tx.execute(statement)
         if not self.recorder.max_notification_id():  # a new log: its tree starts with it

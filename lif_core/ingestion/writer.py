@@ -19,7 +19,7 @@ from eventsourcing.utils import get_topic
 from lif_core.domain import IngestionRun, SourceRecord
 from lif_core.domain.base import make_event, new_event_id
 from lif_core.errors import PluginError
-from lif_core.eventlog.codec import GENESIS
+from lif_core.eventlog.codec import GENESIS, plain
 from lif_core.eventlog.log import append, append_rows, stored_row
 from lif_core.eventlog.store import Store, Tx
 from lif_core.ingestion.parse import Rejection, locator_text
@@ -28,6 +28,7 @@ from lif_core.ingestion.source_index import IndexEntry, SourceIndex
 from lif_core.ingestion.wire import RecordWire, WiredRecord
 from lif_core.plugins.host import LoadedSource
 from lif_core.plugins.spec import RecordKind
+from lif_core.privacy.vault import DataKeys, run_key_name, seal
 
 __all__ = ["RunWriter"]
 
@@ -61,6 +62,7 @@ class RunWriter:
         self.run_version = 0
         self.run_head = GENESIS
         self.counts = dict.fromkeys(COUNTS, 0)
+        self.run_key: bytes | None = None
         self.scopes: dict[tuple[str, str | None], str] = {}  # the latest day (ISO) per scope
         self.now = datetime.now(UTC)
         self.index = SourceIndex(tx, self.source.name)
@@ -101,6 +103,14 @@ class RunWriter:
             dry_run=dry_run,
         )
         append(self.store, self.tx, [started])
+
+    def sealed(self, value: Any) -> dict[str, Any]:
+        """A rejected row's raw copy, or its reasons (which may quote a cell), sealed under the
+        run's data key (made at its first rejection, in this transaction): erasable by
+        destroying the key (``lif privacy erase --run``, and the retention of rejected rows)."""
+        if self.run_key is None:
+            self.run_key = DataKeys(self.store).create(self.tx, run_key_name(self.run_id))
+        return seal(self.run_key, run_key_name(self.run_id), value)
 
     def provenance(self, locator: Mapping[str, Any]) -> dict[str, Any]:
         """Stamped by the host on every record event: the origin's own metadata cannot override it."""
@@ -267,8 +277,8 @@ class RunWriter:
                     self.run_event(
                         IngestionRun.RecordRejected,
                         locator=dict(rejection.locator),
-                        reasons=list(rejection.reasons),
-                        raw=dict(rejection.raw),
+                        reasons=self.sealed(list(rejection.reasons)),
+                        raw=self.sealed(plain(dict(rejection.raw))),
                         record_kind=rejection.kind,
                     ),
                 )

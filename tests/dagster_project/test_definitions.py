@@ -207,3 +207,42 @@ def test_a_newly_installed_plugin_materialises_with_the_rest(
             "SELECT records, freshness FROM source_catalogue WHERE source = ?", ("toy-visits",)
         ).fetchone()
     assert row is not None and row[0] == 2
+
+
+def test_rejected_rows_are_erased_by_a_daily_schedule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retention job, run by Dagster against a real store: with the period set to 0 days,
+    the rejected rows of a run already made are past it and are erased."""
+    from broken_plugins import good
+    from eventsourcing.utils import get_topic
+
+    from dagster_project.defs.resources import LifStore
+    from dagster_project.defs.retention import rejected_rows_retention
+    from lif_core.domain import IngestionRun
+    from lif_core.eventlog.store import Store
+    from lif_core.ingestion import ingest_file
+    from lif_core.plugins.host import LoadedSource
+    from lif_core.privacy.vault import ERASED, DataKeys
+
+    definitions = load_definitions()
+    schedule = definitions.resolve_schedule_def("rejected_rows_retention_daily")
+    assert schedule.cron_schedule == "30 2 * * *"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "rejected_rows_retention"
+
+    url = f"sqlite:///{tmp_path}/lif.db"
+    path = tmp_path / "in.csv"
+    path.write_text("Year,Area,Referrals\n2024,Leeds,10\n2024,York,lots\n", encoding="utf-8")
+    topic = get_topic(IngestionRun.RecordRejected)
+    with Store(url) as store:
+        ingest_file(store, LoadedSource(good.SOURCE, "toy", "lif-plugin-toy", "1.0"), path)
+        [event] = [store.decode(n) for n in store.iter_notifications(topics=[topic])]
+        assert DataKeys(store).open(event.raw) != ERASED
+    monkeypatch.setenv("LIF_REJECTED_ROWS_RETENTION_DAYS", "0")
+    result = rejected_rows_retention.execute_in_process(resources={"lif": LifStore(url=url)})
+    assert result.success
+    assert result.output_for_node("erase_expired_rejected_rows") == 1
+    with Store(url) as store:
+        [event] = [store.decode(n) for n in store.iter_notifications(topics=[topic])]
+        assert DataKeys(store).open(event.raw) == ERASED

@@ -11,6 +11,7 @@ from lif_core.eventlog.store import Store
 from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import bad_inputs, sample_inputs
 from lif_core.plugins.host import load_plugins
+from lif_core.privacy.vault import DataKeys
 from projections import project
 
 TODAY = date(2025, 10, 15)
@@ -141,17 +142,21 @@ def test_rejected_rows_wait_for_review_until_a_later_run_of_that_file_completes(
     result = _ingest(store, "performance", bad)
     project(store, reference_date=TODAY)
     rows = sorted(_table(store, "rejections"), key=lambda r: r["event_version"])
+    keys = DataKeys(store)
     assert len(rows) == len(expected) == result.counts["rejected"]
     for row, want in zip(rows, expected, strict=True):
         assert json.loads(row["locator"]) == want["locator"]
-        assert any(want["reason_contains"] in reason for reason in json.loads(row["reasons"]))
+        reasons = keys.open(json.loads(row["reasons"]))
+        assert any(want["reason_contains"] in reason for reason in reasons)
         assert (row["run_id"], row["source"], row["status"]) == (
             result.run_id,
             "performance",
             "awaiting review",
         )
-        assert json.loads(row["raw"])["Indicator code"]
-    assert json.loads(rows[0]["raw"])["Value"] == "68.0"
+        # The read table holds the raw row as the log does, sealed; it opens with its run's key.
+        assert json.loads(row["raw"])["$sealed"] == f"run:{result.run_id}"
+        assert keys.open(json.loads(row["raw"]))["Indicator code"]
+    assert keys.open(json.loads(rows[0]["raw"]))["Value"] == "68.0"
 
     fixed = tmp_path / bad.name
     lines = bad.read_text(encoding="utf-8").splitlines()

@@ -110,3 +110,49 @@ def test_ingest_refuses_the_row_and_keeps_it_masked(tmp_path: Path) -> None:
     assert "Kowalska" not in statement and "LS9 7AB" not in statement
     assert statement.startswith("████████████, ███████████████, lived at ███████████, Leeds")
     assert b"Kowalska" not in Path(f"{tmp_path}/lif.db").read_bytes()
+
+
+def test_erase_a_run_then_rejects_show_says_erased_and_the_log_verifies(tmp_path: Path) -> None:
+    path = _learning_log_with(tmp_path, "Timeliness improved; date identified was not a date")
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    for row in sheet.iter_rows():
+        if row[0].value and str(row[0].value).startswith("LRN-"):
+            row[3].value = "Zebedee Quartermaine"  # 'Date identified': the row is refused
+            break
+    book.save(path)
+    store = f"sqlite:///{tmp_path}/lif.db"
+
+    def lif(*args: str):
+        return CliRunner().invoke(app, ["--store", store, *args], env=ENV)
+
+    ingested = lif("ingest", "learning-log", str(path), "--json")
+    [summary] = json.loads(ingested.stdout)["files"]
+    run_id = summary["run_id"]
+    shown = json.loads(lif("rejects", "show", run_id, "--json").stdout)
+    [rejection] = shown["rejections"]
+    assert rejection["raw"]["Date identified"] == "Zebedee Quartermaine"  # opened with its key
+
+    erased = lif("privacy", "erase", "--run", run_id[:8], "--rationale", "named a person")
+    assert erased.exit_code == 0, erased.output
+    assert erased.stdout.startswith(f"erased the rejected rows of run {run_id}: 1 data key")
+    shown = json.loads(lif("rejects", "show", run_id, "--json").stdout)
+    assert shown["rejections"][0]["raw"] == "[erased]"
+    text = lif("rejects", "show", run_id).stdout
+    assert "the row: [erased]" in text and "Quartermaine" not in text
+
+    again = lif("privacy", "erase", "--run", run_id, "--rationale", "named a person")
+    assert again.exit_code == 0
+    assert again.stdout.startswith(f"already erased: run:{run_id} (on ")
+    assert again.stdout.rstrip().endswith("nothing to do")
+    assert lif("audit", "verify").exit_code == 0
+    assert b"Quartermaine" not in Path(f"{tmp_path}/lif.db").read_bytes()
+
+    missing = lif("privacy", "erase", "--rationale", "why")
+    assert missing.exit_code == 2
+    assert "one of --record ID, --run ID or --matching TEXT" in missing.stderr
+
+    retention = lif("privacy", "retention", "--days", "0", "--dry-run")
+    assert retention.exit_code == 0
+    assert retention.stdout.strip() == "0 runs past 0 days (dry run: nothing erased)"

@@ -35,6 +35,7 @@ from lif_core.plugins import (
     ValidTime,
 )
 from lif_core.plugins.host import LoadedSource
+from lif_core.privacy.vault import DataKeys, sealed_key
 
 HERE = Path(__file__).resolve().parent
 HEADER = "Year,Area,Referrals\n"
@@ -200,7 +201,7 @@ def test_a_key_twice_in_one_file_with_different_content_is_rejected(
     )
     [rejected] = _events(store, IngestionRun.RecordRejected)
     assert rejected.locator == {"line": 3}
-    assert rejected.reasons == [
+    assert DataKeys(store).open(rejected.reasons) == [
         "record key '2024/leeds' appears twice in this input with different content"
     ]
 
@@ -314,7 +315,9 @@ def test_rejections_are_kept_with_locator_reasons_and_raw_row(store: Store, tmp_
         2,
     )
     rejected = _events(store, IngestionRun.RecordRejected)
-    assert [(r.locator, r.reasons, r.raw) for r in rejected] == [
+    keys = DataKeys(store)  # the raw rows are sealed under the run's data key
+    assert all(sealed_key(r.raw) == f"run:{result.run_id}" for r in rejected)
+    assert [(r.locator, keys.open(r.reasons), keys.open(r.raw)) for r in rejected] == [
         (
             {"line": 3},
             ["column 'referrals': 'many' is not a whole number"],
@@ -628,10 +631,18 @@ def test_a_bad_byte_mid_file_rejects_its_row_naming_the_column_and_the_rest_is_r
     assert (result.counts["recorded"], result.counts["rejected"]) == (CHUNK + 10, 1)
     [rejected] = _events(store, IngestionRun.RecordRejected)
     assert rejected.locator == {"line": CHUNK + 12}
-    assert rejected.reasons[0].startswith(
-        "column 'Area' holds bytes that are not valid UTF-8 (shown as \ufffd): correct the file"
+    assert (
+        DataKeys(store)
+        .open(rejected.reasons)[0]
+        .startswith(
+            "column 'Area' holds bytes that are not valid UTF-8 (shown as \ufffd): correct the file"
+        )
     )
-    assert rejected.raw == {"Year": "2024", "Area": "Caf\ufffd", "Referrals": "3"}
+    assert DataKeys(store).open(rejected.raw) == {
+        "Year": "2024",
+        "Area": "Caf\ufffd",
+        "Referrals": "3",
+    }
 
 
 def test_cells_redecoded_with_a_declared_fallback_are_counted_in_the_run(

@@ -20,6 +20,7 @@ from kafka_broker import GROUP_TIMEOUTS, TestBroker, produce
 from lif_core.domain import IngestionRun, SourceRecord
 from lif_core.eventlog.store import Store
 from lif_core.kafka import ConsumerSettings, TopicConsumer
+from lif_core.privacy.vault import DataKeys
 
 pytestmark = pytest.mark.kafka
 LIF = str(Path(sys.executable).with_name("lif"))
@@ -82,13 +83,14 @@ def test_messages_are_recorded_once_and_malformed_ones_kept(
     assert all(
         e.locator["topic"] == topic and e.locator["partition"] == 0 for e in rejected.values()
     )
-    assert "not JSON" in rejected[3].reasons[0] and rejected[3].raw == {
+    keys = DataKeys(store)  # a rejection's reasons and raw copy are sealed with its run's key
+    assert "not JSON" in keys.open(rejected[3].reasons)[0] and keys.open(rejected[3].raw) == {
         "message": "this is not JSON"
     }
-    assert "expected a JSON object" in rejected[7].reasons[0]
-    assert "message_base64" in rejected[9].raw
-    assert "empty" in rejected[11].reasons[0]
-    assert "value" in rejected[len(messages) - 1].reasons[0]
+    assert "expected a JSON object" in keys.open(rejected[7].reasons)[0]
+    assert "message_base64" in keys.open(rejected[9].raw)
+    assert "empty" in keys.open(rejected[11].reasons)[0]
+    assert "value" in keys.open(rejected[len(messages) - 1].reasons)[0]
     assert committed(kafka_broker, topic, settings.group) == len(messages)
     store.close()
 
@@ -116,7 +118,7 @@ def test_a_file_reference_is_ingested_whole_with_its_message_as_provenance(
     assert from_file["kafka"] == {"topic": topic, "partition": 0, "offset": 0}
     [missing] = events_of(store, IngestionRun.RecordRejected)
     assert missing.locator == {"topic": topic, "partition": 0, "offset": 1}
-    assert "missing.jsonl" in missing.reasons[0]
+    assert "missing.jsonl" in DataKeys(store).open(missing.reasons)[0]
     store.close()
 
 

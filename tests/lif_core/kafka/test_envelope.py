@@ -12,6 +12,7 @@ from typing import Any
 import toy_source
 from jsonschema import Draft202012Validator
 
+from lif_core.decisions.erasure import erase
 from lif_core.domain import STREAM_TYPES, Action, Learning, Measure
 from lif_core.eventlog.codec import split_state
 from lif_core.eventlog.store import Store
@@ -19,6 +20,7 @@ from lif_core.ingestion import Origin, ingest_rows
 from lif_core.kafka import ENVELOPE_SCHEMA, envelope_of
 from lif_core.kafka.envelope import _ENCODER, encode_envelopes
 from lif_core.plugins import Row
+from lif_core.privacy.vault import ERASED, DataKeys
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "kafka.md"
 
@@ -28,7 +30,8 @@ def a_bit_of_everything(store: Store, toy: Any) -> None:
     # Rejected rows keep whatever the source sent, even text that looks like the encoding.
     odd = {"key": '{"_type_":"date_iso","_data_":"2024-01-01"}', "_type_": "uuid_hex", "n": "1.50"}
     bad = Row(values={"key": "x"}, raw=odd, locator={"line": 9}, origin="toy.jsonl")
-    ingest_rows(store, toy, [bad], Origin("toy:bad", "b" * 64, dedupe=False))
+    result = ingest_rows(store, toy, [bad], Origin("toy:bad", "b" * 64, dedupe=False))
+    erase(store, run=result.run_id, rationale="the row named a child", actor="cli:dpo")
     learning = Learning.identify(
         reference="LRN-2025-001",
         title="Escalation",
@@ -117,11 +120,13 @@ def test_every_kind_of_event_makes_a_valid_faithful_envelope(tmp_path: Path, toy
     assert by_type["Learning.Identified"]["data"]["identified_on"] == "2025-01-05"
     assert by_type["Learning.Prioritised"]["causation"] == ["e-1"]
     assert by_type["Learning.Identified"]["correlation"] == "cmd-1"
-    assert by_type["IngestionRun.RecordRejected"]["data"]["raw"] == {
-        "key": '{"_type_":"date_iso","_data_":"2024-01-01"}',
-        "_type_": "uuid_hex",
-        "n": "1.50",
-    }
+    # The rejected row travels sealed; once erased, no one can open it (the erasure says so).
+    raw = by_type["IngestionRun.RecordRejected"]["data"]["raw"]
+    assert set(raw) == {"$sealed", "data"} and raw["$sealed"].startswith("run:")
+    assert DataKeys(store).open(raw) == ERASED
+    erased = by_type["Erasure.Erased"]
+    assert erased["data"]["keys"] == [raw["$sealed"]] and erased["actor"] == "cli:dpo"
+    assert erased["data"]["rationale"] == "the row named a child"
     recorded = by_type["SourceRecord.Recorded"]
     assert recorded["valid_to"] is None and recorded["data"]["record_kind"] == "reading"
     assert recorded["actor"] == "plugin:toy-readings@0"
