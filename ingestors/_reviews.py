@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingestors._fields import parse_date, parse_int, required_text, text
 from ingestors._suppression import split_list
 from ingestors._vocabulary import Vocabulary
-from lif_core.plugins import FreeText, RecordError, Row
+from lif_core.plugins import FreeText, LearningDeclaration, RecordError, Row
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -30,6 +30,7 @@ __all__ = [
     "ReviewFinding",
     "Status",
     "finding_fields",
+    "findings_are_learning",
     "reference",
     "register_fields",
     "require_columns",
@@ -112,6 +113,21 @@ class ReviewFinding(BaseModel):
     )
     agencies: list[str] = Field(description="Agencies the finding is about or for.")
     date_identified: date = Field(description="Day the finding was agreed.")
+
+
+def findings_are_learning(origin: str) -> LearningDeclaration:
+    """A review's findings are learning items under their own references (``DD-2025-01/F02``),
+    citing the review; strengths and areas for improvement alike (marking one as good practice to
+    spread is the partnership's decision)."""
+    return LearningDeclaration(
+        reference="reference",
+        statement="statement",
+        themes="themes",
+        identified_on="date_identified",
+        origin=lambda a: origin,
+        source_reference="review_reference",
+        agencies="agencies",
+    )
 
 
 def require_columns(row: Row, names: tuple[str, ...], layout: str) -> None:

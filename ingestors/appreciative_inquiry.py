@@ -23,15 +23,19 @@ from ingestors._reviews import (
     ReviewFinding,
     Status,
     finding_fields,
+    findings_are_learning,
     reference,
     register_fields,
     require_columns,
 )
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     FreeText,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -215,6 +219,10 @@ SOURCE = Source(
             valid_time=lambda r: financial_year_of(r.date_held)[1],
             mode="append",
             description="How many staff of one agency took part in one inquiry.",
+            measures=MeasureDeclaration(
+                values=(Measurable("participants", description="Staff who took part."),),
+                dimensions=(Dimension("agency"), Dimension("inquiry_reference")),
+            ),
         ),
         RecordKind(
             name="finding",
@@ -223,6 +231,7 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.date_identified),
             mode="append",
             description="What went well (a strength) or what would be even better, with its themes.",
+            learning=findings_are_learning("appreciative-inquiry"),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

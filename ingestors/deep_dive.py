@@ -23,6 +23,7 @@ from ingestors._reviews import (
     ReviewFinding,
     Status,
     finding_fields,
+    findings_are_learning,
     reference,
     register_fields,
     require_columns,
@@ -30,6 +31,7 @@ from ingestors._reviews import (
 from ingestors._suppression import parse_count, split_list
 from ingestors._vocabulary import ACTION_STATUS
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Emit,
     FreeText,
@@ -263,6 +265,7 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.date_identified),
             mode="append",
             description="A strength or an area for improvement a deep dive found.",
+            learning=findings_are_learning("deep-dive"),
         ),
         RecordKind(
             name="action",
@@ -271,6 +274,21 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.date_agreed),
             mode="append",
             description="An action a deep dive agreed: owner, due date, status.",
+            actions=ActionDeclaration(
+                reference="reference",
+                description="action",
+                owner="owner_agency",
+                due="due_date",
+                status="status",
+                status_words={
+                    "not-started": "open",
+                    "in-progress": "in-progress",
+                    "complete": "complete",
+                    "embedded": "complete",
+                },
+                completed_on="date_completed",
+                learning="findings",
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

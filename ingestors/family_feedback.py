@@ -23,9 +23,13 @@ from ingestors._suppression import parse_count
 from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
+    Finding,
     FreeText,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -269,6 +273,13 @@ def record_key(record: FeedbackTheme) -> str:
     )
 
 
+def _worry(a: Any) -> str:
+    """'LCH heard from parents and carers (survey, 2025-Q1): Waiting times (29 people)'."""
+    who = str(a["feedback_from"]).replace("-", " ")
+    count = "fewer than 5 people" if a["suppressed"] else f"{a['people']} people"
+    return f"{a['agency']} heard from {who} ({a['method']}, {a['period']}): {a['theme']} ({count})"
+
+
 def _valid_time(record: FeedbackTheme) -> ValidTime:
     return parse_period(record.period, "period")
 
@@ -285,6 +296,27 @@ SOURCE = Source(
             valid_time=_valid_time,
             mode="append",
             description="How many children, young people or family members raised one theme with one service in a period.",
+            # What children and families are worried about is for someone to look at; what
+            # is working well is counted (measures), not raised as a finding.
+            findings=(
+                Finding(
+                    rule="family-feedback-worry",
+                    text=_worry,
+                    applies=lambda a: a["sentiment"] == "negative",
+                    themes=lambda a: [a["theme"]],
+                    responds="agency",
+                ),
+            ),
+            measures=MeasureDeclaration(
+                values=(Measurable("people", description="People who raised the theme."),),
+                dimensions=(
+                    Dimension("agency"),
+                    Dimension("feedback_from"),
+                    Dimension("method"),
+                    Dimension("theme"),
+                    Dimension("sentiment"),
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

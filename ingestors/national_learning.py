@@ -24,6 +24,7 @@ from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
     Emit,
+    Finding,
     FreeText,
     InputOptions,
     RecordError,
@@ -213,6 +214,16 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.date_published),
             mode="append",
             description="One recommendation or key message of a national publication.",
+            # A national recommendation is for the partnership to consider: a learning
+            # candidate, accepted or declined by a person, never learning by itself.
+            findings=(
+                Finding(
+                    rule="national-recommendation",
+                    text=lambda a: f"{a['reference']}: {a['recommendation']}",
+                    themes="themes",
+                    responds=lambda a: "; ".join(a["addressed_to"]) or None,
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),

@@ -24,8 +24,11 @@ from ingestors._suppression import parse_count
 from ingestors._vocabulary import Vocabulary
 from lif_core.plugins import (
     Columns,
+    Dimension,
     Emit,
     InputOptions,
+    Measurable,
+    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
@@ -228,6 +231,26 @@ SOURCE = Source(
             valid_time=lambda r: financial_year_of(r.date_closed)[1],
             mode="append",
             description="How many of one agency's practitioners or managers gave one response to one question.",
+            measures=MeasureDeclaration(
+                values=(
+                    Measurable(
+                        "percentage",
+                        unit="%",
+                        aggregate="ratio",
+                        numerator="respondents",
+                        denominator="answered",
+                        description="Share of those who answered who gave the response.",
+                    ),
+                    Measurable("respondents", description="How many gave the response."),
+                ),
+                dimensions=(
+                    Dimension("question_code", choose=True),
+                    Dimension("response", choose=True),
+                    Dimension("agency", totals=(ALL_AGENCIES,)),
+                    Dimension("respondent_group", totals=("all",)),
+                    Dimension("survey_reference"),
+                ),
+            ),
         ),
     ),
     inputs=InputOptions(formats=("csv", "xlsx"), columns=COLUMNS),
