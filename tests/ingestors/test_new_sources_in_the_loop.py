@@ -54,6 +54,17 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
             ],
         )
         assert result.exit_code == 0, result.output
+        result = CliRunner().invoke(
+            app,
+            [
+                *("--store", url, "measure", "define", "--ref", "MEA-AI-STAFF"),
+                *("--name", "Staff who took part in appreciative inquiries"),
+                *("--category", "how-much", "--baseline-periods", "2"),
+                *("--source", "appreciative-inquiry", "--kind", "participation"),
+                *("--value", "participants"),
+            ],
+        )
+        assert result.exit_code == 0, result.output
         project(store, reference_date=date(2025, 10, 1))
     return url
 
@@ -128,4 +139,17 @@ def test_a_survey_measure_takes_the_whole_workforce_rows_as_a_ratio(store_url: s
     assert [(str(r["period_end"])[:4], float(r["value"])) for r in rows] == [
         ("2024", 61.1),
         ("2025", 69.8),
+    ]
+
+
+def test_inquiry_participants_add_up_over_the_reporting_year(store_url: str) -> None:
+    rows = _rows(
+        store_url,
+        "SELECT period_start, period_end, value FROM impact_monitoring "
+        "WHERE measure = 'MEA-AI-STAFF'",
+    )
+    # Held in 2024-25: AI-2024-02 (14 November 2024) 4 + 3 + 2 + 1 + 1 = 11 and AI-2025-01
+    # (27 March 2025) 5 + 3 + 2 + 1 = 11: 22. AI-2025-02 has not been held.
+    assert [(str(r["period_start"]), str(r["period_end"]), float(r["value"])) for r in rows] == [
+        ("2024-04-01", "2025-03-31", 22.0)
     ]
