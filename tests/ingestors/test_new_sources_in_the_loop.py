@@ -9,7 +9,6 @@ gives the figures worked out by hand below from the sample files.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
