@@ -32,28 +32,30 @@ __all__ = ["FirstLeaf", "HeadCheck", "Leaves", "TreeReport", "check_tree"]
 
 
 class Leaves:
-    """Every event's leaf hash, recomputed from its content, by notification id (32 bytes each)."""
+    """Every event's leaf hash, recomputed from its content, by notification id."""
 
     def __init__(self, top: int) -> None:
         self.top = top
-        self.hashes = bytearray(32 * (top + 1))
-        self.present = bytearray(top + 1)
+        # slots[n]: the leaf of notification n (None: no such event). verify writes it inline.
+        self.slots: list[bytes | None] = [None] * (top + 1)
         self.beyond: dict[int, bytes] = {}  # events numbered past ``top`` (written meanwhile)
 
     def add(self, nid: int, chain_hex: str) -> None:
         leaf = hashlib.sha256(b"\x00%d:%s" % (nid, chain_hex.encode("ascii", "replace"))).digest()
         if 0 < nid <= self.top:
-            self.hashes[32 * nid : 32 * nid + 32] = leaf
-            self.present[nid] = 1
+            self.slots[nid] = leaf
         else:
             self.beyond[nid] = leaf
 
     def in_order(self) -> tuple[array[int], list[bytes]]:
-        nids = array("q", (n for n in range(1, self.top + 1) if self.present[n]))
-        nids.extend(sorted(self.beyond))
-        view = self.hashes
-        hashes = [bytes(view[32 * n : 32 * n + 32]) for n in nids if n <= self.top]
-        hashes.extend(self.beyond[n] for n in sorted(self.beyond))
+        hashes = [h for h in self.slots if h is not None]
+        if len(hashes) == self.top:  # no gaps: notification n is leaf n - 1
+            nids = array("q", range(1, self.top + 1))
+        else:
+            nids = array("q", (n for n, h in enumerate(self.slots) if h is not None))
+        for n in sorted(self.beyond):
+            nids.append(n)
+            hashes.append(self.beyond[n])
         return nids, hashes
 
 
