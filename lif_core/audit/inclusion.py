@@ -21,7 +21,7 @@ from uuid import UUID
 
 from lif_core.audit.heads import TreeHead, read_head, stored_heads
 from lif_core.audit.index import locate_events, sync_event_ids
-from lif_core.audit.proof import ProofReport
+from lif_core.audit.proof import ProofReport, check_readable
 from lif_core.errors import NotFoundError, RefusedError, VerificationError
 from lif_core.eventlog import tree
 from lif_core.eventlog.codec import GENESIS, chain_hash, split_state
@@ -40,6 +40,8 @@ __all__ = [
     "INCLUSION",
     "check_consistency",
     "check_inclusion",
+    "head_checks",
+    "kept_head_check",
     "latest_head",
     "prove_consistency",
     "prove_inclusion",
@@ -141,7 +143,7 @@ def prove_inclusion(store: Store, event_id: str, head: TreeHead | None = None) -
     return proof
 
 
-def _head_checks(report: ProofReport, head: TreeHead, label: str, public_key: str | None) -> None:
+def head_checks(report: ProofReport, head: TreeHead, label: str, public_key: str | None) -> None:
     report.add(
         f"{label}: signature",
         head.signature_ok(),
@@ -157,7 +159,8 @@ def _head_checks(report: ProofReport, head: TreeHead, label: str, public_key: st
         )
 
 
-def _kept(report: ProofReport, head: TreeHead, kept: TreeHead | None) -> None:
+def kept_head_check(report: ProofReport, head: TreeHead, kept: TreeHead | None) -> None:
+    """The head in hand is the one the auditor kept (a witness's)."""
     if kept is None:
         return
     same = (kept.tree_size, kept.root_hash) == (head.tree_size, head.root_hash)
@@ -187,20 +190,8 @@ def check_inclusion(
     except (KeyError, TypeError, ValueError, VerificationError) as exc:
         report.add("format", False, f"the proof is incomplete or malformed: {exc}")
         return report
-    _head_checks(report, head, "head", public_key)
-    decoded = row.data()
-    report.add(
-        "event id",
-        decoded.get("event_id") == claimed,
-        f"the stored bytes carry event id {decoded.get('event_id')}; the proof names {claimed}",
-    )
-    report.add(
-        "decoded view",
-        decoded == proof.get("decoded"),
-        "the readable copy is what the stored bytes say"
-        if decoded == proof.get("decoded")
-        else "the readable copy in the proof differs from the stored bytes: trust the bytes",
-    )
+    head_checks(report, head, "head", public_key)
+    check_readable(report, row, claimed, proof.get("decoded"))
     body, stored = split_state(row.state)
     computed = chain_hash(prev_hash, row.stream_id, row.version, row.topic, body)
     report.add(
@@ -220,7 +211,7 @@ def check_inclusion(
             else "do not give the head's root: the event or the proof was changed"
         ),
     )
-    _kept(report, head, kept)
+    kept_head_check(report, head, kept)
     return report
 
 
@@ -258,8 +249,8 @@ def check_consistency(proof: Mapping[str, Any], public_key: str | None = None) -
     except (KeyError, TypeError, ValueError, VerificationError) as exc:
         report.add("format", False, f"the proof is incomplete or malformed: {exc}")
         return report
-    _head_checks(report, old, "old head", public_key)
-    _head_checks(report, new, "new head", public_key)
+    head_checks(report, old, "old head", public_key)
+    head_checks(report, new, "new head", public_key)
     ok = verify_consistency(old.tree_size, new.tree_size, old.root, new.root, hashes)
     report.add(
         "the new log extends the old",

@@ -38,6 +38,7 @@ from typing import Any
 
 from lif_core.audit.heads import TreeHead, read_head, stored_heads
 from lif_core.audit.html import render_html
+from lif_core.audit.inclusion import head_checks, kept_head_check
 from lif_core.audit.proof import (
     ProofReport,
     check_hash_list,
@@ -389,20 +390,7 @@ def _check_head(
     except (ValueError, KeyError, TypeError, VerificationError) as exc:
         report.add("signed head", False, f"head.json or inclusion.json cannot be read: {exc}")
         return
-    report.add(
-        "head signature",
-        head.signature_ok(),
-        f"{head.label()}, key {head.public_key}"
-        + ("" if head.signature_ok() else ": the signature does not verify"),
-    )
-    if public_key is not None:
-        report.add(
-            "signing key",
-            head.public_key == public_key,
-            "the key you gave"
-            if head.public_key == public_key
-            else f"signed by {head.public_key}, not the key you gave",
-        )
+    head_checks(report, head, "head", public_key)
     missing = []
     for row in rows:
         index, path = paths.get(row.notification_id, (-1, []))
@@ -417,17 +405,7 @@ def _check_head(
         else f"not proven under the head: {', '.join(missing[:20])}"
         + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""),
     )
-    if kept is not None:
-        same = (kept.tree_size, kept.root_hash) == (head.tree_size, head.root_hash)
-        report.add(
-            "kept head",
-            same,
-            f"the pack's head is the one you kept ({kept.tree_size} events)"
-            if same
-            else f"you kept a head of {kept.tree_size} events (root {kept.root_hash[:16]}…), the "
-            f"pack is proven against {head.tree_size} (root {head.root_hash[:16]}…): check "
-            "`lif audit consistency` between them",
-        )
+    kept_head_check(report, head, kept)
 
 
 def _check_events(

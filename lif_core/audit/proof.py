@@ -34,6 +34,7 @@ __all__ = [
     "check_hash_list",
     "check_kept_seal",
     "check_proof",
+    "check_readable",
     "hash_list_text",
     "make_proof",
     "parse_hash_list",
@@ -180,6 +181,23 @@ def _check_row(
         )
 
 
+def check_readable(report: ProofReport, row: StoredRow, claimed: str, copy: Any) -> None:
+    """The stored bytes carry the event id a proof names, and its readable copy is theirs."""
+    decoded = row.data()
+    report.add(
+        "event id",
+        decoded.get("event_id") == claimed,
+        f"the stored bytes carry event id {decoded.get('event_id')}; the proof names {claimed}",
+    )
+    report.add(
+        "decoded view",
+        decoded == copy,
+        "the readable copy is what the stored bytes say"
+        if decoded == copy
+        else "the readable copy in the proof differs from the stored bytes: trust the bytes",
+    )
+
+
 def make_proof(store: Store, event_id: str, seal: Seal | None = None) -> dict[str, Any]:
     """Everything needed to check one event against a seal without the database."""
     try:
@@ -245,19 +263,7 @@ def check_proof(proof: Mapping[str, Any], kept: Seal | None = None) -> ProofRepo
         report.add("format", False, f"the proof is incomplete or malformed: {exc}")
         return report
     listed = check_hash_list(report, lines, seal)
-    decoded = row.data()
-    report.add(
-        "event id",
-        decoded.get("event_id") == claimed,
-        f"the stored bytes carry event id {decoded.get('event_id')}; the proof names {claimed}",
-    )
-    report.add(
-        "decoded view",
-        decoded == proof.get("decoded"),
-        "the readable copy is what the stored bytes say"
-        if decoded == proof.get("decoded")
-        else "the readable copy in the proof differs from the stored bytes: trust the bytes",
-    )
+    check_readable(report, row, claimed, proof.get("decoded"))
     versions = [v for v, _, _ in chain]
     nids = [n for _, n, _ in chain] + [row.notification_id]
     in_order = versions == list(range(1, row.version)) and nids == sorted(set(nids))

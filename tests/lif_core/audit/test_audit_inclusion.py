@@ -169,7 +169,7 @@ def test_a_pack_carries_the_signed_head_and_inclusion_proofs(store: Store, tmp_p
     assert [e["notification_id"] for e in doc["leaves"]] == [8, 41]
     assert check_pack(pack, kept_head=head, public_key=KEY).ok
     other = KeySigner(Ed25519PrivateKey.generate(), "someone").public_key().hex()
-    assert _failed(check_pack(pack, public_key=other)) == ["signing key"]
+    assert _failed(check_pack(pack, public_key=other)) == ["head: signing key"]
     # A path changed, even with the manifest recomputed, is caught.
     doc["leaves"][0]["path"][0] = "00" * 32
     (pack / "inclusion.json").write_text(json.dumps(doc))
