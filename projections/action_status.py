@@ -193,10 +193,12 @@ TABLES = [
                 "red (overdue), amber (open or in progress, or due within 14 days: an open action counts as in progress), green (complete), blue (impact verified); empty when cancelled.",
             ),
             Column(
-                "overdue", "INTEGER", "1 when open and past its due date at the reference date."
+                "overdue", "BOOLEAN", "True when open and past its due date at the reference date."
             ),
             Column(
-                "due_soon", "INTEGER", "1 when open and due within 14 days of the reference date."
+                "due_soon",
+                "BOOLEAN",
+                "True when open and due within 14 days of the reference date.",
             ),
             Column(
                 "days_overdue",
@@ -216,8 +218,8 @@ TABLES = [
             ),
             Column(
                 "completed_on_time",
-                "INTEGER",
-                "1 when completed on or before the due date, 0 when late; empty when not completed, when it has no due date, or when the source gave no completion day and the window it gives straddles the due date.",
+                "BOOLEAN",
+                "True when completed on or before the due date, false when late; empty when not completed, when it has no due date, or when the source gave no completion day and the window it gives straddles the due date.",
             ),
             Column("verified", "DATE", "When its impact was verified."),
             Column("reference_date", "DATE", "The date overdue and RAG were judged against."),

@@ -14,7 +14,15 @@ from lif_core.errors import ConfigError, NotFoundError, RefusedError
 from lif_core.eventlog.store import Store
 from lif_core.plugins.declared import Declared
 from projections import action_status, candidates, catalogue, impact_monitoring, learning_register
-from projections.engine import Context, ProjectionRun, Table, drifted, run_projections
+from projections.engine import (
+    Column,
+    Context,
+    ProjectionRun,
+    Table,
+    as_written,
+    drifted,
+    run_projections,
+)
 
 __all__ = [
     "ALL",
@@ -134,6 +142,49 @@ def neutralise_cell(value: Any) -> Any:
     return value if value.strip() == value else "'" + value
 
 
+def _arrow_value(value: Any, column: Column) -> Any:
+    written = as_written(value, column)
+    if written is None:
+        return None
+    if column.type == "DATE":
+        return date.fromisoformat(written)
+    if column.type == "TIMESTAMP":
+        return datetime.fromisoformat(written)
+    if column.type == "BOOLEAN":
+        return bool(written)
+    return written
+
+
+def _arrow_table(spec: Table, rows: Sequence[Sequence[Any]]) -> Any:
+    """The rows as an Arrow table of native types: date32, timestamp[us, UTC], bool, int64,
+    float64, and JSON as Arrow's JSON type (UTF-8 text marked as JSON)."""
+    import pyarrow as pa
+
+    json_type = pa.json_() if hasattr(pa, "json_") else pa.string()
+    arrow_types = {
+        "TEXT": pa.string(),
+        "INTEGER": pa.int64(),
+        "REAL": pa.float64(),
+        "BOOLEAN": pa.bool_(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+        "JSON": json_type,
+    }
+    arrays = []
+    for i, column in enumerate(spec.columns):
+        values = [_arrow_value(r[i], column) for r in rows]
+        kind = arrow_types[column.type]
+        if column.type == "JSON" and kind != pa.string():
+            arrays.append(pa.ExtensionArray.from_storage(kind, pa.array(values, pa.string())))
+        else:
+            arrays.append(pa.array(values, type=kind))
+    fields = [
+        pa.field(c.name, a.type, metadata={"description": c.description})
+        for c, a in zip(spec.columns, arrays, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
 def export_table(store: Store, table: str, fmt: str, out: Path, *, neutralise: bool = True) -> int:
     """Write a projection table to CSV or Parquet; written to a temporary file, then renamed (never half a file).
 
@@ -156,22 +207,21 @@ def export_table(store: Store, table: str, fmt: str, out: Path, *, neutralise: b
     os.close(fd)
     try:
         if fmt == "csv":
+            # Each cell in the one form the table is written and hashed in, whichever database
+            # it comes from: ISO dates and UTC times, flags as 1 or 0, JSON as compact text.
+            cells = [
+                [as_written(v, c) for v, c in zip(row, spec.columns, strict=True)] for row in rows
+            ]
             with open(tmp, "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(names)
                 writer.writerows(
-                    [[neutralise_cell(v) for v in row] for row in rows] if neutralise else rows
+                    [[neutralise_cell(v) for v in row] for row in cells] if neutralise else cells
                 )
         else:
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            arrow_types = {"INTEGER": pa.int64(), "REAL": pa.float64()}
-            columns = {
-                c.name: pa.array([r[i] for r in rows], type=arrow_types.get(c.type, pa.string()))
-                for i, c in enumerate(spec.columns)
-            }
-            pq.write_table(pa.table(columns), tmp)
+            pq.write_table(_arrow_table(spec, rows), tmp)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):

@@ -80,8 +80,15 @@ out too). The date used is kept for every table in `lif_projection_tables`, and 
 Every table has a view per column-set version: `<table>_v1` selects the columns of version 1,
 `<table>_v2` (once a table has one) those of version 2, and so on. A report built on
 `action_status_v1` keeps working when columns are added: new columns only ever appear in a new
-version, and a column is never renamed, retyped or dropped within one. Point reports at the
-views, not the tables. The "Since" column below says which version added each column.
+version, and a column is never renamed or dropped within one. Point reports at the views, not
+the tables. The "Since" column below says which version added each column.
+
+How versions are kept: a version number names a set of columns, each with its meaning and its
+type. Adding columns makes a new version; the old views stay as they were. Once, when the
+PostgreSQL tables moved from text dates and integer flags to native types (see "Types" below),
+the existing views moved with them rather than being frozen as text: the values are the same,
+only the SQL type became the one a reporting tool expects (a date is a date). A later change of
+a column's type or meaning will be a new version, its old view kept.
 
 ## Connecting a reporting tool
 
@@ -100,7 +107,11 @@ views, not the tables. The "Since" column below says which version added each co
   and use `SET search_path TO lif` or qualify the names (`lif.action_status_v1`).
 - **Files**: `lif export TABLE --format csv|parquet --out PATH` writes one table (through a
   temporary file, so a reader never sees half of it). Excel opens the CSV; Power BI and Tableau
-  read either. Parquet keeps the types: INTEGER as int64, REAL as double, the rest as text.
+  read either. Parquet keeps the types: DATE as `date32`, TIMESTAMP as `timestamp[us, tz=UTC]`,
+  BOOLEAN as `bool`, INTEGER as `int64`, REAL as `double`, JSON as Arrow's JSON type (UTF-8
+  JSON text) and TEXT as `string`; each field carries its column's description as metadata.
+  CSV writes dates and times as ISO 8601 (times in UTC), flags as 1 or 0 and JSON as compact
+  text, from either database alike.
 - **CSV and spreadsheets.** A cell whose text starts with `=`, `+`, `-`, `@`, a tab or a
   carriage return would be run as a formula by Excel, LibreOffice or Google Sheets (text from
   source files and decisions reaches the tables). `lif export --format csv` writes such a cell
@@ -109,9 +120,15 @@ views, not the tables. The "Since" column below says which version added each co
   and text that is wholly a number such as `-3.5`, are written as they are. A program reading
   the CSV, not a spreadsheet, can ask for every cell as stored with `--raw-cells`.
 
-Types as stored: DATE is ISO 8601 text (`2025-03-31`), TIMESTAMP ISO 8601 text in UTC
-(`2025-03-31T14:05:09.123456+00:00`), JSON is JSON text, and yes/no flags are INTEGER 1 or 0
-(empty when they do not apply). In SQL: {types}.
+## Types
+
+On **PostgreSQL** the tables and views hold native types ({types}), as
+`information_schema.columns` shows; times are UTC instants. A store whose tables were built
+before (dates as `text`, flags as `bigint`) is retyped by its next `lif project`: each such table
+is dropped with its views and built again from the log in the same transaction.
+**SQLite** has no date, time, boolean or JSON type: DATE is ISO 8601 text (`2025-03-31`),
+TIMESTAMP ISO 8601 text in UTC (`2025-03-31T14:05:09.123456+00:00`), JSON is JSON text and
+BOOLEAN flags are INTEGER 1 or 0. Either way a flag is empty (NULL) where it does not apply.
 """
 
 

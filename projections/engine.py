@@ -32,6 +32,7 @@ __all__ = [
     "EventView",
     "ProjectionRun",
     "Table",
+    "as_written",
     "checksum",
     "drifted",
     "events_of",
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
-    type: str  # TEXT | INTEGER | REAL | DATE | TIMESTAMP | JSON
+    type: str  # TEXT | INTEGER | REAL | BOOLEAN | DATE | TIMESTAMP | JSON
     description: str
     since: int = 1  # the column-set version that added it
 
@@ -117,17 +118,31 @@ def events_of(
         yield EventView(nid, stream_id, version, kind, data)
 
 
-def _cell(value: Any, column: Column) -> Any:
+def _timestamp(value: Any) -> str:
+    """A time as ISO 8601 in UTC, the one form it is stored, read back and hashed in."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat()
+
+
+def as_written(value: Any, column: Column) -> Any:
+    """A value as written, and as hashed: the same whether it comes from a render or is read
+    back from either database (PostgreSQL gives dates, times, booleans and JSON natively)."""
     if value is None:
         return None
     if column.type == "JSON":
-        # Idempotent, so a checksum of the rows read back equals the one recorded when writing.
-        return value if isinstance(value, str) else json.dumps(plain(value), sort_keys=True)
-    if column.type in ("DATE", "TIMESTAMP"):
-        return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+        # Canonical text, so a checksum of the rows read back equals the one recorded when writing.
+        data = json.loads(value) if isinstance(value, str) else plain(value)
+        return json.dumps(data, sort_keys=True)
+    if column.type == "DATE":
+        return value.isoformat()[:10] if isinstance(value, (date, datetime)) else str(value)
+    if column.type == "TIMESTAMP":
+        return _timestamp(value)
     if column.type == "REAL":
         return float(value)
-    if column.type == "INTEGER":
+    if column.type in ("INTEGER", "BOOLEAN"):
+        # A flag is 1 or 0 as written (SQLite has no booleans; PostgreSQL reads '1' as true).
         return int(value)
     return str(value)
 
@@ -137,7 +152,9 @@ def checksum(rows: Sequence[dict[str, Any]], table: Table) -> str:
     sha = hashlib.sha256()
     for row in sorted(rows, key=lambda r: tuple(str(r.get(k)) for k in table.key)):
         sha.update(
-            json.dumps([_cell(row.get(c.name), c) for c in table.columns], default=str).encode()
+            json.dumps(
+                [as_written(row.get(c.name), c) for c in table.columns], default=str
+            ).encode()
         )
         sha.update(b"\n")
     return sha.hexdigest()
@@ -187,10 +204,50 @@ _SQL_TYPES = {
     "TEXT": "TEXT",
     "INTEGER": "BIGINT",
     "REAL": "DOUBLE PRECISION",
+    "BOOLEAN": "BOOLEAN",
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMPTZ",
+    "JSON": "JSONB",
+}
+"""PostgreSQL's native type for each column type (what ``information_schema`` shows)."""
+_SQLITE_TYPES = {
+    **_SQL_TYPES,
+    "BOOLEAN": "INTEGER",
     "DATE": "TEXT",
     "TIMESTAMP": "TEXT",
     "JSON": "TEXT",
 }
+"""SQLite has no date, time, boolean or JSON type: ISO text, 1/0 and JSON text, as before."""
+# information_schema.columns.data_type of each PostgreSQL type above.
+_PG_DATA_TYPES = {
+    "TEXT": "text",
+    "BIGINT": "bigint",
+    "DOUBLE PRECISION": "double precision",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMPTZ": "timestamp with time zone",
+    "JSONB": "jsonb",
+}
+
+
+def _retype(tx: Tx, table: Table) -> None:
+    """PostgreSQL: drop a read table built with other column types (a store made before the
+    native types), with its views and its recorded checksum; it is created again and, as every
+    run renders every table whole, filled again by this run."""
+    rows = tx.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ?",
+        (table.name,),
+    ).fetchall()
+    if not rows:
+        return
+    found = {str(name): str(kind) for name, kind in rows}
+    wanted = {c.name: _PG_DATA_TYPES[_SQL_TYPES[c.type]] for c in table.columns}
+    if all(found.get(name) == kind for name, kind in wanted.items()):
+        return
+    log.warning("read table %s: columns retyped to the native types; rebuilt", table.name)
+    tx.execute(f"DROP TABLE {table.name} CASCADE")
+    tx.execute("DELETE FROM lif_projection_tables WHERE name = ?", (table.name,))
 
 
 def create_tables(tx: Tx, tables: Sequence[Table]) -> None:
@@ -200,8 +257,11 @@ def create_tables(tx: Tx, tables: Sequence[Table]) -> None:
     tx.execute(
         "CREATE TABLE IF NOT EXISTS lif_projection_tables (name TEXT PRIMARY KEY, rows BIGINT NOT NULL, checksum TEXT NOT NULL, reference_date TEXT NOT NULL, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"
     )
+    types = _SQL_TYPES if tx.dialect == "postgresql" else _SQLITE_TYPES
     for table in tables:
-        cols = ", ".join(f"{c.name} {_SQL_TYPES[c.type]}" for c in table.columns)
+        if tx.dialect == "postgresql":
+            _retype(tx, table)
+        cols = ", ".join(f"{c.name} {types[c.type]}" for c in table.columns)
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, PRIMARY KEY ({', '.join(table.key)}))"
         )
@@ -382,7 +442,7 @@ def run_projections(
                 tx,
                 table.name,
                 [c.name for c in table.columns],
-                [[_cell(r.get(c.name), c) for c in table.columns] for r in rows],
+                [[as_written(r.get(c.name), c) for c in table.columns] for r in rows],
             )
             digest = checksum(rows, table)
             tx.execute(

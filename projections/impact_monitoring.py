@@ -392,8 +392,8 @@ TABLES = [
             Column("polarity", "TEXT", "higher-is-better or lower-is-better."),
             Column(
                 "baseline",
-                "INTEGER",
-                "1 for the baseline periods (the first N, N set on the measure).",
+                "BOOLEAN",
+                "True for the baseline periods (the first N, N set on the measure).",
             ),
             Column(
                 "forecast",
@@ -403,8 +403,8 @@ TABLES = [
             Column("target", "REAL", "The target, if set."),
             Column(
                 "curve_turned",
-                "INTEGER",
-                "After the baseline: 1 when the value is beyond the forecast in the good direction.",
+                "BOOLEAN",
+                "After the baseline: true when the value is beyond the forecast in the good direction.",
             ),
             Column(
                 "rag",

@@ -13,6 +13,7 @@ _TYPES: dict[str, dict[str, Any]] = {
     "TEXT": {"type": "string"},
     "INTEGER": {"type": "integer"},
     "REAL": {"type": "number"},
+    "BOOLEAN": {"type": "boolean"},
     "DATE": {"type": "string", "format": "date"},
     "TIMESTAMP": {"type": "string", "format": "date-time"},
     "JSON": {},

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from lif_core.errors import LifError, StoreError
@@ -47,6 +47,7 @@ PAGING = ("limit", "offset", "sort", "q")
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 REAL_BOUND = 1e300  # finite numbers only; the bound keeps "1e400" (infinity) out
 NO_NUL = "^[^\\x00]*$"  # PostgreSQL text cannot hold NUL, so no parameter may
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -160,6 +161,10 @@ def _typed(listing: Listing, column: str, raw: str) -> Any:
         return _int(column, raw)
     if kind == "REAL":
         return _real(column, raw)
+    if kind == "BOOLEAN":
+        if raw.lower() not in _FLAGS:
+            raise BadQuery(f"{column}={raw[:40]!r}: {column} is true or false (or 1 or 0)")
+        return _FLAGS[raw.lower()]
     if kind == "DATE":
         try:
             if not _DAY.fullmatch(raw):
@@ -198,6 +203,8 @@ def _typed_schema(kind: str) -> dict[str, Any]:
         return {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX}
     if kind == "REAL":
         return {"type": "number", "minimum": -REAL_BOUND, "maximum": REAL_BOUND}
+    if kind == "BOOLEAN":
+        return {"type": "string", "enum": sorted(_FLAGS)}
     if kind == "DATE":
         return {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
     return {"type": "string", "format": "date-time"}
@@ -274,12 +281,18 @@ def _decoded(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in zip(names, row, strict=True):
-        if isinstance(value, str) and listing.column_type(name) == "JSON":
-            with contextlib.suppress(ValueError):  # else kept as the text the projection wrote
-                value = json.loads(value)
+        kind = listing.column_type(name)
+        if kind == "JSON" and value is not None:
+            if isinstance(value, str):  # SQLite's text; PostgreSQL's jsonb comes decoded
+                with contextlib.suppress(ValueError):  # else kept as the text the projection wrote
+                    value = json.loads(value)
             # Personal values are sealed in the log and the read tables: opened here, as they
             # are served ("[erased]" once their data key is destroyed).
             value = keys.opened(value)
+        elif kind == "BOOLEAN" and value is not None:
+            value = bool(value)  # 1/0 on SQLite, true/false on PostgreSQL: true/false here
+        elif isinstance(value, datetime):
+            value = value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
         elif isinstance(value, date):
             value = value.isoformat()
         out[name] = value

@@ -57,6 +57,14 @@ __all__ = ["FORMAT", "check_pack", "write_pack"]
 
 FORMAT = "lif-pack/1"
 MANIFEST = "MANIFEST.sha256"
+# The files a pack cannot be checked without, and what each holds (named when one is missing).
+REQUIRED = {
+    "seal.json": "the seal everything is proven against",
+    "hash-list.txt": "the lines the seal's digest is over",
+    "proof.json": "the stored bytes of the events the trail rests on",
+    "trail.json": "the trail being proven",
+    "trail.html": "the trail as a page",
+}
 README = """LIF audit pack for {reference} ({kind}), made {generated_at} UTC.
 
 Files
@@ -319,6 +327,11 @@ def check_pack(
     if not (folder / MANIFEST).is_file():
         raise InputError(f"{folder} is not an audit pack (no {MANIFEST})")
     _check_manifest(report, folder)
+    missing = [name for name in REQUIRED if not (folder / name).is_file()]
+    for name in missing:
+        report.add(name, False, f"missing from the pack: {REQUIRED[name]}")
+    if missing:
+        return report
     try:
         seal = Seal.from_json(_read(folder, "seal.json"))
         proof = json.loads(_read(folder, "proof.json"))

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from read_tables import written
 
 from lif_core.domain import Action
 from lif_core.eventlog.store import Store
@@ -31,7 +32,7 @@ def _rows(store: Store) -> dict[str, dict[str, Any]]:
     with store.read() as tx:
         cursor = tx.execute("SELECT * FROM action_status")
         names = [d[0] for d in getattr(cursor.cursor, "sqlite_cursor", cursor.cursor).description]
-        return {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+        return {r[0]: written("action_status", names, r) for r in cursor.fetchall()}
 
 
 @pytest.fixture

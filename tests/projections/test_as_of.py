@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from read_tables import written_tuple
 from typer.testing import CliRunner
 
 from lif_app.cli.app import app
@@ -29,9 +30,12 @@ def _tables(store: Store) -> dict[str, Any]:
     for name, spec in TABLES.items():
         cols = ", ".join(c.name for c in spec.columns)
         with store.read() as tx:
-            rows = tx.execute(
-                f"SELECT {cols} FROM {name} ORDER BY {', '.join(spec.key)}"
-            ).fetchall()
+            rows = [
+                written_tuple(name, [c.name for c in spec.columns], r)
+                for r in tx.execute(
+                    f"SELECT {cols} FROM {name} ORDER BY {', '.join(spec.key)}"
+                ).fetchall()
+            ]
         out[name] = (rows, sums[name]["checksum"], sums[name]["rows"])
     return out
 

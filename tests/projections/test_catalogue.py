@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from read_tables import written
+
 from lif_core.eventlog.store import Store
 from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import bad_inputs, sample_inputs
@@ -22,7 +24,7 @@ def _table(store: Store, name: str) -> list[dict[str, Any]]:
         query = tx.execute(f"SELECT * FROM {name}")
         cursor = getattr(query.cursor, "sqlite_cursor", query.cursor)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, r, strict=True)) for r in query.fetchall()]
+        return [written(name, names, r) for r in query.fetchall()]
 
 
 def _catalogue(store: Store) -> dict[str, dict[str, Any]]:

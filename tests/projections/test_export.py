@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from lif_core.policies import run_policies
 from projections import TABLES, export_table, project
 from projections import api as projections_api
 from projections.api import neutralise_cell
+from projections.engine import as_written
 
 SOURCES = ("action-plans", "learning-log", "practice-reviews", "performance")
 
@@ -78,22 +81,77 @@ def test_csv_gives_back_every_table(populated: Store, tmp_path: Path) -> None:
             header, *body = list(csv.reader(handle))
         assert header == [c.name for c in spec.columns]
         assert body == [
-            ["" if v is None else str(neutralise_cell(v)) for v in row] for row in rows
+            [
+                "" if v is None else str(neutralise_cell(as_written(v, c)))
+                for v, c in zip(row, spec.columns, strict=True)
+            ]
+            for row in rows
         ], table
 
 
-def test_parquet_gives_back_every_table_with_its_types(populated: Store, tmp_path: Path) -> None:
-    types = {"INTEGER": pa.int64(), "REAL": pa.float64()}
+ARROW = {
+    "TEXT": pa.string(),
+    "INTEGER": pa.int64(),
+    "REAL": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+    "JSON": pa.json_(),
+}
+
+
+def _native(value: Any, kind: str) -> Any:
+    """What a stored value (ISO text and 1/0 on SQLite, native on PostgreSQL) means, in Python."""
+    if value is None:
+        return None
+    if kind == "DATE":
+        return value if isinstance(value, date) else date.fromisoformat(value)
+    if kind == "TIMESTAMP":
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return moment.astimezone(UTC)
+    if kind == "BOOLEAN":
+        return bool(value)
+    if kind == "JSON":
+        return json.loads(value) if isinstance(value, str) else value
+    return value
+
+
+def test_parquet_gives_back_every_table_with_its_native_types(
+    populated: Store, tmp_path: Path
+) -> None:
     for table, spec in TABLES.items():
         out = tmp_path / f"{table}.parquet"
         count = export_table(populated, table, "parquet", out)
-        read = pq.read_table(out)
-        assert read.column_names == [c.name for c in spec.columns]
-        assert [f.type for f in read.schema] == [
-            types.get(c.type, pa.string()) for c in spec.columns
+        schema = pq.read_schema(out)
+        assert schema.names == [c.name for c in spec.columns]
+        assert [f.type for f in schema] == [ARROW[c.type] for c in spec.columns], table
+        read = pq.read_table(out).to_pylist()
+        expected = [
+            tuple(_native(v, c.type) for v, c in zip(row, spec.columns, strict=True))
+            for row in _stored(populated, table)
         ]
-        assert [tuple(r.values()) for r in read.to_pylist()] == _stored(populated, table), table
-        assert count == read.num_rows
+        got = [
+            tuple(
+                json.loads(v) if c.type == "JSON" and v is not None else v
+                for v, c in zip(r.values(), spec.columns, strict=True)
+            )
+            for r in read
+        ]
+        assert got == expected, table
+        assert count == len(read)
+
+
+def test_read_schema_shows_dates_as_date32_times_in_utc_and_flags_as_bool(
+    populated: Store, tmp_path: Path
+) -> None:
+    out = tmp_path / "action_status.parquet"
+    export_table(populated, "action_status", "parquet", out)
+    schema = pq.read_schema(out)
+    assert schema.field("due").type == pa.date32()
+    assert schema.field("last_change").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("overdue").type == pa.bool_()
+    assert schema.field("times_rescheduled").type == pa.int64()
+    assert schema.field("description").metadata == {b"description": b"What is to be done."}
 
 
 def test_every_table_is_exported_with_rows(populated: Store, tmp_path: Path) -> None:

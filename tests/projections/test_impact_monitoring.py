@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from read_tables import written
 from typer.testing import CliRunner
 
 from ingestors.performance import SOURCE as PERFORMANCE
@@ -96,7 +97,7 @@ def _impact(store: Store, measure: str | None = None) -> list[dict[str, Any]]:
         query = tx.execute("SELECT * FROM impact_monitoring ORDER BY measure, period_start")
         cursor = getattr(query.cursor, "sqlite_cursor", query.cursor)
         names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, r, strict=True)) for r in query.fetchall()]
+        rows = [written("impact_monitoring", names, r) for r in query.fetchall()]
     return [r for r in rows if measure is None or r["measure"] == measure]
 
 

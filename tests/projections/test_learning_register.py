@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 from uuid import uuid4
 
+from read_tables import written
+
 from lif_core.domain import Action, Learning
 from lif_core.eventlog.store import Store
 from lif_core.ingestion import ingest_file
@@ -35,7 +37,7 @@ def _register(store: Store) -> dict[str, dict[str, Any]]:
         query = tx.execute("SELECT * FROM learning_register")
         cursor = getattr(query.cursor, "sqlite_cursor", query.cursor)
         names = [d[0] for d in cursor.description]
-        return {r[0]: dict(zip(names, r, strict=True)) for r in query.fetchall()}
+        return {r[0]: written("learning_register", names, r) for r in query.fetchall()}
 
 
 def test_an_item_keeps_its_decisions_and_latest_decision(store: Store) -> None:

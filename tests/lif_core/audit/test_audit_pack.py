@@ -186,6 +186,23 @@ def test_a_pack_with_a_file_missing_or_added_fails_its_manifest(pack: Path, tmp_
     assert manifest.detail == "changed or missing: README.txt; not in the manifest: notes.txt"
 
 
+@pytest.mark.parametrize("name", ["hash-list.txt", "seal.json", "proof.json"])
+def test_check_pack_names_each_missing_file_as_a_failed_check(
+    pack: Path, tmp_path: Path, name: str
+) -> None:
+    copy = tmp_path / "pack"
+    shutil.copytree(pack, copy)
+    (copy / name).unlink()
+    report = check_pack(copy)
+    failed = {c.name: c.detail for c in report.checks if not c.ok}
+    assert set(failed) == {"manifest", name}
+    assert failed[name].startswith("missing from the pack")
+    result = lif_for(NO_STORE)("audit", "check-pack", str(copy))
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "No such file" not in result.stdout + result.stderr
+    assert name in result.stdout + result.stderr
+
+
 def test_a_forged_seal_is_only_caught_against_the_seal_kept_outside(
     history: History, pack: Path, tmp_path: Path
 ) -> None:
