@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from read_tables import written_tuple
 from typer.testing import CliRunner
 
 from lif_app.cli.app import app
@@ -75,7 +76,9 @@ def _values(store: Store, measure: str) -> dict[str, tuple[Any, ...]]:
             "FROM impact_monitoring WHERE measure = ? ORDER BY period_start",
             (measure,),
         ).fetchall()
-    return {r[0]: tuple(r[1:]) for r in rows}
+    names = ["period_start", "value", "numerator", "denominator", "unknown", "aggregate"]
+    written_rows = [written_tuple("impact_monitoring", names, r) for r in rows]
+    return {r[0]: tuple(r[1:]) for r in written_rows}
 
 
 @pytest.fixture
