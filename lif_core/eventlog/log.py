@@ -285,15 +285,17 @@ def _grow_tree(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]]
     ).fetchone() or (0, None, None)
     if count == len(rows) and count and int(high) - int(low) + 1 == count:
         # Ours alone, numbered without gaps (as both databases number one writer's rows).
-        leaves = [
-            (n, oid, version, stored_hash(state_))
-            for n, (oid, version, _, state_) in zip(
-                range(int(low), int(high) + 1), rows, strict=True
-            )
-        ]
+        tree.extend_columns(
+            store,
+            tx,
+            state,
+            range(int(low), int(high) + 1),
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [stored_hash(r[3]) for r in rows],
+        )
     else:
-        leaves = _ours(store, tx, state.last_notification_id, rows)
-    tree.extend(store, tx, state, leaves)
+        tree.extend(store, tx, state, _ours(store, tx, state.last_notification_id, rows))
 
 
 def _ours(

@@ -6,7 +6,8 @@ order. What is stored is only what keeps appends O(log n) and proofs O(log n) re
 
 - ``lif_merkle_leaves``: the leaves, 64 to a row (a row per leaf cost a third of a batch's write
   rate on SQLite): their hashes (:func:`~lif_core.eventlog.merkle.event_leaf`), notification
-  ids, streams and versions (to name an event that is gone), each packed in one column;
+  ids, streams (16 bytes each) and versions (to name an event that is gone), each packed in
+  one column;
 - ``lif_merkle_nodes``: the perfect subtrees' roots from level
   :data:`~lif_core.eventlog.merkle.STORED_FROM` (64 leaves) up, about one row per 32 leaves;
 - ``lif_merkle_state``: one row, the tree's size, last notification id and compact range.
@@ -38,6 +39,7 @@ __all__ = [
     "TreeState",
     "create_statements",
     "extend",
+    "extend_columns",
     "leaf_at",
     "leaf_index_of",
     "leaf_pages",
@@ -133,19 +135,38 @@ def extend(
 ) -> None:
     """Add events ``(notification id, stream id as stored, version, chain hash)``, in log
     order, inside ``tx``."""
-    if not leaves:
+    if leaves:
+        nids, streams, versions, chains = zip(*leaves, strict=True)
+        extend_columns(store, tx, state, nids, streams, versions, chains)
+
+
+def _stream_bytes(streams: Sequence[Any]) -> bytes:
+    """Stream ids as 16 bytes each (UUIDs on PostgreSQL, 32 hex digits on SQLite), in C."""
+    if all(type(s) is str and len(s) == 32 for s in streams):
+        return bytes.fromhex("".join(streams))
+    return b"".join([s.bytes if type(s) is UUID else UUID(str(s)).bytes for s in streams])
+
+
+def extend_columns(
+    store: Store,
+    tx: Tx,
+    state: TreeState,
+    nids: Sequence[int],
+    streams: Sequence[Any],
+    versions: Sequence[int],
+    chains: Sequence[str],
+) -> None:
+    """:func:`extend` with the events' fields as columns (the append's hot path: each step
+    below is one comprehension or one C call over the batch)."""
+    if not nids:
         return
+    sha256 = hashlib.sha256
+    leaves = [sha256(f"\x00{n}:{c}".encode()).digest() for n, c in zip(nids, chains, strict=True)]
     frontier = state.frontier
     hashes = frontier.hashes
-    size = frontier.size
-    sha256 = hashlib.sha256
-    chunk = _open_chunk(tx, size)
-    chunk_rows: list[tuple[int, bytes, bytes, bytes, bytes]] = []
+    start = size = frontier.size
     node_rows: list[tuple[int, int, bytes]] = []
-    uuid_type = UUID
-    for nid, stream, version, chain in leaves:
-        # merkle.event_leaf and Frontier.append, inline: this runs for every event written.
-        leaf = node = sha256(b"\x00%d:%s" % (nid, chain.encode())).digest()
+    for node in leaves:  # merkle.Frontier.append, inline, keeping the stored levels' nodes
         if size & 1:
             count, level = size, 0
             while count & 1:
@@ -155,47 +176,66 @@ def extend(
                 if level >= STORED_FROM:
                     node_rows.append((level, count, node))
         hashes.append(node)
-        if type(stream) is uuid_type:
-            stream = stream.hex
-        elif len(stream) != 32:  # a UUID's text rather than the 32 hex digits SQLite holds
-            stream = uuid_type(stream).hex
-        chunk.hashes += leaf
-        chunk.nids.append(nid)
-        chunk.streams += stream.encode()
-        chunk.versions.append(version)
         size += 1
-        if not size % CHUNK:
-            chunk_rows.append(_packed(size - 1, chunk))
-            chunk = _Chunk(bytearray(), array("q"), bytearray(), array("q"))
-    if chunk.nids:
-        chunk_rows.append(_packed(size - 1, chunk))
     frontier.size = size
-    if state.size % CHUNK:  # the partial chunk is written again, whole
-        tx.execute("DELETE FROM lif_merkle_leaves WHERE chunk = ?", (state.size // CHUNK,))
-    tx.executemany(
-        "INSERT INTO lif_merkle_leaves (chunk, hashes, notification_ids, streams, versions) "
-        "VALUES (?, ?, ?, ?, ?)",
+    # The leaves 64 to a row: the stored partial chunk first, then whole ones.
+    first = start - start % CHUNK
+    old = _open_chunk(tx, start)
+    blob = bytes(old.hashes) + b"".join(leaves)
+    all_nids = array("q", old.nids)
+    all_nids.extend(nids)
+    all_streams = bytes(old.streams) + _stream_bytes(streams)
+    all_versions = array("q", old.versions)
+    all_versions.extend(versions)
+    chunk_rows = [
+        (
+            (first + i) // CHUNK,
+            blob[32 * i : 32 * (i + CHUNK)],
+            all_nids[i : i + CHUNK].tobytes(),
+            all_streams[16 * i : 16 * (i + CHUNK)],
+            all_versions[i : i + CHUNK].tobytes(),
+        )
+        for i in range(0, len(all_nids), CHUNK)
+    ]
+    if start % CHUNK:  # the partial chunk is written again, whole
+        tx.execute("DELETE FROM lif_merkle_leaves WHERE chunk = ?", (start // CHUNK,))
+    _insert(
+        store,
+        tx,
+        "lif_merkle_leaves (chunk, hashes, notification_ids, streams, versions)",
+        ["int8", "bytea", "bytea", "bytea", "bytea"],
         chunk_rows,
     )
-    tx.executemany(
-        "INSERT INTO lif_merkle_nodes (level, node_index, hash) VALUES (?, ?, ?)", node_rows
+    _insert(
+        store,
+        tx,
+        "lif_merkle_nodes (level, node_index, hash)",
+        ["int4", "int8", "bytea"],
+        node_rows,
     )
     state.size = size
-    state.last_notification_id = leaves[-1][0]
+    state.last_notification_id = nids[-1]
     tx.execute(
         "UPDATE lif_merkle_state SET size = ?, last_notification_id = ?, frontier = ? WHERE name = ?",
         (size, state.last_notification_id, b"".join(hashes).hex(), STATE),
     )
 
 
-def _packed(last: int, chunk: _Chunk) -> tuple[int, bytes, bytes, bytes, bytes]:
-    return (
-        last // CHUNK,
-        bytes(chunk.hashes),
-        chunk.nids.tobytes(),
-        bytes(chunk.streams),
-        chunk.versions.tobytes(),
-    )
+def _insert(
+    store: Store, tx: Tx, into: str, types: list[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Rows into a table: COPY on PostgreSQL (its executemany costs a round trip's worth a row
+    here), one executemany on SQLite."""
+    if not rows:
+        return
+    if store.dialect == "postgresql":
+        with tx.cursor.copy(f"COPY {into} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(types))
+        tx.cursor.executemany(f"INSERT INTO {into} VALUES ({marks})", rows)
 
 
 def reset(tx: Tx) -> TreeState:
@@ -230,7 +270,7 @@ def _unpack(row: Sequence[Any]) -> list[StoredLeaf]:
         StoredLeaf(
             base + i,
             nids[i],
-            str(UUID(streams[i * 32 : i * 32 + 32].decode("ascii", "replace"))),
+            str(UUID(bytes=streams[i * 16 : i * 16 + 16])),
             versions[i],
             hashes[i * 32 : i * 32 + 32],
         )
