@@ -113,6 +113,13 @@ class _Chunk:
     versions: array[int]
 
 
+def _streams16(streams: bytes, count: int) -> bytes:
+    """A chunk's stream ids as 16 bytes each (the first trees of 2026-12-06 kept 32 hex digits)."""
+    if len(streams) == 32 * count and count:
+        return bytes.fromhex(streams.decode("ascii"))
+    return streams
+
+
 def _open_chunk(tx: Tx, size: int) -> _Chunk:
     """The chunk the next leaf goes into (the stored partial one, or a new one)."""
     if size % CHUNK:
@@ -121,10 +128,11 @@ def _open_chunk(tx: Tx, size: int) -> _Chunk:
             (size // CHUNK,),
         ).fetchone()
         if row is not None:
+            nids = array("q", bytes(row[1]))
             return _Chunk(
                 bytearray(row[0]),
-                array("q", bytes(row[1])),
-                bytearray(row[2]),
+                nids,
+                bytearray(_streams16(bytes(row[2]), len(nids))),
                 array("q", bytes(row[3])),
             )
     return _Chunk(bytearray(), array("q"), bytearray(), array("q"))
@@ -263,8 +271,8 @@ class StoredLeaf:
 
 def _unpack(row: Sequence[Any]) -> list[StoredLeaf]:
     chunk, hashes, nids_raw, streams, versions_raw = row
-    hashes, streams = bytes(hashes), bytes(streams)
     nids, versions = array("q", bytes(nids_raw)), array("q", bytes(versions_raw))
+    hashes, streams = bytes(hashes), _streams16(bytes(streams), len(nids))
     base = int(chunk) * CHUNK
     return [
         StoredLeaf(

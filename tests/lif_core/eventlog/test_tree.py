@@ -97,3 +97,21 @@ def test_a_store_made_before_the_tree_gets_it_built_once(store: Store) -> None:
     assert state.root == _naive_root(_lines(store))
     store.save(*_actions(1, start=60))  # and from then on keep it
     assert _state(store).root == _naive_root(_lines(store))
+
+
+def test_a_chunk_kept_with_hex_stream_ids_still_reads_and_grows(store: Store) -> None:
+    """The first trees (earlier the same day) kept stream ids as 32 hex digits a leaf."""
+    store.save(*_actions(3))
+    with store.transaction() as tx:
+        [(streams, nids)] = tx.execute(
+            "SELECT streams, notification_ids FROM lif_merkle_leaves"
+        ).fetchall()
+        hexed = bytes(streams).hex().encode()  # 16 bytes a leaf -> 32 hex digits a leaf
+        tx.execute("UPDATE lif_merkle_leaves SET streams = ?", (hexed,))
+    store.save(*_actions(2, start=10))
+    with store.read() as tx:
+        leaves = [tree.leaf_at(tx, i) for i in range(5)]
+    assert [leaf.notification_id for leaf in leaves if leaf] == [1, 2, 3, 4, 5]
+    ids = [str(a.id) for a in _actions(3)] + [str(a.id) for a in _actions(2, start=10)]
+    assert [leaf.stream_id for leaf in leaves if leaf] == ids
+    assert _state(store).root == _naive_root(_lines(store))
