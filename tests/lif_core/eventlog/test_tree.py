@@ -103,9 +103,7 @@ def test_a_chunk_kept_with_hex_stream_ids_still_reads_and_grows(store: Store) ->
     """The first trees (earlier the same day) kept stream ids as 32 hex digits a leaf."""
     store.save(*_actions(3))
     with store.transaction() as tx:
-        [(streams, nids)] = tx.execute(
-            "SELECT streams, notification_ids FROM lif_merkle_leaves"
-        ).fetchall()
+        [(streams,)] = tx.execute("SELECT streams FROM lif_merkle_leaves").fetchall()
         hexed = bytes(streams).hex().encode()  # 16 bytes a leaf -> 32 hex digits a leaf
         tx.execute("UPDATE lif_merkle_leaves SET streams = ?", (hexed,))
     store.save(*_actions(2, start=10))
