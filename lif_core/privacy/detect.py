@@ -67,9 +67,15 @@ FREE_TEXT_KINDS: Final = ("date_of_birth", "age", "postcode", "address", "person
 
 # --- identifiers --------------------------------------------------------------------------------
 
-# Ten digits, grouped any way, with at most one space, hyphen or dot between groups (943 476 5919,
-# 943-476-5919, 943.476.5919, 9434 765 919, 9434765919), not part of a longer number.
-_NHS = re.compile(r"(?<![\d.\-/])(?<!\d[ .\-])\d(?:[ .\-]?\d){9}(?![\d/]|[ .\-]\d)")
+# Ten digits as NHS numbers are written: 3-3-4 or 4-3-3, the same space, hyphen or dot (or
+# nothing) between the groups (943 476 5919, 943-476-5919, 943.476.5919, 9434 765 919,
+# 9434765919), not part of a longer number. Other groupings are other identifiers: a CQC
+# location id is "1-101234567".
+_NHS = re.compile(
+    r"(?<![\d.\-/])(?<!\d[ .\-])"
+    r"(?:\d{3}([ .\-]?)\d{3}\1\d{4}|\d{4}([ .\-]?)\d{3}\2\d{3})"
+    r"(?![\d/]|[ .\-]\d)"
+)
 _UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 # A UK number: +44 or 0, then digits at most two spaces, hyphens, dots or brackets apart; 10 or
