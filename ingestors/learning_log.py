@@ -147,6 +147,10 @@ class LearningItem(BaseModel):
     evidence_of_impact: FreeText | None = Field(
         description="Evidence that the learning made a difference, when there is some."
     )
+    learning_point: str | None = Field(
+        default=None,
+        description="The review's learning point this item records, e.g. 'CSPR-2024-02/LP01' (the same learning: one register item).",
+    )
 
 
 COLUMNS = Columns(
@@ -168,6 +172,7 @@ COLUMNS = Columns(
         "audience": ("Audience",),
         "linked_actions": ("Linked actions", "Actions"),
         "evidence_of_impact": ("Evidence of impact", "Impact"),
+        "learning_point": ("Learning point", "Review learning point"),
     },
     required=("reference", "source", "date_identified", "themes", "learning"),
 )
@@ -246,6 +251,7 @@ def map_row(row: Row) -> list[Emit]:
             values.get("linked_actions"), _ACTION, "linked_actions", "ACT-2025-031"
         ),
         "evidence_of_impact": text(values.get("evidence_of_impact")),
+        "learning_point": (text(values.get("learning_point")) or "").upper() or None,
     }
     # The export's day dates the snapshot, so an item dropped from a newer export is withdrawn
     # even when it was identified before items that remain.
@@ -274,11 +280,9 @@ SOURCE = Source(
                 source_reference="source_reference",
                 agencies="agencies",
                 audience="audience",
-                # A source reference that names a learning point ('CSPR-2024-02/LP01') is the
-                # same learning as that point: one item, citing both.
-                same_as=lambda a: (
-                    [a["source_reference"]] if "/" in str(a.get("source_reference") or "") else []
-                ),
+                # The review's learning point the item records is the same learning: one
+                # item, citing both the log's row and the review's point.
+                same_as="learning_point",
                 channels="dissemination_channels",
                 shared_on="date_disseminated",
                 impact="evidence_of_impact",

@@ -159,7 +159,11 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
             by_learning.setdefault(row["learning_reference"], []).append(row)
     out = []
     for stream_id, item in states.get(NAME, {}).items():
-        actions = by_learning.get(item["reference"], [])
+        actions = [
+            a
+            for name in (item["reference"], *(item.get("also_known_as") or []))
+            for a in by_learning.get(name, [])
+        ]
         decision = item["last_decision"] or {}
         out.append(
             {

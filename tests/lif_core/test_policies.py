@@ -394,3 +394,39 @@ def test_review_learning_points_become_learning_items_and_reviews_do_not(store: 
         row.attributes["agencies"],
     )
     assert not store.exists(Learning.stream_id("CSPR-2024-02"))  # the review itself is no learning
+
+
+@pytest.mark.parametrize("first", ["learning-log", "practice-reviews"])
+def test_a_review_s_learning_point_and_the_log_s_item_for_it_are_one_item_citing_both(
+    store: Store, first: str
+) -> None:
+    order = [first, "practice-reviews" if first == "learning-log" else "learning-log"]
+    for name in order:
+        for path in sample_inputs(load_plugins().get(name).source):
+            _ingest(store, name, path)
+    run_policies(store)
+    # the log names CSPR-2024-02/LP01, LP02 and LP03 for LRN-2025-014, 015 and 016: one item
+    # each, under the reference recorded first, citing the log's row and the review's point
+    pairs = [("LRN-2025-014", "CSPR-2024-02/LP01"), ("LRN-2025-015", "CSPR-2024-02/LP02")]
+    for log_ref, point in pairs:
+        kept, other = (log_ref, point) if first == "learning-log" else (point, log_ref)
+        assert not store.exists(Learning.stream_id(other))
+        item = store.get(Learning, Learning.stream_id(kept))
+        cited = {
+            (e.source, e.record_key)
+            for e in _events(store, item.id)
+            if isinstance(e, Learning.Cited)
+        }
+        assert cited == {("learning-log", log_ref), ("practice-reviews", point)}
+        assert item.also_known_as == [other]
+    # 9 log items and 7 learning points, 3 of them the same learning: 9 + 7 - 3 = 13 rows
+    from projections import project
+
+    project(store, reference_date=date(2026, 1, 31))
+    with store.read() as tx:
+        (rows,) = tx.execute("SELECT COUNT(*) FROM learning_register").fetchone()
+        also = tx.execute(
+            "SELECT also_known_as FROM learning_register WHERE also_known_as <> '' ORDER BY 1"
+        ).fetchall()
+    assert rows == 13
+    assert len(also) == 3

@@ -370,8 +370,8 @@ def test_a_measure_through_every_command(lif):
     defined = _json(
         lif(
             "measure", "define", "--ref", "MEA-ICPC-15WD", "--name", "ICPC within 15 working days",
-            "--category", "how-well", "--unit", "percent", "--source", "performance", "--kind", "indicator",
-            "--match", "indicator=icpc_15wd", "--match", "scope=Leeds", "--target", "85", "--json",
+            "--category", "how-well", "--unit", "percent", "--source", "performance", "--kind", "indicator-value",
+            "--match", "indicator_code=ICPC-15WD", "--match", "area=Leeds", "--target", "85", "--json",
         )
     )  # fmt: skip
     target = _json(
@@ -407,8 +407,8 @@ def test_a_measure_through_every_command(lif):
 
     assert defined["binding"] == {
         "source": "performance",
-        "kind": "indicator",
-        "match": {"indicator": "icpc_15wd", "scope": "Leeds"},
+        "kind": "indicator-value",
+        "match": {"indicator_code": "ICPC-15WD", "area": "Leeds"},
         "value": "value",
     }
     assert (defined["target"], target["target"], retired["type"]) == (

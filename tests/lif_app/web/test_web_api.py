@@ -190,13 +190,13 @@ def test_learning_item_has_its_actions_evidence_and_audit_trail(
 
 
 def test_a_reference_with_a_slash_is_found_plain_or_percent_encoded(client: TestClient) -> None:
-    plain = client.get(f"{API}/learning-register/CSPR-2024-02/LP03")
-    encoded = client.get(f"{API}/learning-register/{quote('CSPR-2024-02/LP03', safe='')}")
+    plain = client.get(f"{API}/learning-register/CSPR-2024-02/LP04")
+    encoded = client.get(f"{API}/learning-register/{quote('CSPR-2024-02/LP04', safe='')}")
     assert plain.status_code == encoded.status_code == 200
     assert (
         plain.json()["item"]["reference"]
         == encoded.json()["item"]["reference"]
-        == "CSPR-2024-02/LP03"
+        == "CSPR-2024-02/LP04"
     )
 
 

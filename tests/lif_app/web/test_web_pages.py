@@ -21,7 +21,7 @@ PAGES = [
     "/register",
     "/register?themes=Neglect&source_kind=review&status=disseminated&q=neglect&sort=reference",
     "/learning/LRN-2025-014",
-    "/learning/CSPR-2024-02/LP03",
+    "/learning/CSPR-2024-02/LP04",
     "/actions",
     "/actions?owner_agency=LCH&rag=blue",
     "/actions/ACT-2025-101",
@@ -99,7 +99,7 @@ def test_the_register_filters_and_sorts_through_get_parameters(client: TestClien
     assert "LRN-2025-018" in text and "LRN-2025-014" not in text
     assert "1 learning item match" in text
     ordered = client.get("/register?sort=reference").text
-    assert ordered.index("CSPR-2024-02/LP01") < ordered.index("LRN-2024-031")
+    assert ordered.index("CSPR-2024-02/LP04") < ordered.index("LRN-2024-031")
 
 
 def test_actions_page_lists_overdue_actions_first(client: TestClient) -> None:
@@ -107,7 +107,9 @@ def test_actions_page_lists_overdue_actions_first(client: TestClient) -> None:
     listing = text[text.index("overdue first, then by due date") :]
     body = listing[listing.index("<tbody>") : listing.index("</tbody>")]
     overdue = [row.startswith(' class="is-overdue"') for row in body.split("<tr")[1:]]
-    assert len(overdue) == 7 and overdue[0]
+    # 50 actions stated by the sources' samples (6 tracker, 6 HMICFRS, 4 JTAI, 7 other
+    # inspectorates, 5 CDOP, 7 Section 11, 5 Section 175, 4 + 6 audits) and ACT-2025-101
+    assert len(overdue) == 51 and overdue[0]
     assert overdue == sorted(overdue, reverse=True)
 
 
@@ -123,7 +125,10 @@ def test_item_page_shows_the_audit_trail_as_a_timeline_with_provenance(
     client: TestClient,
 ) -> None:
     text = client.get("/learning/LRN-2025-014").text
-    assert text.count('class="trail-event') == 6
+    # the log's row: identified, cited, shared three times, its evidence of impact (6); the
+    # review's learning point LP01 cited (1); the tracker's Blue rows of ACT-2025-032 and -036
+    # linked as evidence (2); the demo's priority and evidence (2): 11
+    assert text.count('class="trail-event') == 11
     assert "By demo:business-unit" in text and "Found in two reviews" in text
     assert "On evidence: practice-reviews review" in text
     assert "Hash verifies" in text

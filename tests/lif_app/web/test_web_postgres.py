@@ -102,7 +102,7 @@ def test_filters_search_and_sort_work_the_same(client: TestClient) -> None:
         "/",
         "/register?themes=Neglect&q=neglect",
         "/learning/LRN-2025-014",
-        "/learning/CSPR-2024-02/LP03",
+        "/learning/CSPR-2024-02/LP04",
         "/actions",
         "/actions/ACT-2025-032",
         "/impact",

@@ -294,7 +294,7 @@ def test_another_persons_csrf_token_is_not_yours(server):
 
 
 def test_a_stale_form_is_refused_with_what_changed_and_shown_again(server):
-    url = server.base + "/decide/learning/prioritise/CSPR-2024-02/LP03"
+    url = server.base + "/decide/learning/prioritise/CSPR-2024-02/LP04"
     with signed_in(server, "bu-ruth") as first, signed_in(server, "bu-ruth") as second:
         old = form_page(first, url)
         stale = form_page(second, url)
@@ -307,13 +307,13 @@ def test_a_stale_form_is_refused_with_what_changed_and_shown_again(server):
     assert late.status_code == 409
     version = int(stale["expected_version"])
     assert (
-        f"CSPR-2024-02/LP03 changed after v{version}, the version this decision was made on: "
+        f"CSPR-2024-02/LP04 changed after v{version}, the version this decision was made on: "
         f"v{version + 1} Learning.Prioritised by Ruth Ahmed (business unit; signed in at "
         f"{server.issuer} as bu-ruth) at " in late.text
     )
     assert ">Rare here</textarea>" in late.text, "the values typed are kept"
     assert form_fields(late)["expected_version"] == str(version + 1), "shown again as it is now"
-    event = last_event(server, Learning, "CSPR-2024-02/LP03")
+    event = last_event(server, Learning, "CSPR-2024-02/LP04")
     assert (event.priority, event.rationale) == ("high", "Two reviews found it")
 
 
