@@ -123,9 +123,11 @@ def test_every_page_and_detail_is_served(client: TestClient, path: str) -> None:
 def test_the_item_page_shows_the_audit_trail_read_only(client: TestClient) -> None:
     trail = client.get("/api/v1/learning-register/LRN-2025-014").json()["trail"]
     assert trail is not None and "unavailable" not in trail, trail
-    assert trail["intact"] and len(trail["events"]) == 6
+    # as in test_web_pages: the log's row (6), the review's point (1), the tracker's Blue rows
+    # (2) and the demo's two decisions (2)
+    assert trail["intact"] and len(trail["events"]) == 11
     page = client.get("/learning/LRN-2025-014").text
-    assert page.count('class="trail-event') == 6
+    assert page.count('class="trail-event') == 11
 
 
 def test_bad_parameters_are_400_not_500(client: TestClient) -> None:
