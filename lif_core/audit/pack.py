@@ -60,11 +60,12 @@ MANIFEST = "MANIFEST.sha256"
 # The files a pack cannot be checked without, and what each holds (named when one is missing).
 REQUIRED = {
     "seal.json": "the seal everything is proven against",
-    "hash-list.txt": "the lines the seal's digest is over",
     "proof.json": "the stored bytes of the events the trail rests on",
     "trail.json": "the trail being proven",
     "trail.html": "the trail as a page",
 }
+PROVEN_BY_HEAD = {"inclusion.json": "each event's audit path to the signed head's root"}
+PROVEN_BY_LIST = {"hash-list.txt": "the lines the seal's digest is over"}
 README = """LIF audit pack for {reference} ({kind}), made {generated_at} UTC.
 
 Files
@@ -327,9 +328,11 @@ def check_pack(
     if not (folder / MANIFEST).is_file():
         raise InputError(f"{folder} is not an audit pack (no {MANIFEST})")
     _check_manifest(report, folder)
-    missing = [name for name in REQUIRED if not (folder / name).is_file()]
+    # A signed pack proves its events by head.json and inclusion.json, an older one by the list.
+    required = REQUIRED | (PROVEN_BY_HEAD if (folder / "head.json").is_file() else PROVEN_BY_LIST)
+    missing = [name for name in required if not (folder / name).is_file()]
     for name in missing:
-        report.add(name, False, f"missing from the pack: {REQUIRED[name]}")
+        report.add(name, False, f"missing from the pack: {required[name]}")
     if missing:
         return report
     try:

@@ -174,3 +174,8 @@ def test_a_pack_carries_the_signed_head_and_inclusion_proofs(store: Store, tmp_p
     doc["leaves"][0]["path"][0] = "00" * 32
     (pack / "inclusion.json").write_text(json.dumps(doc))
     assert "in the signed tree" in _failed(check_pack(pack))
+    # A signed pack without its audit paths is a named failed check, not "No such file".
+    (pack / "inclusion.json").unlink()
+    missing = check_pack(pack)
+    assert _failed(missing)[-1] == "inclusion.json"
+    assert missing.checks[-1].detail.startswith("missing from the pack")

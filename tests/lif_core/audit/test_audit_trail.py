@@ -356,10 +356,43 @@ def test_lif_audit_trail_of_a_source_record_prints_where_each_version_came_from(
         f"toy-audit/area-count/2024/leeds (source-record, stream {record_id('2024/leeds')}): "
         "2 events"
     )
-    first_sha = _sha256(history.files["first"])[:12]
+    first_sha = _sha256(history.files["first"])
     assert (
-        f"v1 from counts-2024.csv (line 3), sha256 {first_sha}…, toy-audit 1.0, "
+        f"v1 from counts-2024.csv (line 3), file sha256 {first_sha}, plugin toy-audit 1.0, "
         f"run {history.runs['first']}"
     ) in lines
     assert any(line.startswith("v2 from counts-2024-revised.csv (line 2)") for line in lines)
     assert f"→ an item whose decisions cite this record: {REFERENCE} " in text
+
+
+def test_the_text_trail_to_a_pipe_is_full_width_with_event_ids_and_provenance(
+    history: History,
+) -> None:
+    """Piped (not a terminal), every event is one whole line, never cut to 80 columns, with
+    its event id; each cited record says its file's full sha256, plugin version and run."""
+    text = done(history.lif("audit", "trail", REFERENCE)).stdout
+    lines = text.splitlines()
+    accepted = history.events["accepted"]["event_id"]
+    [line] = [x for x in lines if f"event {accepted}" in x]
+    assert len(line) > 80 and line.startswith("v3 | recorded ")
+    assert "…" not in line
+    assert f"file sha256 {_sha256(history.files['first'])}, plugin toy-audit 1.0" in text
+    assert f"run {history.runs['first']}" in text
+
+
+def test_control_characters_from_source_text_are_shown_escaped(history: History) -> None:
+    from lif_app.cli._common import console
+    from lif_app.cli.audit import _print_trail, shown
+    from lif_core.audit import build_trail
+
+    assert shown("red\x1b[31m\r\nbell\x07\x9b") == "red\\x1b[31m\\r\\nbell\\x07\\x9b"
+    with history.store() as store:
+        trail = build_trail(store, REFERENCE).to_dict()
+    trail["events"][0]["summary"] = "Identified \x1b]0;pwned\x07\x1b[2J"
+    trail["events"][0]["rationale"] = "line one\rline two"
+    with console.capture() as captured:
+        _print_trail(trail)
+    out = captured.get()
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "Identified \\x1b]0;pwned\\x07\\x1b[2J" in out
+    assert "why line one\\rline two" in out
