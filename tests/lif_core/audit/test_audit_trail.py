@@ -382,7 +382,7 @@ def test_the_text_trail_to_a_pipe_is_full_width_with_event_ids_and_provenance(
 
 def test_control_characters_from_source_text_are_shown_escaped(history: History) -> None:
     from lif_app.cli._common import console
-    from lif_app.cli.audit import _print_trail, shown
+    from lif_app.cli.trail_text import print_trail, shown
     from lif_core.audit import build_trail
 
     assert shown("red\x1b[31m\r\nbell\x07\x9b") == "red\\x1b[31m\\r\\nbell\\x07\\x9b"
@@ -391,7 +391,7 @@ def test_control_characters_from_source_text_are_shown_escaped(history: History)
     trail["events"][0]["summary"] = "Identified \x1b]0;pwned\x07\x1b[2J"
     trail["events"][0]["rationale"] = "line one\rline two"
     with console.capture() as captured:
-        _print_trail(trail)
+        print_trail(trail)
     out = captured.get()
     assert "\x1b" not in out and "\x07" not in out and "\r" not in out
     assert "Identified \\x1b]0;pwned\\x07\\x1b[2J" in out
