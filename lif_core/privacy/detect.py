@@ -69,8 +69,8 @@ FREE_TEXT_KINDS: Final = ("date_of_birth", "age", "postcode", "address", "person
 
 # Ten digits as NHS numbers are written: 3-3-4 or 4-3-3, the same space, hyphen or dot (or
 # nothing) between the groups (943 476 5919, 943-476-5919, 943.476.5919, 9434 765 919,
-# 9434765919), not part of a longer number. Other groupings are other identifiers: a CQC
-# location id is "1-101234567".
+# 9434765919), not part of a longer number. Other groupings are other identifiers: an
+# inspectorate writes its location ids as "1-101234567".
 _NHS = re.compile(
     r"(?<![\d.\-/])(?<!\d[ .\-])"
     r"(?:\d{3}([ .\-]?)\d{3}\1\d{4}|\d{4}([ .\-]?)\d{3}\2\d{3})"

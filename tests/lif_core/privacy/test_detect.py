@@ -61,9 +61,9 @@ def test_an_nhs_number_is_found_in_every_separator_style(text: str) -> None:
 
 def test_other_groupings_of_ten_digits_are_other_identifiers() -> None:
     # 1101234563 passes the check digit (1*10+1*9+0*8+1*7+2*6+3*5+4*4+5*3+6*2 = 96; 96 % 11 = 8;
-    # 11 - 8 = 3), but "1-101234567"-style is how CQC writes a location id, not an NHS number.
+    # 11 - 8 = 3), but "1-101234567"-style is how an inspectorate writes a location id.
     assert nhs_number_valid("1101234563")
-    assert find_personal("CQC location 1-101234563 was inspected") == []
+    assert find_personal("Location 1-101234563 was inspected") == []
     assert find_personal("Ref 943-476 5919 (mixed separators)") == []
 
 
