@@ -35,6 +35,7 @@ from lif_core.plugins import (
     hookimpl,
     slug,
 )
+from lif_core.plugins.loop import Pick
 
 __all__ = [
     "AUDIT_REQUIRED",
@@ -45,6 +46,7 @@ __all__ = [
     "MultiAgencyAuditArea",
     "audit_columns",
     "audit_fields",
+    "audit_loop",
     "audit_valid_time",
     "register_sources",
 ]
@@ -163,6 +165,41 @@ def _map_row(row: Row) -> Iterator[Emit]:
     yield Emit(KIND, {**audit_fields(row), "agencies": split_list(row.values.get("agencies"))})
 
 
+def audit_loop(owner: Pick) -> dict[str, Any]:
+    """What an audit's area rows mean for the learning loop, for audits owned by ``owner``.
+
+    Cases audited can be measured. An area graded requires improvement or inadequate is a
+    finding; the actions the audit agreed for an area are an action (the programme states no
+    due date or status).
+    """
+    return {
+        "measures": MeasureDeclaration(
+            values=(Measurable("cases_audited", aggregate="sum"),),
+            dimensions=(Dimension("audit_reference"), Dimension("theme"), Dimension("area")),
+        ),
+        "findings": (
+            Finding(
+                rule="audit-concern",
+                applies=lambda a: a.get("grade") in ("requires-improvement", "inadequate"),
+                text=lambda a: (
+                    f"{a['audit_reference']} {a['area']}: {a['grade']}"
+                    + (f". {a['findings']}" if a.get("findings") else "")
+                ),
+                severity="grade",
+                themes="theme",
+                responds=owner,
+                dated="audit_date",
+            ),
+        ),
+        "actions": ActionDeclaration(
+            reference=lambda a: f"{a['audit_reference']}-{slug(a['area'])}".upper(),
+            description="actions",
+            owner=owner,
+            applies=lambda a: bool(a.get("actions")),
+        ),
+    }
+
+
 SOURCE = Source(
     name="multi-agency-audits",
     title="Multi-agency case audits",
@@ -178,32 +215,7 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: r.audit_reference,
             description="An area of practice a multi-agency audit graded, with findings and actions.",
-            measures=MeasureDeclaration(
-                values=(Measurable("cases_audited", aggregate="sum"),),
-                dimensions=(Dimension("audit_reference"), Dimension("theme"), Dimension("area")),
-            ),
-            # An area graded requires improvement or inadequate is a finding; the actions the
-            # audit agreed for an area are an action (no due date or status in the programme).
-            findings=(
-                Finding(
-                    rule="audit-concern",
-                    applies=lambda a: a.get("grade") in ("requires-improvement", "inadequate"),
-                    text=lambda a: (
-                        f"{a['audit_reference']} {a['area']}: {a['grade']}"
-                        + (f". {a['findings']}" if a.get("findings") else "")
-                    ),
-                    severity="grade",
-                    themes="theme",
-                    responds=lambda a: "; ".join(a.get("agencies") or []) or None,
-                    dated="audit_date",
-                ),
-            ),
-            actions=ActionDeclaration(
-                reference=lambda a: f"{a['audit_reference']}-{slug(a['area'])}".upper(),
-                description="actions",
-                owner=lambda a: "; ".join(a.get("agencies") or []) or None,
-                applies=lambda a: bool(a.get("actions")),
-            ),
+            **audit_loop(lambda a: "; ".join(a.get("agencies") or []) or None),
         ),
     ),
     inputs=InputOptions(

@@ -14,23 +14,18 @@ from ingestors.audits import (
     AuditArea,
     audit_columns,
     audit_fields,
+    audit_loop,
     audit_valid_time,
 )
 from lif_core.plugins import (
-    ActionDeclaration,
     Columns,
-    Dimension,
     Emit,
-    Finding,
     InputOptions,
-    Measurable,
-    MeasureDeclaration,
     RecordError,
     RecordKind,
     Row,
     Source,
     hookimpl,
-    slug,
 )
 
 __all__ = ["SOURCE", "SingleAgencyAuditArea", "register_sources"]
@@ -65,32 +60,7 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: f"{r.agency}|{r.audit_reference}",
             description="An area of practice one agency's audit graded, with findings and actions.",
-            measures=MeasureDeclaration(
-                values=(Measurable("cases_audited", aggregate="sum"),),
-                dimensions=(Dimension("audit_reference"), Dimension("theme"), Dimension("area")),
-            ),
-            # An area graded requires improvement or inadequate is a finding; the actions the
-            # audit agreed for an area are an action (no due date or status in the programme).
-            findings=(
-                Finding(
-                    rule="audit-concern",
-                    applies=lambda a: a.get("grade") in ("requires-improvement", "inadequate"),
-                    text=lambda a: (
-                        f"{a['audit_reference']} {a['area']}: {a['grade']}"
-                        + (f". {a['findings']}" if a.get("findings") else "")
-                    ),
-                    severity="grade",
-                    themes="theme",
-                    responds="agency",
-                    dated="audit_date",
-                ),
-            ),
-            actions=ActionDeclaration(
-                reference=lambda a: f"{a['audit_reference']}-{slug(a['area'])}".upper(),
-                description="actions",
-                owner="agency",
-                applies=lambda a: bool(a.get("actions")),
-            ),
+            **audit_loop("agency"),
         ),
     ),
     inputs=InputOptions(

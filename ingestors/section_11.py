@@ -29,6 +29,7 @@ from lif_core.plugins import (
     hookimpl,
     slug,
 )
+from lif_core.plugins.loop import Pick, pick
 
 __all__ = [
     "KIND",
@@ -41,6 +42,7 @@ __all__ = [
     "Section11Rating",
     "Standards",
     "register_sources",
+    "standard_actions",
 ]
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -180,6 +182,19 @@ def _valid_time(record: Section11Rating) -> ValidTime:
     return parse_period(record.return_year, "Return year")
 
 
+def standard_actions(reference: Pick, owner: str) -> ActionDeclaration:
+    """A Red or Amber standard's actions are an action its owner owns: no due date and no
+    status (open until a decision, or a later return, says otherwise)."""
+    return ActionDeclaration(
+        reference=lambda a: str(pick(reference, a)).upper(),
+        description="actions",
+        owner=owner,
+        applies=lambda a: (
+            str(a.get("rag") or "").casefold() in ("red", "amber") and bool(a.get("actions"))
+        ),
+    )
+
+
 SOURCE = Source(
     name="section-11",
     title="Section 11 self-assessments",
@@ -195,18 +210,9 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: f"{r.return_year}|{r.agency}",
             description="One standard of one agency's Section 11 return: its RAG rating, evidence and actions.",
-            # A Red or Amber standard's actions are an action the agency owns (no due date,
-            # no status: open until a decision, or a later return, says otherwise).
-            actions=ActionDeclaration(
-                reference=lambda a: (
-                    f"S11-{a['return_year']}-{slug(a['agency'])}-{a['standard_number']}".upper()
-                ),
-                description="actions",
+            actions=standard_actions(
+                lambda a: f"S11-{a['return_year']}-{slug(a['agency'])}-{a['standard_number']}",
                 owner="agency",
-                applies=lambda a: (
-                    str(a.get("rag") or "").casefold() in ("red", "amber")
-                    and bool(a.get("actions"))
-                ),
             ),
         ),
     ),

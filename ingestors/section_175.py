@@ -23,9 +23,9 @@ from ingestors.section_11 import (
     Standards,
     rating_fields,
     required_text,
+    standard_actions,
 )
 from lif_core.plugins import (
-    ActionDeclaration,
     Columns,
     Emit,
     InputOptions,
@@ -127,18 +127,9 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: f"{r.academic_year}|{r.urn}",
             description="One standard of one school's Section 175 return: its RAG rating, evidence and actions.",
-            # A Red or Amber standard's actions are an action the school owns (no due date,
-            # no status: open until a decision, or a later return, says otherwise).
-            actions=ActionDeclaration(
-                reference=lambda a: (
-                    f"S175-{slug(a['academic_year'])}-{a['urn']}-{a['standard_number']}".upper()
-                ),
-                description="actions",
+            actions=standard_actions(
+                lambda a: f"S175-{slug(a['academic_year'])}-{a['urn']}-{a['standard_number']}",
                 owner="school",
-                applies=lambda a: (
-                    str(a.get("rag") or "").casefold() in ("red", "amber")
-                    and bool(a.get("actions"))
-                ),
             ),
         ),
     ),
