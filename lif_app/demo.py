@@ -20,6 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from lif_app.demo_partnership import record_partnership
 from lif_core.audit.verify import make_seal, verify
 from lif_core.config import lif_home
 from lif_core.domain import Action, Learning, Measure, SourceRecord
@@ -229,6 +230,7 @@ def record_decisions(store: Store) -> None:
     for spec in MEASURES:
         if not store.exists(Measure.stream_id(spec["reference"])):
             store.save(Measure.define(**spec, actor=BUSINESS_UNIT, correlation="demo"))
+    record_partnership(store, BUSINESS_UNIT)
 
 
 def run_demo(store_url: str | None = None, console: Console | None = None) -> dict[str, Any]:
@@ -284,7 +286,8 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
             "SELECT reference, status, priority, themes, dissemination_count, actions_total, actions_overdue FROM learning_register ORDER BY reference"
         ).fetchall()
         actions = tx.execute(
-            "SELECT owner_agency, rag, COUNT(*) FROM action_status GROUP BY owner_agency, rag"
+            "SELECT COALESCE(owner_partner_name, owner_agency), rag, COUNT(*) FROM action_status "
+            "GROUP BY COALESCE(owner_partner_name, owner_agency), rag"
         ).fetchall()
         impact = tx.execute(
             "SELECT result, category, measure, name, period_end, value, unit, forecast, target, curve_turned, rag FROM impact_monitoring ORDER BY result, category, measure, period_start"

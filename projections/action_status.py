@@ -130,7 +130,10 @@ def _on_time(item: dict[str, Any]) -> bool | None:
 
 
 def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
+    from projections.partners import directory
+
     today = context.reference_date
+    partners = directory(states)
     out = []
     for stream_id, item in states.get(NAME, {}).items():
         open_ = item["status"] in ("open", "in-progress")
@@ -146,6 +149,8 @@ def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dic
                 "learning_reference": item["learning_reference"],
                 "description": item["description"],
                 "owner_agency": item["owner_agency"],
+                "owner_partner": (partner := partners.resolve(item["owner_agency"])),
+                "owner_partner_name": partners.names.get(partner) if partner else None,
                 "raised": item["raised_on"],
                 "due": due,
                 "original_due": item["original_due"],
@@ -245,6 +250,20 @@ TABLES = [
                 "JSON",
                 "The source records the action rests on: [{record_id, source, kind, key, version}], at the latest version applied.",
                 since=2,
+            ),
+            Column(
+                "owner_partner",
+                "TEXT",
+                "The partner the owner agency resolves to (its short name, whatever spelling the "
+                "action used); empty when the name is not in the partner register (agency_names "
+                "lists close matches).",
+                since=3,
+            ),
+            Column(
+                "owner_partner_name",
+                "TEXT",
+                "That partner's full name: what totals by agency group on (empty when unresolved).",
+                since=3,
             ),
         ),
     )

@@ -13,7 +13,17 @@ from typing import Any
 from lif_core.errors import ConfigError, NotFoundError, RefusedError
 from lif_core.eventlog.store import Store
 from lif_core.plugins.declared import Declared
-from projections import action_status, candidates, catalogue, impact_monitoring, learning_register
+from projections import (
+    action_status,
+    candidates,
+    catalogue,
+    impact_monitoring,
+    learning_reach,
+    learning_register,
+    narratives,
+    partners,
+    priorities,
+)
 from projections.engine import (
     Column,
     Context,
@@ -36,7 +46,17 @@ __all__ = [
     "table_checksums",
 ]
 
-ALL = [learning_register, action_status, impact_monitoring, catalogue, candidates]
+ALL = [
+    learning_register,
+    action_status,
+    impact_monitoring,
+    catalogue,
+    candidates,
+    partners,
+    learning_reach,
+    priorities,
+    narratives,
+]
 TABLES: dict[str, Table] = {t.name: t for m in ALL for t in m.TABLES}
 
 

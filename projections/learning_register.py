@@ -152,6 +152,9 @@ def _restore(item: dict[str, Any], restores: dict[str, Any]) -> None:
 
 def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
     from projections.action_status import action_rows
+    from projections.learning_reach import channel_names, reach_columns
+
+    reach = reach_columns(states)
 
     by_learning: dict[str, list[dict[str, Any]]] = {}
     for row in action_rows(states, context):
@@ -180,7 +183,7 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
                 "last_decision_by": decision.get("actor"),
                 "last_decision_at": decision.get("at"),
                 "last_decision_rationale": decision.get("rationale"),
-                "dissemination_channels": "; ".join(item["channels"]),
+                "dissemination_channels": channel_names(item["channels"]),
                 "dissemination_count": item["disseminations"],
                 "last_disseminated": item["last_disseminated"],
                 "actions_total": len(actions),
@@ -201,6 +204,7 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
                 "cited_records": sorted(
                     (item.get("citations") or {}).values(), key=lambda c: (c["source"], c["key"])
                 ),
+                **reach.get(item["reference"], {}),
             }
         )
     return out
@@ -249,7 +253,9 @@ TABLES = [
                 "The rationale recorded with the latest decision.",
             ),
             Column(
-                "dissemination_channels", "TEXT", "Channels used to share it, separated by '; '."
+                "dissemination_channels",
+                "TEXT",
+                "Channels used to share it, by their names in the channel vocabulary, separated by '; '.",
             ),
             Column("dissemination_count", "INTEGER", "How many times it was shared."),
             Column("last_disseminated", "DATE", "The latest date it was shared."),
@@ -304,6 +310,26 @@ TABLES = [
                 "The source records the item rests on: [{record_id, source, kind, key, version}].",
                 since=2,
             ),
+            Column("audiences", "TEXT", "Who it was shared with, separated by '; '.", since=3),
+            Column(
+                "cascade_confirmed",
+                "TEXT",
+                "Partners (short names) that confirmed they cascaded it inside their own organisation.",
+                since=3,
+            ),
+            Column(
+                "cascade_awaited",
+                "TEXT",
+                "Active partners that have not confirmed yet (none for a declined item).",
+                since=3,
+            ),
+            Column(
+                "good_practice",
+                "INTEGER",
+                "1 when marked good practice to spread (a strength); 0 for an area for improvement.",
+                since=3,
+            ),
+            Column("priorities", "TEXT", "The priorities it is linked to.", since=3),
         ),
     )
 ]

@@ -33,17 +33,31 @@ from lif_core.errors import ConfigError, NotFoundError, RefusedError
 from lif_core.plugins.declared import binding_problems
 from lif_core.policies import declared_now
 
-__all__ = ["action_app", "learning_app", "measure_app"]
+__all__ = ["action_app", "learning_app", "measure_app", "partner_app", "priority_app"]
 
 learning_app = typer.Typer(
     help="Record decisions about learning items (LRN-…).", no_args_is_help=True
 )
 action_app = typer.Typer(help="Record actions and their progress (ACT-…).", no_args_is_help=True)
 measure_app = typer.Typer(help="Define OBA measures (MEA-…).", no_args_is_help=True)
+partner_app = typer.Typer(
+    help="The partner register: partners, their names and L&D links.", no_args_is_help=True
+)
+priority_app = typer.Typer(
+    help="The partnership's priorities (PRI-…) and what is linked to them.", no_args_is_help=True
+)
 app.add_typer(learning_app, name="learning")
 app.add_typer(action_app, name="action")
 app.add_typer(measure_app, name="measure")
-_GROUPS = {"learning": learning_app, "action": action_app, "measure": measure_app}
+app.add_typer(partner_app, name="partner")
+app.add_typer(priority_app, name="priority")
+_GROUPS = {
+    "learning": learning_app,
+    "action": action_app,
+    "measure": measure_app,
+    "partner": partner_app,
+    "priority": priority_app,
+}
 
 
 def _decimal(value: str, option: str) -> Decimal:

@@ -61,7 +61,8 @@ TITLES = {
 
 
 def item_url(group: str, reference: str) -> str:
-    return ITEM_PAGES[group] + reference
+    # Partners and priorities have no page of their own: their tables are on the register.
+    return ITEM_PAGES.get(group, "/register#") + reference
 
 
 def wants_json(path: str) -> bool:
@@ -229,7 +230,9 @@ def actions(request: Request) -> Response:
     everything = all_rows(store, "action_status")
     by_agency: dict[str, Counter[str]] = {}
     for row in everything:
-        counts = by_agency.setdefault(row["owner_agency"], Counter())
+        # Each partner once, whatever spelling its actions used (issue 15).
+        agency = row.get("owner_partner_name") or row["owner_agency"]
+        counts = by_agency.setdefault(agency, Counter())
         counts[row["rag"] or "cancelled"] += 1
         counts["overdue"] += int(bool(row["overdue"]))
     return render_page(

@@ -211,7 +211,9 @@ def _actions(actions: list[dict[str, Any]], rule: Suppression) -> list[dict[str,
     the totals (:func:`~lif_app.web.suppression.protect`)."""
     by_agency: dict[str, Counter[str]] = {}
     for row in actions:
-        counts = by_agency.setdefault(row["owner_agency"], Counter())
+        # Each partner once, whatever spelling its actions used (issue 15).
+        agency = row.get("owner_partner_name") or row["owner_agency"]
+        counts = by_agency.setdefault(agency, Counter())
         counts["total"] += 1
         counts[row["rag"] or "cancelled"] += 1
         counts["overdue"] += int(bool(row["overdue"]))

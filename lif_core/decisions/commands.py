@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from lif_core.actors import describe
 from lif_core.decisions.declarations import Context, Creation, Decision
+from lif_core.decisions.partners import check_names
 from lif_core.decisions.references import (
     cite_evidence,
     event_summary,
@@ -108,6 +109,7 @@ def _run() -> str:
 def _check_references(store: Store, declaration: Creation | Decision, args: Any) -> None:
     for cls, reference in declaration.references(args):
         find_reference(store, cls, reference)
+    check_names(store, declaration, args)
 
 
 def _expect(store: Store, item: Any, reference: str, expected: int) -> None:

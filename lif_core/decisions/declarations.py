@@ -37,7 +37,9 @@ class Argument:
     (else ``None``). ``flag``: its command-line option when not ``--`` + the name with dashes.
     ``refers_to``: a reference to an item of that type, which must exist. ``cited``: source
     record id(s) cited as evidence: each must exist, and the event id of its current version
-    becomes the decision's causation.
+    becomes the decision's causation. ``partner``: names an agency, which must be a partner in
+    the register (:mod:`lif_core.decisions.partners`). ``channel``: names a dissemination
+    channel, which must be in the vocabulary (:mod:`lif_core.domain.channels`).
     """
 
     name: str
@@ -50,6 +52,8 @@ class Argument:
     flag: str = ""
     refers_to: type[LifAggregate] | None = None
     cited: bool = False
+    partner: bool = False
+    channel: bool = False
 
     @property
     def option(self) -> str:
@@ -170,10 +174,28 @@ class _Declaration:
         """The other items the arguments name, each of which must exist."""
         named: list[tuple[type[LifAggregate], str]] = []
         for argument in self.arguments:
-            value = getattr(arguments, argument.name)
-            if argument.refers_to is not None and value:
-                named.append((argument.refers_to, str(value)))
+            if argument.refers_to is not None:
+                for value in _values(getattr(arguments, argument.name)):
+                    named.append((argument.refers_to, value))
         return named
+
+    def named(self, arguments: Any, what: str) -> list[tuple[Argument, str]]:
+        """The values of the arguments that name a ``partner`` or a ``channel`` (``what``)."""
+        return [
+            (argument, value)
+            for argument in self.arguments
+            if getattr(argument, what)
+            for value in _values(getattr(arguments, argument.name))
+        ]
+
+
+def _values(value: Any) -> list[str]:
+    """An argument's value(s) as text: none, one, or each of a repeatable one."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    return [str(value)]
 
 
 def _explain(argument: Argument, problem: Mapping[str, Any]) -> str:

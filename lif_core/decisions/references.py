@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from lif_core.domain import Action, Learning, Measure, SourceRecord
+from lif_core.domain import Action, Learning, Measure, Partner, Priority, SourceRecord
 from lif_core.domain.base import LifAggregate
 from lif_core.errors import NotFoundError, RefusedError
 from lif_core.eventlog.codec import plain
@@ -22,6 +22,13 @@ __all__ = [
 ]
 
 _PREFIX = {Learning: "LRN", Action: "ACT", Measure: "MEA"}
+_CREATED: dict[type[LifAggregate], type[Any]] = {
+    Learning: Learning.Identified,
+    Action: Action.Raised,
+    Measure: Measure.Defined,
+    Partner: Partner.Added,
+    Priority: Priority.Set,
+}
 
 
 def event_summary(event: Any) -> dict[str, Any]:
@@ -40,7 +47,7 @@ def event_summary(event: Any) -> dict[str, Any]:
 
 
 def _references(store: Store, cls: type[LifAggregate]) -> list[str]:
-    created = {Learning: Learning.Identified, Action: Action.Raised, Measure: Measure.Defined}[cls]
+    created = _CREATED[cls]
     from eventsourcing.utils import get_topic
 
     topic = get_topic(created)

@@ -24,6 +24,7 @@ from lif_core.decisions.declarations import (
     Creation,
     Decision,
 )
+from lif_core.decisions.partnership import PARTNERSHIP_DECISIONS
 from lif_core.domain import Action, Learning, Measure
 from lif_core.domain.base import LifAggregate
 from lif_core.errors import ConfigError, NotFoundError
@@ -157,6 +158,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             Argument(
                 "channel",
                 required=True,
+                channel=True,
                 help="newsletter, 7-minute briefing, training, procedure, …",
             ),
             Argument("on", datatype=date, today=True, help="Date shared (default today)."),
@@ -219,7 +221,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
         help="Raise an action.",
         arguments=(
             Argument("description", required=True, help="What will be done."),
-            Argument("owner_agency", required=True, help="The agency that owns it."),
+            Argument("owner_agency", required=True, partner=True, help="The agency that owns it."),
             Argument("due", datatype=date, required=True, help="Due date, e.g. 2025-09-30."),
             Argument("learning", refers_to=Learning, help="The learning item it answers (LRN-…)."),
             Argument("ref", help="Reference (default: the next ACT-YYYY-NNN)."),
@@ -315,6 +317,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
         Measure,
         "Correct a wrong target or retirement: put back what it changed (it stays in the history).",
     ),
+    *PARTNERSHIP_DECISIONS,
 )
 """Every decision, in the order the CLI lists them."""
 

@@ -182,6 +182,25 @@ class Learning(LifAggregate):
     class Corrected(LifCorrected):
         """See :class:`~lif_core.domain.base.LifCorrected`."""
 
+    class Cascaded(LifEvent):
+        """A partner shared the item inside its own organisation (issue 15)."""
+
+        partner: str
+        channel: str
+        cascaded_on: date
+        note: str | None
+
+        def evolve(self, agg: Any) -> None:
+            agg.cascades = [*getattr(agg, "cascades", []), self.partner]
+
+    class GoodPracticeIdentified(LifEvent):
+        """The item is a strength to spread ("what we do well, and do more of it")."""
+
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.good_practice = True
+
     # --- commands ---------------------------------------------------------------------
 
     @classmethod
@@ -330,3 +349,28 @@ class Learning(LifAggregate):
         if self.status != "closed":
             self.refuse(f"{self.reference} is {self.status}: only a closed item can be reopened")
         return self._record(self.Reopened, actor=actor, rationale=rationale, **meta)
+
+    def cascade(
+        self, partner: str, channel: str, on: date, note: str | None, actor: str, **meta: Any
+    ) -> Any:
+        """Record that ``partner`` cascaded the item inside its own organisation."""
+        if self.status == "declined":
+            self.refuse(f"{self.reference} was declined: declined learning is not cascaded")
+        if partner in getattr(self, "cascades", []):
+            self.refuse(f"{partner} has already confirmed its cascade of {self.reference}")
+        return self._record(
+            self.Cascaded,
+            actor=actor,
+            partner=partner,
+            channel=channel,
+            cascaded_on=on,
+            note=note,
+            **meta,
+        )
+
+    def identify_good_practice(self, rationale: str, actor: str, **meta: Any) -> Any:
+        """Mark the item as good practice to spread."""
+        self._decision(rationale, "marking good practice")
+        if getattr(self, "good_practice", False):
+            self.refuse(f"{self.reference} is already marked as good practice")
+        return self._record(self.GoodPracticeIdentified, actor=actor, rationale=rationale, **meta)

@@ -84,6 +84,20 @@ class Measure(LifAggregate):
     class Corrected(LifCorrected):
         """See :class:`~lif_core.domain.base.LifCorrected`."""
 
+    class Narrated(LifEvent):
+        """The turn-the-curve narrative of one period (issue 15): a later one for the same
+        period replaces it in the read models; both stay in the history."""
+
+        period: str
+        story: str
+        partners: list[str]
+        what_works: str | None
+        actions: list[str]
+        rationale: str
+
+        def evolve(self, agg: Any) -> None:
+            agg.narrated = [*getattr(agg, "narrated", []), self.period]
+
     @classmethod
     def define(
         cls,
@@ -145,3 +159,34 @@ class Measure(LifAggregate):
         if self.status == "retired":
             self.refuse(f"{self.reference} is already retired")
         return self._record(self.Retired, actor=actor, rationale=rationale, **meta)
+
+    def narrate(
+        self,
+        period: str,
+        story: str,
+        partners: list[str],
+        what_works: str | None,
+        actions: list[str],
+        rationale: str,
+        actor: str,
+        **meta: Any,
+    ) -> Any:
+        """Record the story behind the curve for ``period``, the partners with a role to play,
+        what works, and the action plan (action references)."""
+        if not period.strip():
+            self.refuse("a narrative needs the period it is about (--period)")
+        if not story.strip():
+            self.refuse("a narrative needs the story behind the curve (--story)")
+        if not (rationale and rationale.strip()):
+            self.refuse("a narrative needs a rationale (--rationale): why this is the story")
+        return self._record(
+            self.Narrated,
+            actor=actor,
+            period=period.strip(),
+            story=story,
+            partners=list(partners),
+            what_works=what_works,
+            actions=list(actions),
+            rationale=rationale or "",
+            **meta,
+        )

@@ -34,7 +34,13 @@ from lif_core.domain import Action, Learning
 from lif_core.eventlog.store import Store
 
 # An item of each kind to try every decision on.
-ITEM = {"learning": "LLR-2024-01/LP01", "action": "ACT-2025-035", "measure": "MEA-ICPC-15WD"}
+ITEM = {
+    "learning": "LLR-2024-01/LP01",
+    "action": "ACT-2025-035",
+    "measure": "MEA-ICPC-15WD",
+    "partner": "LCH",
+    "priority": "PRI-2025-01",
+}
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +231,7 @@ def test_a_partner_is_refused_another_agencys_action_at_the_http_level(server):
     assert "The audit trail of an action of Leeds City Council" in action.text
 
 
-def test_a_partner_is_refused_every_learning_decision(server):
+def test_a_partner_is_refused_every_learning_decision_but_its_own_cascade(server):
     with signed_in(server, "lcc-tom") as browser:
         token = form_page(browser, server.base + "/register")["csrf_token"]
         answers = [
@@ -236,9 +242,20 @@ def test_a_partner_is_refused_every_learning_decision(server):
                 data={"csrf_token": token, "expected_version": "1", "rationale": "try"},
             )
             for d in DECISIONS
-            if d.group == "learning"
+            if d.group == "learning" and d.name != "cascade"
         ]
+        other = browser.post(
+            server.base + f"/decide/learning/cascade/{ITEM['learning']}",
+            data={
+                "csrf_token": token,
+                "expected_version": "1",
+                "partner": "West Yorkshire Police",
+                "channel": "training",
+            },
+        )
 
+    assert other.status_code == 403  # a partner confirms its own cascade, no one else's
+    assert "is for West Yorkshire Police here" in other.text
     assert {a.status_code for a in answers} == {403}
     assert all("is the business unit&#39;s decision" in a.text for a in answers)
 

@@ -42,7 +42,8 @@ def test_creations_name_their_reference_and_the_date_that_numbers_it():
 def test_a_partner_agency_records_progress_and_completion_of_its_own_actions_only():
     by_partners = {d.key for d in DECISIONS if d.agency_of is not None}
 
-    assert by_partners == {"action progress", "action complete"}
+    # ... and its own cascade of learning inside its organisation (issue 15).
+    assert by_partners == {"action progress", "action complete", "learning cascade"}
 
 
 def test_the_agency_of_an_action_decision_is_the_actions_owner_agency():

@@ -13,7 +13,7 @@ import toy_source
 from jsonschema import Draft202012Validator
 
 from lif_core.decisions.erasure import erase
-from lif_core.domain import STREAM_TYPES, Action, Learning, Measure
+from lif_core.domain import STREAM_TYPES, Action, Learning, Measure, Partner, Priority
 from lif_core.eventlog.codec import split_state
 from lif_core.eventlog.store import Store
 from lif_core.ingestion import Origin, ingest_rows
@@ -63,7 +63,20 @@ def a_bit_of_everything(store: Store, toy: Any) -> None:
         target=Decimal("92.50"),
         actor="carol",
     )
-    store.save(learning, action, measure)
+    partner = Partner.add(
+        reference="LSCP",
+        name="Leeds Safeguarding Children Partnership business unit",
+        sector="other",
+        statutory=False,
+        learning_link_role="Learning and development officer",
+        aliases=["LSCP business unit"],
+        actor="alice",
+    )
+    priority = Priority.set(
+        reference="PRI-2025-01", title="Neglect", description=None, set_in=None, actor="alice"
+    )
+    priority.link("learning", "LRN-2025-001", "a neglect review", actor="alice")
+    store.save(learning, action, measure, partner, priority)
 
 
 def test_the_docs_hold_the_envelope_schema() -> None:

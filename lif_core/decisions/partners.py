@@ -1,0 +1,65 @@
+"""The partner register as the decisions see it: every name an agency goes by, read from the log.
+
+A decision that names an agency (an action's owner, a partner that cascaded learning, the
+partners in a narrative) is refused when the name is not a partner's short name, full name or
+alias, with the close matches listed: a misspelling never becomes a new agency. Until the first
+partner is added the register is empty and names are taken as written (a store from before the
+register, or a partnership that keeps none); ``lif partner add`` switches the check on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.utils import get_topic
+
+from lif_core.decisions.declarations import Creation, Decision
+from lif_core.domain.channels import channels
+from lif_core.domain.partner import Directory, Partner
+from lif_core.errors import RefusedError
+from lif_core.eventlog.store import Store
+
+__all__ = ["check_names", "partner_directory"]
+
+_TOPICS = [get_topic(Partner.Added), get_topic(Partner.AliasAdded), get_topic(Partner.Retired)]
+
+
+def partner_directory(store: Store) -> Directory:
+    """Every partner's names, from the log (retired partners' names included, marked)."""
+    directory = Directory()
+    by_stream: dict[str, str] = {}
+    for notification in store.iter_notifications(topics=_TOPICS):
+        event = store.decode(notification)
+        stream = str(event.originator_id)
+        if isinstance(event, Partner.Added):
+            by_stream[stream] = event.reference
+            directory.add(event.reference, event.name, event.aliases)
+        elif isinstance(event, Partner.AliasAdded) and stream in by_stream:
+            directory.add(by_stream[stream], directory.names[by_stream[stream]], [event.alias])
+        elif isinstance(event, Partner.Retired) and stream in by_stream:
+            directory.retired.add(by_stream[stream])
+    return directory
+
+
+def check_names(store: Store, declaration: Creation | Decision, args: Any) -> None:
+    """Refuse a decision that names an unknown partner or channel, listing close matches."""
+    written = declaration.named(args, "channel")
+    vocabulary = channels()
+    for argument, value in written:
+        if vocabulary.resolve(value) is None:
+            raise RefusedError(f"{argument.option}: {vocabulary.unknown(value)}")
+    agencies = declaration.named(args, "partner")
+    if not agencies:
+        return
+    directory = partner_directory(store)
+    if not directory.names:
+        return
+    for argument, value in agencies:
+        partner = directory.resolve(value)
+        if partner is None:
+            raise RefusedError(f"{argument.option}: {directory.unknown(value)}")
+        if partner in directory.retired:
+            raise RefusedError(
+                f"{argument.option}: {value!r} is {partner}, which has left the partnership "
+                "(retired): nothing new is recorded for it"
+            )
