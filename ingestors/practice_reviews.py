@@ -26,6 +26,7 @@ from lif_core.plugins import (
     LearningDeclaration,
     RecordError,
     RecordKind,
+    ReviewKind,
     Row,
     Source,
     ValidTime,
@@ -89,6 +90,17 @@ class Review(BaseModel):
         description="commissioned, in-progress, completed, published or not-published."
     )
     published_link: str | None = Field(description="Address of the published report (https).")
+    incident_date: date | None = Field(
+        default=None,
+        description="Day the partnership learnt of the serious incident (the timescales start here).",
+    )
+    notification_date: date | None = Field(
+        default=None,
+        description="Day the incident was notified to the national Child Safeguarding Practice Review Panel.",
+    )
+    rapid_review_date: date | None = Field(
+        default=None, description="Day the rapid review met (rapid reviews)."
+    )
 
 
 class LearningPoint(BaseModel):
@@ -123,6 +135,9 @@ COLUMNS = Columns(
         "date_published": ("Date published", "Published"),
         "status": ("Status",),
         "published_link": ("Published link", "Link", "URL"),
+        "incident_date": ("Incident date", "Date of incident", "Date incident known"),
+        "notification_date": ("Notification date", "Date notified", "Date of notification"),
+        "rapid_review_date": ("Rapid review date", "Date of rapid review", "Rapid review held"),
         "point_number": ("Point", "Point number", "Point no"),
         "themes": ("Themes", "Theme", "Theme(s)"),
         "learning": ("Learning", "Learning statement", "Learning point text"),
@@ -176,12 +191,28 @@ def _review(row: Row) -> Emit:
     if status is None:
         raise RecordError(f"{values.get('status')!r} is not a review status", column="status")
     dates = review_dates(values, status)
+    incident = parse_date(values.get("incident_date"), "incident_date")
+    notified = parse_date(values.get("notification_date"), "notification_date")
+    met = parse_date(values.get("rapid_review_date"), "rapid_review_date")
+    if incident and notified and notified < incident:
+        raise RecordError(
+            f"notified {notified} before the incident was known {incident}",
+            column="notification_date",
+        )
+    if notified and met and met < notified:
+        raise RecordError(
+            f"the rapid review met {met} before the notification {notified}",
+            column="rapid_review_date",
+        )
     fields = {
         "reference": reference,
         "review_type": review_type,
         "title": text(values.get("title")),
         **dates,
         "status": status,
+        "incident_date": incident,
+        "notification_date": notified,
+        "rapid_review_date": met,
     }
     return Emit("review", fields)
 
@@ -233,6 +264,22 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.date_commissioned),
             mode="append",
             description="A rapid review, child safeguarding practice review or learning lessons review.",
+            review=ReviewKind(
+                types={
+                    "rapid-review": "Rapid review",
+                    "cspr": "Child safeguarding practice review",
+                    "llr": "Learning lessons review",
+                },
+                dates={
+                    "incident": "incident_date",
+                    "notification": "notification_date",
+                    "decision": "date_commissioned",
+                    "rapid_review": "rapid_review_date",
+                    "report": "date_completed",
+                    "publication": "date_published",
+                },
+                points_kind="learning-point",
+            ),
         ),
         RecordKind(
             name="learning-point",

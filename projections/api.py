@@ -23,6 +23,7 @@ from projections import (
     narratives,
     partners,
     priorities,
+    review_register,
 )
 from projections.engine import (
     Column,
@@ -56,6 +57,7 @@ ALL = [
     learning_reach,
     priorities,
     narratives,
+    review_register,
 ]
 TABLES: dict[str, Table] = {t.name: t for m in ALL for t in m.TABLES}
 

@@ -265,6 +265,7 @@ def create_tables(tx: Tx, tables: Sequence[Table]) -> None:
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, PRIMARY KEY ({', '.join(table.key)}))"
         )
+        _add_new_columns(tx, table)
         for version in table.versions:
             names = ", ".join(c.name for c in table.columns if c.since <= version)
             if tx.dialect == "postgresql":
@@ -276,6 +277,25 @@ def create_tables(tx: Tx, tables: Sequence[Table]) -> None:
                 tx.execute(
                     f"CREATE VIEW {table.name}_v{version} AS SELECT {names} FROM {table.name}"
                 )
+
+
+def _add_new_columns(tx: Tx, table: Table) -> None:
+    """A table made by an older version gains the columns added since (a new column-set
+    version only ever adds columns; the next render fills them)."""
+    if tx.dialect == "postgresql":
+        tx.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = ? AND table_schema = current_schema()",
+            (table.name,),
+        )
+    else:
+        tx.execute(f"SELECT name FROM pragma_table_info('{table.name}')")
+    have = {str(r[0]) for r in tx.fetchall()}
+    for column in table.columns:
+        if column.name not in have:
+            tx.execute(
+                f"ALTER TABLE {table.name} ADD COLUMN {column.name} {_SQL_TYPES[column.type]}"
+            )
 
 
 def _insert(tx: Tx, table: str, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

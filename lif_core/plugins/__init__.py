@@ -23,6 +23,7 @@ from lif_core.plugins.loop import (
     Measurable,
     MeasureDeclaration,
 )
+from lif_core.plugins.reviews import MILESTONES, ReviewKind
 from lif_core.plugins.slugs import grade_slug, slug
 from lif_core.plugins.spec import (
     Columns,
@@ -46,6 +47,7 @@ from lif_core.plugins.values import (
 )
 
 __all__ = [
+    "MILESTONES",
     "ActionDeclaration",
     "Columns",
     "Dimension",
@@ -58,6 +60,7 @@ __all__ = [
     "MeasureDeclaration",
     "RecordError",
     "RecordKind",
+    "ReviewKind",
     "Row",
     "Source",
     "ValidTime",

@@ -17,6 +17,7 @@ from lif_core.plugins.loop import (
     LearningDeclaration,
     MeasureDeclaration,
 )
+from lif_core.plugins.reviews import ReviewKind
 
 __all__ = [
     "FREE_TEXT",
@@ -201,6 +202,8 @@ class RecordKind:
     :param learning: how records state learning (:class:`~lif_core.plugins.LearningDeclaration`).
     :param measures: the figures records hold, their units and dimensions
         (:class:`~lif_core.plugins.MeasureDeclaration`): what a measure can bind to.
+    :param review: set when the kind's records are reviews (rapid reviews, practice reviews,
+        appreciative inquiries, …): see :class:`~lif_core.plugins.reviews.ReviewKind`.
     """
 
     name: str
@@ -215,6 +218,7 @@ class RecordKind:
     actions: ActionDeclaration | None = None
     learning: LearningDeclaration | None = None
     measures: MeasureDeclaration | None = None
+    review: ReviewKind | None = None
 
 
 @dataclass(frozen=True, slots=True)
