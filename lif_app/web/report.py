@@ -204,6 +204,24 @@ def _dissemination(register: list[dict[str, Any]], rule: Suppression) -> dict[st
 WITHHELD = "withheld"  # a cell hidden so that a small count in its table cannot be worked out
 
 
+def _strengths(register: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Good practice to spread beside the areas for improvement (declined items are neither)."""
+    out: dict[str, list[dict[str, Any]]] = {"strengths": [], "areas_for_improvement": []}
+    for row in sorted(register, key=lambda r: r["reference"]):
+        if row["status"] == "declined":
+            continue
+        kind = "strengths" if row.get("good_practice") else "areas_for_improvement"
+        out[kind].append(
+            {
+                "reference": row["reference"],
+                "title": row["title"],
+                "themes": row["themes"],
+                "priorities": row.get("priorities") or "",
+            }
+        )
+    return out
+
+
 def _actions(actions: list[dict[str, Any]], rule: Suppression) -> list[dict[str, Any]]:
     """Actions by owner agency and RAG, with each agency's total (cancelled ones are in the
     total, not in a column). Counts of actions are not people: published as they are, unless
@@ -290,6 +308,18 @@ def _measure(story: MeasureStory, rule: Suppression) -> dict[str, Any]:
                     "status": a["status"],
                 }
                 for a in story.actions
+            ],
+            # The turn-the-curve narratives people recorded (lif measure narrate): words and
+            # references only, no counts of people, so nothing to suppress.
+            "narratives": [
+                {
+                    "period": n["period"],
+                    "story": n["story"],
+                    "partners": n["partners"],
+                    "what_works": n["what_works"],
+                    "action_plan": n["action_plan"],
+                }
+                for n in story.narratives
             ],
         },
         "_chart": (story.rows, m, hidden, not baseline_hidden),
@@ -435,6 +465,7 @@ def build_report(
         "themes": _themes(register, rule),
         "dissemination": _dissemination(register, rule),
         "actions_by_agency": _actions(actions, rule),
+        "strengths": _strengths(register),
         "report_cards": cards,
     }
     public = _public(data)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -156,6 +156,7 @@ class MeasureStory:
     learning: list[dict[str, Any]]
     actions: list[dict[str, Any]]
     evidence_ids: list[str]
+    narratives: list[dict[str, Any]] = field(default_factory=list)  # measure_narratives rows
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +165,7 @@ class MeasureStory:
             "story": {
                 "learning": [r["reference"] for r in self.learning],
                 "actions": [r["reference"] for r in self.actions],
+                "narratives": self.narratives,
             },
             "evidence": self.evidence_ids,
         }
@@ -203,6 +205,9 @@ def _stories(store: Store, measures: dict[str, list[dict[str, Any]]]) -> dict[st
         if r["evidence_count"]
     }
     named = _learning_log_references(store)
+    narratives: dict[str, list[dict[str, Any]]] = {}
+    for row in all_rows(store, "measure_narratives"):
+        narratives.setdefault(row["measure"], []).append(row)
     out = {}
     for reference, rows in measures.items():
         first = rows[0]
@@ -244,6 +249,7 @@ def _stories(store: Store, measures: dict[str, list[dict[str, Any]]]) -> dict[st
                 a for a in actions if a["reference"] in counted or a["learning_reference"] in linked
             ],
             evidence_ids=sorted(records),
+            narratives=narratives.get(reference, []),
         )
     return out
 

@@ -107,6 +107,33 @@ LISTINGS: tuple[Listing, ...] = (
     Listing("ingestion-runs", "ingestion_runs", "Ingestion runs", ("-started_at", "run_id")),
     Listing("rejections", "rejections", "Rejected records", ("-rejected_at", "run_id")),
     Listing("learning-candidates", "learning_candidates", "Learning candidates", ("candidate_id",)),
+    Listing(
+        "review-register", "review_register", "Review register", ("-decision_date", "reference")
+    ),
+    Listing(
+        "review-timeliness", "review_timeliness", "Review timeliness", ("reference", "timescale")
+    ),
+    Listing("partner-register", "partner_register", "Partner register", ("reference",)),
+    Listing("agency-names", "agency_names", "Agency names", ("resolved", "name", "used_as")),
+    Listing(
+        "learning-cascade",
+        "learning_cascade",
+        "Cascade inside partners",
+        ("learning_reference", "partner"),
+    ),
+    Listing(
+        "priorities",
+        "priorities",
+        "Priorities",
+        ("reference",),
+        list_columns=("learning_items", "strengths", "areas_for_improvement", "measures"),
+    ),
+    Listing(
+        "measure-narratives",
+        "measure_narratives",
+        "Turn-the-curve narratives",
+        ("measure", "period"),
+    ),
 )
 
 

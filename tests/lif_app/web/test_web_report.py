@@ -129,7 +129,10 @@ def test_the_public_report_shows_action_and_learning_counts_as_they_are(
 ) -> None:
     """Counts of actions and learning items are not people: even the small ones are published."""
     with store.read() as tx:
-        rows = tx.execute("SELECT owner_agency, rag FROM action_status").fetchall()
+        # Totals by agency count each partner once, under its full name (issue 15).
+        rows = tx.execute(
+            "SELECT COALESCE(owner_partner_name, owner_agency), rag FROM action_status"
+        ).fetchall()
         items = tx.execute("SELECT COUNT(*) FROM learning_register").fetchone()[0]
     cells = Counter((agency, rag or "cancelled") for agency, rag in rows)
     assert any(0 < n < THRESHOLD for n in cells.values())
@@ -226,7 +229,8 @@ def test_nobody_is_named_only_agencies(report: Path, store: Store) -> None:
         assert not re.search(r"actor|_by$|rationale|progress|person|name_of", key), key
     assert json.loads((report / "seal.json").read_text())["actor"] == ""
     agencies = (report / "actions.html").read_text(encoding="utf-8")
-    assert "West Yorkshire ICB" in agencies
+    # The tracker says "West Yorkshire ICB"; the partner register's full name is published.
+    assert "NHS West Yorkshire Integrated Care Board" in agencies
 
 
 def test_the_report_states_its_seal_and_a_reader_can_check_it_against_the_log(

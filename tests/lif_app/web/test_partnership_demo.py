@@ -1,0 +1,84 @@
+"""Issue 15 on the demo: partners counted once, reviews judged in working days, cascade, narratives,
+good practice beside areas for improvement — in the read tables, the web view and the report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from lif_app.web.app import create_app
+from lif_core.eventlog.store import Store
+
+
+@pytest.fixture(scope="module")
+def store(demo_store) -> Iterator[Store]:
+    with Store(demo_store.url) as s:
+        yield s
+
+
+def _rows(store: Store, sql: str) -> list[tuple[Any, ...]]:
+    with store.read() as tx:
+        return tx.execute(sql).fetchall()
+
+
+def test_actions_by_agency_count_each_partner_once_whatever_the_spelling(store: Store) -> None:
+    spelled = dict(_rows(store, "SELECT reference, owner_agency FROM action_status"))
+    resolved = dict(_rows(store, "SELECT reference, owner_partner FROM action_status"))
+    assert None not in resolved.values()  # every demo agency resolves to a partner
+    # The trackers write "LCH" and "Leeds City Council Children and Families"; the register
+    # knows them as LCH and LCC (an alias).
+    assert spelled["ACT-2025-032"] == "LCH" and resolved["ACT-2025-032"] == "LCH"
+    assert resolved["ACT-2025-031"] == "LCC"
+    totals = dict(_rows(store, "SELECT reference, actions_total FROM partner_register"))
+    assert sum(totals.values()) == len(spelled)
+    assert not _rows(store, "SELECT name FROM agency_names WHERE resolved = 0")
+
+
+def test_every_demo_review_is_in_the_review_register_with_its_timeliness(store: Store) -> None:
+    rows = {
+        r[0]: r[1:]
+        for r in _rows(store, "SELECT reference, review_type, timeliness FROM review_register")
+    }
+    assert {"RR-2024-03", "RR-2025-02", "CSPR-2024-02", "CSPR-2025-01", "LLR-2024-01"} <= set(rows)
+    # RR-2025-02: notified 7 working days after 23 Dec 2024 (Christmas, Boxing Day and New
+    # Year's Day between), against 5: late (tests/projections/test_review_register.py counts it).
+    assert rows["RR-2025-02"] == ("rapid-review", "late")
+    assert rows["RR-2024-03"] == ("rapid-review", "on-time")
+
+
+def test_the_register_shows_which_partners_confirmed_cascade(store: Store) -> None:
+    rows = dict(_rows(store, "SELECT reference, cascade_confirmed FROM learning_register"))
+    assert rows["LRN-2025-014"] == "LCH; LTHT"
+    assert (
+        rows["LRN-2024-031"] == "WYP; LCC"
+    )  # confirmed as "Leeds City Council Children and Families"
+    assert any(not v for v in rows.values())  # and some items no partner has confirmed yet
+
+
+def test_the_report_cards_and_the_measure_page_show_a_narrative(demo_store, store: Store) -> None:
+    cards = (demo_store.report / "report-cards.html").read_text(encoding="utf-8")
+    assert "Timeliness fell from 87.3% to 86.5%" in cards
+    assert "Partners with a role to play: LCC; WYP; LCH." in cards
+    with TestClient(create_app(demo_store.url)) as client:
+        page = client.get("/measures/MEA-ICPC-15WD")
+    assert page.status_code == 200
+    assert "Timeliness fell from 87.3% to 86.5%" in page.text
+    assert 'href="/actions/ACT-2025-101"' in page.text
+
+
+def test_good_practice_appears_beside_areas_for_improvement(demo_store, store: Store) -> None:
+    data = json.loads((demo_store.report / "data.json").read_text(encoding="utf-8"))
+    strengths = [i["reference"] for i in data["strengths"]["strengths"]]
+    improving = [i["reference"] for i in data["strengths"]["areas_for_improvement"]]
+    assert strengths == ["LRN-2024-031"]
+    assert "LRN-2025-014" in improving and "LLR-2024-01/LP02" not in improving  # declined
+    learning = (demo_store.report / "learning.html").read_text(encoding="utf-8")
+    assert "Strengths: good practice to spread" in learning
+    with TestClient(create_app(demo_store.url)) as client:
+        register = client.get("/register?limit=100")
+    assert register.status_code == 200
+    assert "Good practice to spread" in register.text and "Area for improvement" in register.text
