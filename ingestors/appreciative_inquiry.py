@@ -38,6 +38,7 @@ from lif_core.plugins import (
     MeasureDeclaration,
     RecordError,
     RecordKind,
+    ReviewKind,
     Row,
     Source,
     ValidTime,
@@ -211,6 +212,15 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.date_commissioned),
             mode="append",
             description="An appreciative inquiry: its focus, themes, dates and status.",
+            review=ReviewKind(
+                types={"appreciative-inquiry": "Appreciative inquiry"},
+                dates={
+                    "decision": "date_commissioned",
+                    "report": "date_completed",
+                    "publication": "date_published",
+                },
+                points_kind="finding",
+            ),
         ),
         RecordKind(
             name="participation",

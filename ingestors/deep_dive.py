@@ -38,6 +38,7 @@ from lif_core.plugins import (
     InputOptions,
     RecordError,
     RecordKind,
+    ReviewKind,
     Row,
     Source,
     ValidTime,
@@ -257,6 +258,15 @@ SOURCE = Source(
             valid_time=lambda r: ValidTime(r.date_commissioned),
             mode="append",
             description="A deep dive: its scope (theme, cohort, agencies), dates and status.",
+            review=ReviewKind(
+                types={"deep-dive": "Deep dive"},
+                dates={
+                    "decision": "date_commissioned",
+                    "report": "date_completed",
+                    "publication": "date_published",
+                },
+                points_kind="finding",
+            ),
         ),
         RecordKind(
             name="finding",

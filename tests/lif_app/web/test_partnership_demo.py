@@ -44,6 +44,9 @@ def test_every_demo_review_is_in_the_review_register_with_its_timeliness(store: 
         for r in _rows(store, "SELECT reference, review_type, timeliness FROM review_register")
     }
     assert {"RR-2024-03", "RR-2025-02", "CSPR-2024-02", "CSPR-2025-01", "LLR-2024-01"} <= set(rows)
+    # Reviews from the appreciative-inquiry and deep-dive plugins, by their declarations.
+    types = {kind for kind, _ in rows.values()}
+    assert {"appreciative-inquiry", "deep-dive", "cspr", "llr", "rapid-review"} <= types
     # RR-2025-02: notified 7 working days after 23 Dec 2024 (Christmas, Boxing Day and New
     # Year's Day between), against 5: late (tests/projections/test_review_register.py counts it).
     assert rows["RR-2025-02"] == ("rapid-review", "late")
