@@ -91,7 +91,8 @@ def test_dissemination_counts_channels_once_and_keeps_the_latest_date_by_valid_t
     project(store, reference_date=TODAY)
     row = _register(store)["LRN-2025-016"]
     assert row["status"] == "disseminated"
-    assert row["dissemination_channels"] == "newsletter; 7-minute-briefing"
+    # By their names in the channel vocabulary: a 7-minute briefing is a briefing sheet.
+    assert row["dissemination_channels"] == "newsletter; briefing sheet and resources"
     assert row["dissemination_count"] == 3
     assert row["last_disseminated"] == "2025-05-01"
 
@@ -178,7 +179,7 @@ def test_policies_put_the_learning_log_and_review_learning_points_in_the_registe
     assert len(register) == 9 + 7 - 3
     logged = register["LRN-2024-031"]
     assert logged["source_kind"] == "audit"
-    assert logged["dissemination_channels"] == "7-minute-briefing; newsletter"
+    assert logged["dissemination_channels"] == "briefing sheet and resources; newsletter"
     assert logged["last_disseminated"] == "2024-11-20"
     assert register["LRN-2025-014"]["also_known_as"] == "CSPR-2024-02/LP01"
     point = register["CSPR-2024-02/LP04"]
