@@ -20,6 +20,9 @@ TOPICS = {
     "Learning.ClosedOverride",
     "Learning.Reopened",
     "Learning.Cited",
+    # Counted in ``events`` and ``last_change``; their columns come from learning_reach.
+    "Learning.Cascaded",
+    "Learning.GoodPracticeIdentified",
 }
 _DECISIONS = {"Prioritised", "Accepted", "Declined", "Closed", "Reopened", "EmbeddingAssessed"}
 
