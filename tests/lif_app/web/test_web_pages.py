@@ -127,8 +127,8 @@ def test_item_page_shows_the_audit_trail_as_a_timeline_with_provenance(
     text = client.get("/learning/LRN-2025-014").text
     # the log's row: identified, cited, shared three times, its evidence of impact (6); the
     # review's learning point LP01 cited (1); the tracker's Blue rows of ACT-2025-032 and -036
-    # linked as evidence (2); the demo's priority and evidence (2): 11
-    assert text.count('class="trail-event') == 11
+    # linked as evidence (2); the demo's priority and evidence (2); the two partners' confirmations of its cascade (2, issue 15): 13
+    assert text.count('class="trail-event') == 13
     assert "By demo:business-unit" in text and "Found in two reviews" in text
     assert "On evidence: practice-reviews review" in text
     assert "Hash verifies" in text

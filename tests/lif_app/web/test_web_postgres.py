@@ -124,10 +124,10 @@ def test_the_item_page_shows_the_audit_trail_read_only(client: TestClient) -> No
     trail = client.get("/api/v1/learning-register/LRN-2025-014").json()["trail"]
     assert trail is not None and "unavailable" not in trail, trail
     # as in test_web_pages: the log's row (6), the review's point (1), the tracker's Blue rows
-    # (2) and the demo's two decisions (2)
-    assert trail["intact"] and len(trail["events"]) == 11
+    # (2) and the demo's two decisions (2), its two cascades (2)
+    assert trail["intact"] and len(trail["events"]) == 13
     page = client.get("/learning/LRN-2025-014").text
-    assert page.count('class="trail-event') == 11
+    assert page.count('class="trail-event') == 13
 
 
 def test_bad_parameters_are_400_not_500(client: TestClient) -> None:

@@ -104,7 +104,9 @@ def test_a_partner_records_progress_and_is_refused_what_is_not_theirs(server, br
         in browser.find_element(By.CSS_SELECTOR, ".error-message").text
     )
     browser.get(server.base + "/learning/LRN-2025-019")
-    assert not browser.find_elements(By.CSS_SELECTOR, "section.decide")
+    # On a learning item a partner is offered one decision only: its own cascade (issue 15).
+    (offered,) = browser.find_elements(By.CSS_SELECTOR, "section.decide li a")
+    assert offered.text == "Cascade"
     browser.save_screenshot(str(tmp_path / "4-refused.png"))
 
     browser.find_element(By.CSS_SELECTOR, "form.signed-in button").click()
