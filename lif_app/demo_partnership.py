@@ -66,14 +66,40 @@ PARTNERS: list[dict[str, Any]] = [
         "name": "Leeds schools",
         "sector": "education",
         "learning_link_role": "Designated safeguarding lead network chair",
-        "alias": ["Schools", "Leeds primary schools", "Leeds secondary schools"],
+        # The demo's Section 175 returns name single schools: each counts under the schools.
+        "alias": [
+            "Schools",
+            "Leeds primary schools",
+            "Leeds secondary schools",
+            "Harewood Lane Academy",
+            "Beckside Primary School",
+        ],
     },
     {
         "ref": "PROBATION",
         "name": "Probation Service, West Yorkshire",
         "sector": "probation",
         "learning_link_role": "Head of public protection",
-        "alias": ["Probation", "National Probation Service"],
+        "alias": ["Probation", "National Probation Service", "Leeds Probation Delivery Unit"],
+    },
+    {
+        "ref": "LYJS",
+        "name": "Leeds Youth Justice Service",
+        "sector": "youth-justice",
+        "learning_link_role": "Youth justice practice development lead",
+    },
+    {
+        "ref": "WETHERBY",
+        "name": "HMP/YOI Wetherby",
+        "sector": "youth-justice",
+        "learning_link_role": "Head of safeguarding",
+        "alias": ["HMYOI Wetherby", "Wetherby YOI"],
+    },
+    {
+        "ref": "WYFRS",
+        "name": "West Yorkshire Fire and Rescue Service",
+        "sector": "other",
+        "learning_link_role": "Safeguarding lead",
     },
     {
         "ref": "LSCP",

@@ -149,8 +149,12 @@ def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dic
                 "learning_reference": item["learning_reference"],
                 "description": item["description"],
                 "owner_agency": item["owner_agency"],
-                "owner_partner": (partner := partners.resolve(item["owner_agency"])),
-                "owner_partner_name": partners.names.get(partner) if partner else None,
+                "owner_partner": "; ".join(owners)
+                if (owners := partners.resolve_all(item["owner_agency"]))
+                else None,
+                "owner_partner_name": "; ".join(partners.names[o] for o in owners)
+                if owners
+                else None,
                 "raised": item["raised_on"],
                 "due": due,
                 "original_due": item["original_due"],
@@ -255,7 +259,7 @@ TABLES = [
                 "owner_partner",
                 "TEXT",
                 "The partner the owner agency resolves to (its short name, whatever spelling the "
-                "action used); empty when the name is not in the partner register (agency_names "
+                "action used; several separated by '; ' for a shared owner); empty when the name is not in the partner register (agency_names "
                 "lists close matches).",
                 since=3,
             ),

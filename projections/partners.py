@@ -75,18 +75,17 @@ def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[
     found = directory(states)
     actions: dict[str, Counter[str]] = {}
     for row in action_rows(states, context):
-        partner = found.resolve(row["owner_agency"])
-        if partner is None:
-            continue
-        counts = actions.setdefault(partner, Counter())
-        counts["total"] += 1
-        counts["open"] += row["status"] in ("open", "in-progress")
-        counts["overdue"] += bool(row["overdue"])
-        counts["complete"] += row["status"] in ("completed", "impact-verified")
+        # A shared action counts once for each partner that shares it.
+        for partner in found.resolve_all(row["owner_agency"]) or []:
+            counts = actions.setdefault(partner, Counter())
+            counts["total"] += 1
+            counts["open"] += row["status"] in ("open", "in-progress")
+            counts["overdue"] += bool(row["overdue"])
+            counts["complete"] += row["status"] in ("completed", "impact-verified")
     cascaded: Counter[str] = Counter()
     for item in states.get("reach", {}).values():
-        for partner in {found.resolve(p) for p in item["cascades"]} - {None}:
-            cascaded[str(partner)] += 1
+        for confirmed in {found.resolve(p) for p in item["cascades"]} - {None}:
+            cascaded[str(confirmed)] += 1
     out = []
     for stream_id, item in states.get(NAME, {}).items():
         counts = actions.get(item["reference"], Counter())
@@ -119,13 +118,14 @@ def _names(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str
         uses.setdefault((name, where), []).append(reference)
     out = []
     for (name, where), references in uses.items():
-        partner = found.resolve(name)
+        owners = found.resolve_all(name)
+        partner = "; ".join(owners) if owners else None
         out.append(
             {
                 "name": name,
                 "used_as": where,
                 "partner": partner,
-                "partner_name": found.names.get(partner) if partner else None,
+                "partner_name": "; ".join(found.names[o] for o in owners) if owners else None,
                 "resolved": partner is not None,
                 "close_matches": None
                 if partner or not found.names
@@ -164,7 +164,11 @@ TABLES = [
                 "Its learning and development link: a role, never a person's name.",
             ),
             Column("status", "TEXT", "active, or retired once it left the partnership."),
-            Column("actions_total", "INTEGER", "Actions it owns, under any of its names."),
+            Column(
+                "actions_total",
+                "INTEGER",
+                "Actions it owns, under any of its names (a shared action counts for each owner).",
+            ),
             Column("actions_open", "INTEGER", "Of those, open or in progress."),
             Column(
                 "actions_overdue", "INTEGER", "Of those, open and past due at the reference date."

@@ -36,7 +36,7 @@ from markupsafe import Markup
 
 from lif_app.web.api import projection_position
 from lif_app.web.charts import period_label
-from lif_app.web.story import CATEGORIES, MeasureStory, report_cards
+from lif_app.web.story import CATEGORIES, MeasureStory, report_cards, strengths
 from lif_app.web.suppression import TOTAL, CountTable, Rules, load_rules, protect
 from lif_app.web.tables import all_rows
 from lif_app.web.templating import environment, measure_value, stylesheet
@@ -202,24 +202,6 @@ def _dissemination(register: list[dict[str, Any]], rule: Suppression) -> dict[st
 
 
 WITHHELD = "withheld"  # a cell hidden so that a small count in its table cannot be worked out
-
-
-def _strengths(register: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Good practice to spread beside the areas for improvement (declined items are neither)."""
-    out: dict[str, list[dict[str, Any]]] = {"strengths": [], "areas_for_improvement": []}
-    for row in sorted(register, key=lambda r: r["reference"]):
-        if row["status"] == "declined":
-            continue
-        kind = "strengths" if row.get("good_practice") else "areas_for_improvement"
-        out[kind].append(
-            {
-                "reference": row["reference"],
-                "title": row["title"],
-                "themes": row["themes"],
-                "priorities": row.get("priorities") or "",
-            }
-        )
-    return out
 
 
 def _actions(actions: list[dict[str, Any]], rule: Suppression) -> list[dict[str, Any]]:
@@ -465,7 +447,7 @@ def build_report(
         "themes": _themes(register, rule),
         "dissemination": _dissemination(register, rule),
         "actions_by_agency": _actions(actions, rule),
-        "strengths": _strengths(register),
+        "strengths": strengths(register),
         "report_cards": cards,
     }
     public = _public(data)

@@ -33,6 +33,7 @@ __all__ = [
     "learning_item",
     "measure_story",
     "report_cards",
+    "strengths",
 ]
 
 log = logging.getLogger(__name__)
@@ -291,3 +292,21 @@ def report_cards(store: Store) -> list[dict[str, Any]]:
         }
         for result, categories in sorted(results.items())
     ]
+
+
+def strengths(register: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Good practice to spread beside the areas for improvement (declined items are neither)."""
+    out: dict[str, list[dict[str, Any]]] = {"strengths": [], "areas_for_improvement": []}
+    for row in sorted(register, key=lambda r: r["reference"]):
+        if row["status"] == "declined":
+            continue
+        kind = "strengths" if row.get("good_practice") else "areas_for_improvement"
+        out[kind].append(
+            {
+                "reference": row["reference"],
+                "title": row["title"],
+                "themes": row["themes"],
+                "priorities": row.get("priorities") or "",
+            }
+        )
+    return out

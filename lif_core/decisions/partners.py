@@ -55,10 +55,11 @@ def check_names(store: Store, declaration: Creation | Decision, args: Any) -> No
     if not directory.names:
         return
     for argument, value in agencies:
-        partner = directory.resolve(value)
-        if partner is None:
-            raise RefusedError(f"{argument.option}: {directory.unknown(value)}")
-        if partner in directory.retired:
+        partners = directory.resolve_all(value)
+        if partners is None:
+            unknown = next(p for p in value.split(";") if directory.resolve(p.strip()) is None)
+            raise RefusedError(f"{argument.option}: {directory.unknown(unknown.strip())}")
+        for partner in (p for p in partners if p in directory.retired):
             raise RefusedError(
                 f"{argument.option}: {value!r} is {partner}, which has left the partnership "
                 "(retired): nothing new is recorded for it"

@@ -57,6 +57,17 @@ class Directory:
             return None
         return self.by_key.get(agency_key(name))
 
+    def resolve_all(self, name: str | None) -> list[str] | None:
+        """The partners a name means: one, or several for a shared owner written as names
+        separated by ';' ("LCC; West Yorkshire Police"); None unless every part resolves."""
+        if not name:
+            return None
+        parts = [p.strip() for p in name.split(";") if p.strip()]
+        found = [self.resolve(p) for p in parts]
+        if not found or None in found:
+            return None
+        return list(dict.fromkeys(f for f in found if f is not None))
+
     def near(self, name: str) -> list[str]:
         """Known names close to ``name`` (for a refusal that helps)."""
         spelled = {agency_key(n): n for n in self._spellings()}

@@ -148,7 +148,7 @@ def test_the_register_shows_per_item_who_confirmed_cascade_and_who_has_not(store
         1,
         "single-agency cascade",
     )
-    assert cascade[(shared, "LCH")]["cascaded_on"] == "2025-03-01"
+    assert str(cascade[(shared, "LCH")]["cascaded_on"]) == "2025-03-01"
     assert cascade[(shared, "WYP")]["confirmed"] == 0
     assert {r["reference"]: r["learning_cascaded"] for r in _rows(store, "partner_register")} == {
         "LCH": 1,
@@ -221,3 +221,15 @@ def test_the_latest_narrative_of_a_period_is_shown_and_earlier_ones_counted(stor
         1,
     )
     assert row["recorded_by"] == ACTOR
+
+
+def test_a_shared_action_counts_once_for_each_partner_that_shares_it(store: Store) -> None:
+    _raise(store, "Police", "2025-12-31", "ACT-2025-002")  # before the register: as written
+    _two_partners(store)
+    _raise(store, "LCH; West Yorkshire Police", "2025-12-31", "ACT-2025-001")
+    project(store, reference_date=TODAY)
+    totals = {r["reference"]: r["actions_total"] for r in _rows(store, "partner_register")}
+    # ACT-001 is shared by LCH and WYP; ACT-002 names no partner (not an alias of WYP here).
+    assert totals == {"LCH": 1, "WYP": 1}
+    owners = {r["reference"]: r["owner_partner"] for r in _rows(store, "action_status")}
+    assert owners == {"ACT-2025-001": "LCH; WYP", "ACT-2025-002": None}

@@ -22,6 +22,8 @@ def _rows(store: Store, table: str) -> dict[Any, dict[str, Any]]:
         cursor = getattr(query.cursor, "sqlite_cursor", query.cursor)
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in query.fetchall()]
+    # Dates as ISO text on either store (PostgreSQL gives DATE columns back as dates).
+    rows = [{k: v.isoformat() if isinstance(v, date) else v for k, v in r.items()} for r in rows]
     if table == "review_timeliness":
         return {(r["reference"], r["timescale"]): r for r in rows}
     return {r["reference"]: r for r in rows}

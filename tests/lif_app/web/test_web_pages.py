@@ -108,8 +108,9 @@ def test_actions_page_lists_overdue_actions_first(client: TestClient) -> None:
     body = listing[listing.index("<tbody>") : listing.index("</tbody>")]
     overdue = [row.startswith(' class="is-overdue"') for row in body.split("<tr")[1:]]
     # 50 actions stated by the sources' samples (6 tracker, 6 HMICFRS, 4 JTAI, 7 other
-    # inspectorates, 5 CDOP, 7 Section 11, 5 Section 175, 4 + 6 audits) and ACT-2025-101
-    assert len(overdue) == 51 and overdue[0]
+    # inspectorates, 5 CDOP, 7 Section 11, 5 Section 175, 4 + 6 audits), 5 deep dive actions
+    # and ACT-2025-101
+    assert len(overdue) == 56 and overdue[0]
     assert overdue == sorted(overdue, reverse=True)
 
 
