@@ -15,6 +15,7 @@ from projections.api import (
     context_for,
     export_table,
     project,
+    projected_position,
     table_checksums,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "context_for",
     "export_table",
     "project",
+    "projected_position",
     "table_checksums",
 ]

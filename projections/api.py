@@ -142,6 +142,17 @@ def table_checksums(store: Store) -> dict[str, dict[str, Any]]:
     }
 
 
+def projected_position(store: Store) -> int:
+    """The notification id every projection has reached (0 before the first run)."""
+    with store.read() as tx:
+        row = tx.execute(
+            "SELECT MIN(position), COUNT(*) FROM lif_tracking WHERE name LIKE ?", ("projection:%",)
+        ).fetchone()
+    if not row or not row[1] or int(row[1]) < len(ALL):
+        return 0
+    return int(row[0])
+
+
 # What a spreadsheet reads as the start of a formula (or, for tab and carriage return, what
 # some spreadsheets strip before reading one): the cells OWASP's "CSV injection" note names.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

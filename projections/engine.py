@@ -361,6 +361,29 @@ def _state_codec_load(text: str) -> Any:
     return _TRANSCODER.decode(text.encode())
 
 
+class _Overtaken(Exception):
+    """Another runner committed while this one read: its work is stale, start again."""
+
+
+_ATTEMPTS = 20
+
+
+def _lock(store: Store, tx: Tx) -> None:
+    """Serialise projection writers for the rest of ``tx`` (two runners may run side by side)."""
+    if store.dialect == "postgresql":
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext('lif-projections'))")
+    else:
+        # A write first: SQLite's write lock, held to the commit.
+        tx.execute("UPDATE lif_tracking SET position = position WHERE name = '__lock__'")
+
+
+def _position(tx: Tx, module: ModuleType) -> int:
+    row = tx.execute(
+        "SELECT position FROM lif_tracking WHERE name = ?", (f"projection:{module.NAME}",)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def run_projections(
     store: Store,
     modules: Sequence[ModuleType],
@@ -375,10 +398,35 @@ def run_projections(
 
     ``until`` keeps only events recorded by then and ``target`` writes into another store
     (the as-of build): the source store is then only read.
+
+    Runners may run side by side (two processes, or Dagster beside ``lif project``): a runner
+    commits under a lock, and only if no other runner committed since it read its positions;
+    otherwise it starts again from theirs (nothing applied twice, no position moved back).
     """
+    for _ in range(_ATTEMPTS):
+        try:
+            return _run_once(store, modules, context, rebuild, until, target, stop)
+        except _Overtaken:
+            log.info("another projection runner committed first; starting again from its position")
+    raise RuntimeError(
+        f"the projections were overtaken by other runners {_ATTEMPTS} times in a row; "
+        "run fewer projection runners at once"
+    )
+
+
+def _run_once(
+    store: Store,
+    modules: Sequence[ModuleType],
+    context: Context,
+    rebuild: bool,
+    until: datetime | None,
+    target: Store | None,
+    stop: int | None,
+) -> ProjectionRun:
     out = target or store
     tables = [t for m in modules for t in m.TABLES]
     with out.transaction() as tx:
+        _lock(out, tx)
         create_tables(tx, tables)
     states: dict[str, dict[str, Any]] = {}
     positions: dict[str, int] = {}
@@ -387,10 +435,7 @@ def run_projections(
             if rebuild or target is not None:
                 states[m.NAME], positions[m.NAME] = {}, 0
                 continue
-            row = tx.execute(
-                "SELECT position FROM lif_tracking WHERE name = ?", (f"projection:{m.NAME}",)
-            ).fetchone()
-            positions[m.NAME] = int(row[0]) if row else 0
+            positions[m.NAME] = _position(tx, m)
             rows = tx.execute(
                 "SELECT entity, state FROM lif_projection_state WHERE projection = ?", (m.NAME,)
             ).fetchall()
@@ -430,6 +475,13 @@ def run_projections(
     run.position = top
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with out.transaction() as tx:
+        _lock(out, tx)
+        if (
+            not rebuild
+            and target is None
+            and any(_position(tx, m) != positions[m.NAME] for m in modules)
+        ):
+            raise _Overtaken
         # Every table is written again below; first say which had been edited since last built.
         run.repaired = drifted(tx, tables)
         for drift in run.repaired:

@@ -492,3 +492,40 @@ def test_a_column_added_in_version_2_stays_out_of_the_version_1_view(store: Stor
         v2 = tx.execute("SELECT * FROM toy_table_v2")
         assert _columns(v2) == ["key", "old", "new"]
         assert [r[1:] for r in v2.fetchall()] == [(1, 2)]
+
+
+def test_a_runner_overtaken_by_another_starts_again_from_its_position(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runners side by side: the one that commits second must not apply events twice."""
+    from projections import engine
+
+    loaded = load_plugins().get("action-plans")
+    first, second, third = sample_inputs(loaded.source)[:3]
+    ctx = context_for(REFERENCE)
+    assert ingest_file(store, loaded, first).ok
+    project(store, context=ctx)
+    assert ingest_file(store, loaded, second).ok
+    real = engine.events_of
+    starts: list[int] = []
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        starts.append(int(args[1]))
+        if len(starts) == 1:
+            # While this runner reads from its position, another one ingests a third export and
+            # projects it all, committing first.
+            assert ingest_file(store, loaded, third).ok
+            run_projections(store, ALL, ctx)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "events_of", racing)
+    run = run_projections(store, ALL, ctx)
+    monkeypatch.setattr(engine, "events_of", real)
+    head = store.max_notification_id()
+    # Three reads: the overtaken runner's, the other runner's, and the overtaken one's again
+    # from where the other stopped (the log's head: nothing left for it to do).
+    assert len(starts) == 3 and starts[2] == head + 1
+    assert run.position == head
+    incremental = snapshot(store)
+    project(store, rebuild=True, context=ctx)
+    assert snapshot(store) == incremental
