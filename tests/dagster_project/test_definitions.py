@@ -92,7 +92,10 @@ def test_every_source_has_an_inbox_sensor_and_a_job_and_projections_refresh_hour
     definitions = load_definitions()
     names = [p.name.replace("-", "_") for p in load_plugins()]
     sensors = {s.name: s for s in definitions.sensors or []}
-    assert set(sensors) == {f"inbox_{n}" for n in names}
+    assert set(sensors) == {f"inbox_{n}" for n in names} | {"projections_follow_log"}
+    follow = sensors["projections_follow_log"]
+    assert follow.job_name == "refresh_projections"
+    assert follow.default_status == dg.DefaultSensorStatus.RUNNING
     for name in names:
         sensor = sensors[f"inbox_{name}"]
         assert sensor.job_name == f"ingest_{name}"

@@ -125,3 +125,39 @@ def test_the_requested_run_ingests_the_file_once(
     assert [r[0] for r in rows] == [f"ACT-2025-0{n}" for n in range(31, 37)]
     assert origins == [(str(dropped.resolve()),)]
     assert os.path.exists(dropped)  # the inbox keeps what was dropped
+
+
+def _follow(instance: dg.DagsterInstance) -> dg.SensorResult:
+    sensor = load_definitions().resolve_sensor_def("projections_follow_log")
+    return sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+
+
+def test_the_projections_follow_the_log_one_refresh_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lif_core.ingestion import ingest_file
+    from projections import project
+
+    url = f"sqlite:///{tmp_path / 'lif.db'}"
+    monkeypatch.setenv("LIF_STORE", url)
+    with dg.instance_for_test() as instance:
+        with Store(url) as store:
+            tick = _follow(instance)
+            assert tick.run_requests == [] and "head (0)" in (tick.skip_message or "")
+            loaded = load_plugins().get("action-plans")
+            assert ingest_file(store, loaded, _exports()[0]).ok
+            head = store.max_notification_id()
+        assert head > 0
+        (request,) = _follow(instance).run_requests
+        assert request.run_key == f"refresh:{head}"
+        # A refresh already running: the sensor waits for it rather than queue a second.
+        instance.add_run(
+            dg.DagsterRun(job_name="refresh_projections", status=dg.DagsterRunStatus.STARTED)
+        )
+        busy = _follow(instance)
+        assert busy.run_requests == [] and "already running" in (busy.skip_message or "")
+        with Store(url) as store:
+            project(store)
+        # Caught up: nothing to ask for, whatever is running.
+        caught_up = _follow(instance)
+        assert caught_up.run_requests == [] and f"head ({head})" in (caught_up.skip_message or "")
