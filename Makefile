@@ -6,7 +6,7 @@ export UV_COMPILE_BYTECODE := 1
 export LIF_REAL_DATA ?= $(abspath ../shared/data)
 export DAGSTER_TELEMETRY_ENABLED := false
 
-.PHONY: demo test lint typecheck pytest bench dev install install-dev clean
+.PHONY: demo test lint typecheck pytest bench dev prod-local prod-local-stop install install-dev clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ bench: install-dev
 
 dev: install
 	bash scripts/dagster-dev.sh
+
+## The production shape (docker-compose.yml) as local processes, without Docker: docs/deployment.md.
+prod-local: install-dev
+	bash scripts/prod-local.sh start
+
+prod-local-stop:
+	bash scripts/prod-local.sh stop
 
 clean:
 	rm -rf $(VENV) .lif

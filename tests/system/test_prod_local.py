@@ -1,0 +1,471 @@
+"""The production shape running for real: docker-compose.yml's services as processes.
+
+``scripts/prod-local.sh`` (the script a person uses) starts, from compose's own files and
+environment, on this machine's PostgreSQL (two databases of the test's own) and the Kafka-protocol
+test broker: ``dagster code-server``, ``dagster-webserver``, ``dagster-daemon`` on dagster-postgres
+storage with the queued run coordinator, and ``lif kafka publish --follow``. Nobody clicks: files
+dropped in inboxes are picked up by the daemon's sensors, runs are queued and launched, the
+projections follow, the relay publishes, and a consumer outside the platform reads the topic.
+Then the daemon, the code server and the relay are each killed with SIGKILL mid-flow and
+restarted; followers run side by side; and mistakes in copies of deploy/ must stop the start.
+
+A part that cannot start fails the test (the script exits non-zero and says which); never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.request import Request, urlopen
+
+import pytest
+from kafka_broker import GROUP_TIMEOUTS, read_topic
+
+from lif_core.eventlog.store import Store
+from lif_core.ingestion.samples import sample_inputs
+from lif_core.kafka.envelope import encode_envelopes
+from lif_core.plugins.host import load_plugins
+from projections import ALL, TABLES, context_for, projected_position, table_checksums
+from projections.engine import checksum, run_projections
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "prod-local.sh"
+LIF = str(REPO / ".venv" / "bin" / "lif")
+TOPIC = "lif.events"
+IN_FLIGHT = {"QUEUED", "NOT_STARTED", "STARTING", "STARTED"}
+T = TypeVar("T")
+
+
+def wait_for(what: str, condition: Callable[[], T | None], timeout: float = 240.0) -> T:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(0.5)
+    pytest.fail(f"waited {timeout:.0f} s for {what}; last seen: {last!r}")
+
+
+class Topology:
+    """One prod-local state folder: run the script, read its pids, ask Dagster and the store."""
+
+    def __init__(self, root: Path, **extra: str) -> None:
+        self.state = root / "state"
+        self.prefix = f"lif_sys_{uuid.uuid4().hex[:10]}"
+        self.env = {
+            **os.environ,
+            "LIF_PROD_LOCAL_DIR": str(self.state),
+            "LIF_PROD_LOCAL_PREFIX": self.prefix,
+            "LIF_PROD_LOCAL_TIMEOUT": "240",
+            # Sensors every 2 s instead of 30, so the flow takes seconds, not minutes.
+            "LIF_SENSOR_INTERVAL": "2",
+            "LIF_PLUGINS_THIRD_PARTY": "0",
+            **extra,
+        }
+
+    def script(self, *args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(SCRIPT), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def start(self, *services: str) -> None:
+        done = self.script("start", *services)
+        if done.returncode != 0:
+            pytest.fail(
+                f"prod-local.sh start {' '.join(services)} failed:\n{done.stdout}\n{done.stderr}"
+            )
+
+    @property
+    def info(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.state / "prod-local.json").read_text())
+        return data
+
+    @property
+    def service_env(self) -> dict[str, str]:
+        return {**self.env, **self.info["env"]}
+
+    @property
+    def inbox(self) -> Path:
+        return Path(self.info["env"]["LIF_HOME"]) / "inbox"
+
+    def pid(self, service: str) -> int:
+        return int((self.state / "pids" / f"{service}.pid").read_text())
+
+    def kill(self, service: str) -> None:
+        """SIGKILL the service's process, as a crash would, and wait until it is gone."""
+        pid = self.pid(service)
+        os.kill(pid, signal.SIGKILL)
+        wait_for(f"{service} ({pid}) to die", lambda: not Path(f"/proc/{pid}").exists(), 30)
+
+    def drop(self, source: str, path: Path) -> Path:
+        folder = self.inbox / source
+        folder.mkdir(parents=True, exist_ok=True)
+        # Written under a hidden name, then renamed: the sensor never sees half a file.
+        hidden = folder / f".{path.name}.part"
+        shutil.copy(path, hidden)
+        target = folder / path.name
+        hidden.rename(target)
+        return target
+
+    def graphql(self, query: str) -> dict[str, Any]:
+        port = self.info["ports"]["webserver"]
+        request = Request(
+            f"http://127.0.0.1:{port}/graphql",
+            data=json.dumps({"query": query}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urlopen(request, timeout=30) as response:
+            data: dict[str, Any] = json.load(response)["data"]
+        return data
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run Dagster knows, from the webserver's GraphQL API (newest first)."""
+        data = self.graphql(
+            "{ runsOrError { ... on Runs { results { runId status jobName "
+            "tags { key value } } } } }"
+        )
+        out = []
+        for run in data["runsOrError"]["results"]:
+            run["tags"] = {t["key"]: t["value"] for t in run["tags"]}
+            out.append(run)
+        return out
+
+    def lif(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [LIF, *args],
+            env=self.service_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def store(self) -> Store:
+        return Store(self.info["env"]["LIF_STORE"])
+
+    @property
+    def bootstrap(self) -> str:
+        return str(self.info["env"]["LIF_KAFKA_BOOTSTRAP"])
+
+    def log_tail(self, service: str, lines: int = 30) -> str:
+        text = (self.state / "logs" / f"{service}.log").read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.fixture(scope="module")
+def topology() -> Iterator[Topology]:
+    root = Path(tempfile.mkdtemp(prefix="lif-prod-local-"))
+    top = Topology(root)
+    try:
+        top.start()
+        yield top
+    finally:
+        top.script("purge", timeout=120)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# --- what the checks read ------------------------------------------------------------------
+
+
+def log_event_ids(store: Store) -> list[str]:
+    """Every event id in the log, in notification order (what the relay must publish)."""
+    ids: list[str] = []
+    after = 0
+    while page := store.notifications(after + 1, 1000):
+        ids += [json.loads(v)["event_id"] for v in encode_envelopes(store, page)]
+        after = int(page[-1].id)
+    return ids
+
+
+def topic_event_ids(bootstrap: str, topic: str) -> list[str]:
+    return [json.loads(r.value)["event_id"] for r in read_topic(bootstrap, topic)]
+
+
+def file_of(run: dict[str, Any]) -> str:
+    """The file an inbox sensor's run was for (its run key is SOURCE:FILE:SIZE:MTIME)."""
+    key = run["tags"].get("dagster/run_key", "")
+    return "" if key.startswith("refresh:") else key.split(":")[1]
+
+
+def at_rest(top: Topology, names: set[str]) -> list[dict[str, Any]] | None:
+    """The runs, once each named file has a successful run and no run is in flight."""
+    runs = top.runs()
+    if any(r["status"] in IN_FLIGHT for r in runs):
+        return None
+    done = {file_of(r) for r in runs if r["status"] == "SUCCESS"}
+    return runs if names <= done else None
+
+
+def followers_caught_up(top: Topology, topics: list[str]) -> bool:
+    with top.store() as store:
+        head = store.max_notification_id()
+        projected = projected_position(store)
+    status = json.loads(top.lif("kafka", "status", "--json").stdout)
+    positions = {row["topic"]: row["position"] for row in status}
+    return projected == head and all(positions.get(t) == head for t in topics)
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+
+def test_a_file_in_an_inbox_reaches_a_consumer_outside_the_platform(topology: Topology) -> None:
+    from kafka import KafkaConsumer
+
+    plans = sample_inputs(load_plugins().get("action-plans").source)
+    topology.drop("action-plans", plans[0])
+
+    def ingested() -> list[dict[str, Any]] | None:
+        runs = topology.runs()
+        mine = [r for r in runs if plans[0].name in r["tags"].get("dagster/run_key", "")]
+        return mine if mine and all(r["status"] == "SUCCESS" for r in mine) else None
+
+    # The daemon's sensor saw the file and queued one run, which the coordinator launched.
+    [run] = wait_for("the inbox sensor's run to succeed", ingested)
+    assert run["jobName"] == "ingest_action_plans"
+    assert run["tags"]["dagster/sensor_name"] == "inbox_action_plans"
+    # The projections follow the log by themselves (the follow sensor), and so does the relay.
+    wait_for(
+        "the refresh to succeed and the projections and the relay to reach the log's head",
+        lambda: at_rest(topology, {plans[0].name}) and followers_caught_up(topology, [TOPIC]),
+    )
+    runs = topology.runs()
+    refreshes = [r for r in runs if r["jobName"] == "refresh_projections"]
+    assert refreshes and all(r["status"] == "SUCCESS" for r in refreshes), refreshes
+    assert all(r["tags"]["dagster/sensor_name"] == "projections_follow_log" for r in refreshes)
+    with topology.store() as store:
+        expected = log_event_ids(store)
+        tables = table_checksums(store)
+    # One file: its ingestion run, its six records, what the policies made of them.
+    assert len(expected) > 7
+    assert tables["action_status"]["rows"] > 0
+    # A consumer outside the platform, in a group of its own, reads every event once.
+    consumer = KafkaConsumer(
+        TOPIC,
+        bootstrap_servers=topology.bootstrap,
+        group_id=f"outside-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **GROUP_TIMEOUTS,
+    )
+    received: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(received) < len(expected) and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                received += [json.loads(r.value)["event_id"] for r in batch]
+    finally:
+        consumer.close()
+    assert sorted(received) == sorted(expected)
+
+
+def test_sigkill_of_the_daemon_the_code_server_and_the_relay_loses_and_repeats_nothing(
+    topology: Topology,
+) -> None:
+    plugins = load_plugins()
+    plans = sample_inputs(plugins.get("action-plans").source)
+    [log_file] = sample_inputs(plugins.get("learning-log").source)
+    with topology.store() as store:
+        before = store.max_notification_id()
+    runs_before = {r["runId"] for r in topology.runs()}
+    dropped = [
+        topology.drop("action-plans", plans[1]),
+        topology.drop("action-plans", plans[2]),
+        topology.drop("learning-log", log_file),
+    ]
+
+    def new_runs(statuses: set[str]) -> list[dict[str, Any]]:
+        return [
+            r for r in topology.runs() if r["runId"] not in runs_before and r["status"] in statuses
+        ]
+
+    # The daemon dies as soon as it has queued the first of the new runs.
+    wait_for("a new run to be queued", lambda: new_runs(IN_FLIGHT | {"SUCCESS"}))
+    topology.kill("daemon")
+    topology.start("daemon")
+    # The code server dies while a run it launched is in progress (or just after one started).
+    wait_for("a new run to start", lambda: new_runs({"STARTED", "SUCCESS"}))
+    topology.kill("code")
+    topology.start("code")
+    # The relay dies once it has started publishing the new events.
+    wait_for(
+        "the relay to publish new events",
+        lambda: (
+            json.loads(topology.lif("kafka", "status", "--json").stdout)[0]["position"] > before
+        ),
+    )
+    topology.kill("relay")
+    topology.start("relay")
+
+    names = {p.name for p in dropped}
+    wait_for(
+        "every dropped file's run to succeed and nothing to be in flight",
+        lambda: at_rest(topology, names),
+        timeout=300,
+    )
+    wait_for(
+        "the projections and the relay to reach the log's head",
+        lambda: followers_caught_up(topology, [TOPIC]),
+    )
+    runs = topology.runs()
+    # By run in Dagster: one successful run per run key (one per file, one per log head); a
+    # run cut short by a kill may have failed, and then its retry (same key) succeeded.
+    succeeded = Counter(r["tags"]["dagster/run_key"] for r in runs if r["status"] == "SUCCESS")
+    assert max(succeeded.values()) == 1, succeeded
+    failed = {r["tags"]["dagster/run_key"] for r in runs if r["status"] != "SUCCESS"}
+    assert failed <= set(succeeded), (failed, succeeded)
+    assert {file_of(r) for r in runs} - {""} == names | {plans[0].name}
+    # By record in the store: each of the four files ingested exactly once.
+    status = json.loads(topology.lif("status", "--json").stdout)
+    assert status["streams"]["IngestionRun"] == 4
+    with topology.store() as store, store.read() as tx:
+        rows = tx.execute("SELECT source, origin_sha256 FROM lif_ingested").fetchall()
+        expected = log_event_ids(store)
+    assert sorted(rows) == sorted(
+        [("action-plans", sha256_of(p)) for p in plans[:3]]
+        + [("learning-log", sha256_of(log_file))]
+    )
+    # By event id on the topic: every event of the log, none twice.
+    published = topic_event_ids(topology.bootstrap, TOPIC)
+    assert set(published) == set(expected)
+    assert [i for i, n in Counter(published).items() if n > 1] == []
+    verify = topology.lif("audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_two_relays_and_two_projection_runners_side_by_side_equal_a_rebuild(
+    topology: Topology, tmp_path: Path
+) -> None:
+    env = topology.service_env
+    second_topic = "lif.partner-copy"
+    relay = subprocess.Popen(
+        [LIF, "kafka", "publish", "--topic", second_topic, "--follow"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "relay2.log").open("wb"),
+        start_new_session=True,
+    )
+    stop = tmp_path / "stop"
+    # Each runner projects over and over until told to stop, then once more.
+    loop = f'until [ -e "{stop}" ]; do "{LIF}" project --json > /dev/null || exit 1; done; "{LIF}" project --json > /dev/null'
+    runners = [
+        subprocess.Popen(
+            ["bash", "-c", loop],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / f"runner{i}.log").open("wb"),
+            start_new_session=True,
+        )
+        for i in (1, 2)
+    ]
+    try:
+        plugins = load_plugins()
+        # Ingestion meanwhile, file by file (each its own transaction), from the CLI.
+        for source in ("complaints", "trust-board", "learning-development", "cqc"):
+            for path in sample_inputs(plugins.get(source).source):
+                done = topology.lif("ingest", source, str(path))
+                assert done.returncode == 0, done.stdout + done.stderr
+        stop.touch()
+        for i, runner in enumerate(runners, 1):
+            assert runner.wait(timeout=240) == 0, (tmp_path / f"runner{i}.log").read_text()
+        wait_for(
+            "both relays and the projections to reach the log's head",
+            lambda: followers_caught_up(topology, [TOPIC, second_topic]),
+        )
+    finally:
+        for process in (relay, *runners):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=60)
+    with topology.store() as store:
+        expected = set(log_event_ids(store))
+        stored = table_checksums(store)
+        positions = {s["position"] for s in stored.values()}
+        assert positions == {store.max_notification_id()}
+        reference = date.fromisoformat(next(iter(stored.values()))["reference_date"])
+        with Store(f"sqlite:///{tmp_path / 'rebuild.db'}") as target:
+            rebuilt = run_projections(store, ALL, context_for(reference), target=target).tables
+        for table, spec in TABLES.items():
+            names = [c.name for c in spec.columns]
+            with store.read() as tx:
+                rows = tx.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall()
+            actual = checksum([dict(zip(names, r, strict=True)) for r in rows], spec)
+            assert actual == stored[table]["checksum"] == rebuilt[table]["checksum"], table
+    for topic in (TOPIC, second_topic):
+        assert set(topic_event_ids(topology.bootstrap, topic)) == expected, topic
+
+
+# --- a mistake in deploy/ must stop the start ------------------------------------------------
+
+
+def _wrong_storage_key(deploy: Path, compose: Path) -> None:
+    path = deploy / "dagster.yaml"
+    text = path.read_text()
+    assert "    postgres_db:" in text
+    path.write_text(text.replace("    postgres_db:", "    postgres_database:"))
+
+
+def _wrong_workspace_host(deploy: Path, compose: Path) -> None:
+    path = deploy / "workspace.yaml"
+    text = path.read_text()
+    assert "host: dagster-code" in text
+    path.write_text(text.replace("host: dagster-code", "host: dagster-code-server"))
+
+
+def _wrong_code_module(deploy: Path, compose: Path) -> None:
+    text = compose.read_text()
+    assert '"-m", "dagster_project.definitions"' in text
+    compose.write_text(
+        text.replace('"dagster_project.definitions"', '"dagster_project.defintions"')
+    )
+
+
+@pytest.mark.parametrize(
+    ("mistake", "says"),
+    [
+        (_wrong_storage_key, "dagster instance migrate failed"),
+        (_wrong_workspace_host, "cannot load the code location"),
+        (_wrong_code_module, "code exited while starting"),
+    ],
+    ids=["storage-key", "workspace-host", "code-module"],
+)
+def test_a_mistake_in_the_deploy_files_stops_the_start(
+    tmp_path: Path, mistake: Callable[[Path, Path], None], says: str
+) -> None:
+    deploy = tmp_path / "deploy"
+    shutil.copytree(REPO / "deploy", deploy)
+    compose = tmp_path / "docker-compose.yml"
+    shutil.copy(REPO / "docker-compose.yml", compose)
+    mistake(deploy, compose)
+    top = Topology(tmp_path, LIF_DEPLOY_DIR=str(deploy), LIF_COMPOSE_FILE=str(compose))
+    try:
+        done = top.script("start")
+        assert done.returncode != 0, done.stdout
+        assert says in done.stderr, done.stderr
+        # Nothing is left running after a failed start.
+        assert not list((top.state / "pids").glob("*.pid"))
+    finally:
+        top.script("purge", timeout=120)
