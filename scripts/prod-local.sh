@@ -28,7 +28,13 @@ ALL=(broker code webserver daemon relay)
 die() { echo "prod-local: $*" >&2; exit 1; }
 
 pid_of() { cat "$STATE/pids/$1.pid" 2>/dev/null || true; }
-running() { local pid; pid="$(pid_of "$1")"; [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+# Alive, and not a zombie waiting to be reaped (a process killed a moment ago may still be one).
+running() {
+  local pid
+  pid="$(pid_of "$1")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  ! grep -qs '^[0-9]* ([^)]*) Z' "/proc/$pid/stat"
+}
 
 tail_log() { echo "--- last lines of $STATE/logs/$1.log:" >&2; tail -n 25 "$STATE/logs/$1.log" >&2 || true; }
 

@@ -59,6 +59,15 @@ def wait_for(what: str, condition: Callable[[], T | None], timeout: float = 240.
     pytest.fail(f"waited {timeout:.0f} s for {what}; last seen: {last!r}")
 
 
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie (killed, not yet reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 class Topology:
     """One prod-local state folder: run the script, read its pids, ask Dagster and the store."""
 
@@ -113,7 +122,7 @@ class Topology:
         """SIGKILL the service's process, as a crash would, and wait until it is gone."""
         pid = self.pid(service)
         os.kill(pid, signal.SIGKILL)
-        wait_for(f"{service} ({pid}) to die", lambda: not Path(f"/proc/{pid}").exists(), 30)
+        wait_for(f"{service} ({pid}) to die", lambda: not alive(pid), 30)
 
     def drop(self, source: str, path: Path) -> Path:
         folder = self.inbox / source
