@@ -6,6 +6,9 @@ dict) and ``TABLES`` (table name -> ``render(states, context) -> rows`` and its 
 The runner reads each notification once, gives it to every projection past whose position it
 lies, then writes states, positions and the rendered tables in ONE transaction: exactly once,
 and a crash leaves the previous tables and positions as they were.
+
+Long because the one pass over the log, the commit under a lock (runners side by side) and the
+check for edited tables share one run's state and one transaction.
 """
 
 from __future__ import annotations
