@@ -377,7 +377,7 @@ def _wrong_code_module(deploy: Path, compose: Path) -> None:
     [
         (_wrong_storage_key, "dagster instance migrate failed"),
         (_wrong_workspace_host, "cannot load the code location"),
-        (_wrong_code_module, "code exited while starting"),
+        (_wrong_code_module, "No module named 'dagster_project.defintions'"),
     ],
     ids=["storage-key", "workspace-host", "code-module"],
 )
