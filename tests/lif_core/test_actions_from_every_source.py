@@ -45,11 +45,25 @@ def everything(store: Store) -> Store:
     return store
 
 
+def _plain(row):  # type: ignore[no-untyped-def]
+    """A row as SQLite gives it: PostgreSQL's native dates as ISO text, booleans as 1/0."""
+    from datetime import date
+
+    return tuple(
+        v.isoformat() if isinstance(v, date) else int(v) if isinstance(v, bool) else v for v in row
+    )
+
+
+def _json(value):  # type: ignore[no-untyped-def]
+    """A JSON column: text on SQLite, decoded jsonb on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _rows(store: Store) -> list[dict[str, Any]]:
     with store.read() as tx:
         query = tx.execute("SELECT reference, sources, citations, owner_agency FROM action_status")
         return [
-            {"reference": r[0], "sources": r[1], "citations": json.loads(r[2]), "owner": r[3]}
+            {"reference": r[0], "sources": r[1], "citations": _json(r[2]), "owner": r[3]}
             for r in query.fetchall()
         ]
 
@@ -72,12 +86,14 @@ def test_a_later_status_review_moves_an_inspection_action_on(everything: Store) 
     # other-inspections: R1 to Leeds Youth Justice Service, In progress in October 2025 and
     # Closed on 15/01/2026: completed by 15/01/2026, citing both versions of its row
     with everything.read() as tx:
-        status, completed_by, citations = tx.execute(
-            "SELECT status, completed_by, citations FROM action_status WHERE reference = ?",
-            ("HMI-PROBATION-LEEDS-YOUTH-JUSTICE-SERVICE-2024-09-09-R1",),
-        ).fetchone()
+        status, completed_by, citations = _plain(
+            tx.execute(
+                "SELECT status, completed_by, citations FROM action_status WHERE reference = ?",
+                ("HMI-PROBATION-LEEDS-YOUTH-JUSTICE-SERVICE-2024-09-09-R1",),
+            ).fetchone()
+        )
     assert (status, completed_by) == ("completed", "2026-01-15")
-    assert [c["version"] for c in json.loads(citations)] == [2]
+    assert [c["version"] for c in _json(citations)] == [2]
     assert "HMI-PROBATION-LEEDS-YOUTH-JUSTICE-SERVICE-2024-09-09-R1" in rows
 
 

@@ -91,6 +91,20 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (loaded.distribution, loaded.builtin) == ("lif-plugin-youth-voice", False)
 
 
+def _plain(row):  # type: ignore[no-untyped-def]
+    """A row as SQLite gives it: PostgreSQL's native dates as ISO text, booleans as 1/0."""
+    from datetime import date
+
+    return tuple(
+        v.isoformat() if isinstance(v, date) else int(v) if isinstance(v, bool) else v for v in row
+    )
+
+
+def _json(value):  # type: ignore[no-untyped-def]
+    """A JSON column: text on SQLite, decoded jsonb on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _file(tmp_path: Path) -> Path:
     path = tmp_path / "youth-voice.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -123,12 +137,14 @@ def test_a_third_party_plugin_feeds_a_finding_an_action_and_a_measure(
             "SELECT rule, source, summary, severity FROM learning_candidates WHERE source = ?",
             (NAME,),
         ).fetchall()
-        action = tx.execute(
-            "SELECT reference, owner_agency, due, status, completed, completed_on_time, sources, citations "
-            "FROM action_status WHERE reference = 'YV-A1'"
-        ).fetchone()
+        action = _plain(
+            tx.execute(
+                "SELECT reference, owner_agency, due, status, completed, completed_on_time, sources, citations "
+                "FROM action_status WHERE reference = 'YV-A1'"
+            ).fetchone()
+        )
         seen = tx.execute(
-            "SELECT period_start, value FROM impact_monitoring WHERE measure = 'MEA-YV-SEEN' ORDER BY period_start"
+            "SELECT CAST(period_start AS TEXT), value FROM impact_monitoring WHERE measure = 'MEA-YV-SEEN' ORDER BY period_start"
         ).fetchall()
     # only the high-severity finding is declared a finding
     assert candidates == [
@@ -150,7 +166,7 @@ def test_a_third_party_plugin_feeds_a_finding_an_action_and_a_measure(
         1,
         NAME,
     )
-    assert [c["key"] for c in json.loads(citations)] == ["YV-A1"]
+    assert [c["key"] for c in _json(citations)] == ["YV-A1"]
     # Q1 (April-June 2025): the total row, 50 (not 50 + 30 + 20 = 100);
     # Q2 (July-September 2025): no total row, so the teams add up: 12 + 8 = 20
     assert seen == [("2025-04-01", 50.0), ("2025-07-01", 20.0)]
@@ -179,7 +195,7 @@ def test_the_example_plugin_feeds_a_finding_and_a_measure(
             "SELECT summary FROM learning_candidates WHERE rule = 'wyp-referrals-rise' ORDER BY summary"
         ).fetchall()
         leeds = tx.execute(
-            "SELECT period_start, value FROM impact_monitoring WHERE measure = 'MEA-WYP-LEEDS' ORDER BY period_start"
+            "SELECT CAST(period_start AS TEXT), value FROM impact_monitoring WHERE measure = 'MEA-WYP-LEEDS' ORDER BY period_start"
         ).fetchall()
     # wyp-referrals-2024-25-q1.csv -> -q2.csv, a rise of 25 % or more: Bradford online abuse
     # 51 -> 64 (x1.255) and Calderdale child concern 172 -> 219 (x1.273); no other pair
