@@ -286,8 +286,8 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
             "SELECT reference, status, priority, themes, dissemination_count, actions_total, actions_overdue FROM learning_register ORDER BY reference"
         ).fetchall()
         actions = tx.execute(
-            "SELECT COALESCE(owner_partner_name, owner_agency), rag, COUNT(*) FROM action_status "
-            "GROUP BY COALESCE(owner_partner_name, owner_agency), rag"
+            "SELECT owner_partner_name, owner_agency, rag, COUNT(*) FROM action_status "
+            "GROUP BY owner_partner_name, owner_agency, rag"
         ).fetchall()
         impact = tx.execute(
             "SELECT result, category, measure, name, period_end, value, unit, forecast, target, curve_turned, rag FROM impact_monitoring ORDER BY result, category, measure, period_start"
@@ -319,8 +319,10 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
         table.add_row(*(str(v) if v is not None else "" for v in row))
     console.print(table)
     by_agency: dict[str, Counter[str]] = {}
-    for agency, rag, count in actions:
-        by_agency.setdefault(agency, Counter())[rag or "cancelled"] += int(count)
+    for partners, agency, rag, count in actions:
+        # A shared action counts once for each partner it resolves to, as the web view counts it.
+        for owner in partners.split("; ") if partners else [agency]:
+            by_agency.setdefault(owner, Counter())[rag or "cancelled"] += int(count)
     table = Table(
         "owner agency",
         "red",

@@ -19,6 +19,7 @@ class DemoStore:
     home: Path
     report: Path
     after_demo_output: str
+    demo_output: str
 
 
 @pytest.fixture(scope="session")
@@ -54,4 +55,10 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
         hints = io.StringIO()
         after_demo(url, Console(file=hints, width=200))
         report = report_folder(config.store_url(url))
-    return DemoStore(url=url, home=home, report=report, after_demo_output=hints.getvalue())
+    return DemoStore(
+        url=url,
+        home=home,
+        report=report,
+        after_demo_output=hints.getvalue(),
+        demo_output=out.getvalue(),
+    )

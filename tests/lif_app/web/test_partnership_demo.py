@@ -41,6 +41,25 @@ def test_actions_by_agency_count_each_partner_once_whatever_the_spelling(store: 
     assert not _rows(store, "SELECT name FROM agency_names WHERE resolved = 0")
 
 
+def test_the_demo_summary_counts_a_shared_action_once_for_each_partner(
+    demo_store, store: Store
+) -> None:
+    lines = demo_store.demo_output.split("Action status by RAG and agency", 1)[1].splitlines()
+    printed: dict[str, int] = {}
+    for line in lines[4:]:
+        if not line.startswith("│"):
+            break
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        printed[cells[0]] = sum(int(c) for c in cells[1:])
+    assert printed and not [agency for agency in printed if ";" in agency]
+    rows = _rows(
+        store,
+        "SELECT owner_partner_name FROM action_status WHERE rag IN ('red', 'amber', 'green', 'blue')",
+    )
+    for partner, total in printed.items():
+        assert total == sum(partner in (names or "").split("; ") for (names,) in rows), partner
+
+
 def test_every_demo_review_is_in_the_review_register_with_its_timeliness(store: Store) -> None:
     rows = {
         r[0]: r[1:]
