@@ -341,8 +341,8 @@ def query_rows(
     _no_nul(params)
     raw_limit = _single(params, "limit")
     raw_offset = _single(params, "offset")
-    limit = _int("limit", raw_limit, 1, MAX_LIMIT) if raw_limit else DEFAULT_LIMIT
-    offset = _int("offset", raw_offset, 0, INT_MAX) if raw_offset else 0
+    limit = _int("limit", raw_limit, 1, MAX_LIMIT) if raw_limit is not None else DEFAULT_LIMIT
+    offset = _int("offset", raw_offset, 0, INT_MAX) if raw_offset is not None else 0
     _, order = _order_by(listing, _single(params, "sort"))
     where, values = _where(listing, params)
     names = listing.columns

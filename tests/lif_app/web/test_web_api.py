@@ -305,6 +305,9 @@ BAD = [
     ("/learning-register?limit=0", 400, "out of range"),
     ("/learning-register?limit=1001", 400, "out of range"),
     ("/learning-register?offset=-1", 400, "out of range"),
+    # An empty limit or offset is not a number (the fuzzer found it accepted as none given).
+    ("/action-status?offset=", 400, "offset='' is not a whole number"),
+    ("/partner-register?limit=&statutory=", 400, "limit='' is not a whole number"),
     ("/learning-register?limit=1&limit=2", 400, "limit given 2 times"),
     ("/learning-register?sort=colour", 400, "cannot be sorted by 'colour'"),
     ("/learning-register?sort=reference,-", 400, "cannot be sorted by ''"),
