@@ -29,6 +29,7 @@ from lif_app.web.tables import (
     LISTINGS,
     MAX_LIMIT,
     NO_NUL,
+    BadQuery,
     Listing,
     Page,
     parameter_schema,
@@ -120,7 +121,14 @@ def _page_url(request: Request, offset: int | None) -> str | None:
 
 def _list_handler(listing: Listing) -> Callable[[Request], Response]:
     def handler(request: Request) -> Response:
-        page: Page = query_rows(_store(request), listing, params_of(request))
+        params = params_of(request)
+        if "" in params.get(
+            "sort", ()
+        ):  # the API documents sort's keys; the web form's blank is its own
+            raise BadQuery(
+                f"sort='': {listing.path} takes one of its columns (prefix '-' for descending)"
+            )
+        page: Page = query_rows(_store(request), listing, params)
         return json_response(
             {
                 "table": listing.table,
