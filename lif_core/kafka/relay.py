@@ -4,12 +4,17 @@ The relay is a follower of the log like a projection: its position (the last not
 the broker acknowledged) lives in ``lif_tracking`` under ``relay:<topic>``, in the store's own
 database. One round: read a page of the log after the position, send every envelope keyed by
 stream id, flush (acks=all), and only then move the position. A crash anywhere in that round
-re-sends the page on restart: consumers may see an event twice, always with the same event_id,
-and never miss one.
+leaves the position behind what the broker has: so whenever it (re)connects, the relay first reads
+the last record of each partition of the topic and does not send again an event that partition
+already holds (a partition keeps the order its events were sent in, so every event of it up to
+its last one is there). A crash therefore neither loses nor duplicates an event on the topic;
+consumers still deduplicate by ``event_id`` for what no relay can see (a second relay on the same
+topic, a broker that lost its tail).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -19,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import Notification
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
@@ -68,6 +73,7 @@ class RelayReport:
 
     topic: str
     published: int = 0
+    already_on_topic: int = 0
     position: int = 0
     broker_failures: int = 0
     seconds: float = 0.0
@@ -80,6 +86,7 @@ class RelayReport:
         return {
             "topic": self.topic,
             "published": self.published,
+            "already_on_topic": self.already_on_topic,
             "position": self.position,
             "broker_failures": self.broker_failures,
             "seconds": round(self.seconds, 3),
@@ -148,6 +155,9 @@ class Relay:
         self.broker_failures = 0
         self._producer: KafkaProducer | None = None
         self._partitioner = _KeyPartitioner()
+        # Per partition, the notification id of the last event the topic already holds (read on
+        # (re)connecting); None: not read since the last connection.
+        self._on_topic: dict[int, int] | None = None
 
     # --- the broker -----------------------------------------------------------------------
 
@@ -180,6 +190,7 @@ class Relay:
         return self._producer
 
     def _disconnect(self) -> None:
+        self._on_topic = None
         producer, self._producer = self._producer, None
         if producer is None:
             return
@@ -201,25 +212,102 @@ class Relay:
             return None
         return _Round(page, encode_envelopes(self.store, page), [stream_key(n) for n in page])
 
+    def _consumer_options(self) -> dict[str, Any]:
+        """The producer's connection settings (TLS, SASL) that a consumer also takes."""
+        shared = ("security_protocol", "ssl_", "sasl_", "api_version", "client_dns_lookup")
+        return {k: v for k, v in self.settings.producer_options.items() if k.startswith(shared)}
+
+    def last_on_topic(self, partitions: Sequence[int]) -> dict[int, int]:
+        """Per partition, the notification id of the last event the topic holds (none: absent).
+
+        Reads each partition's last batch: from the offset before the end the broker reports
+        (on the test broker that is the last batch's first offset) up to the high watermark a
+        fetch reports; a partition whose tail holds no relay envelope is read further back.
+        """
+        s = self.settings
+        consumer = KafkaConsumer(
+            bootstrap_servers=s.bootstrap,
+            client_id=f"lif-relay-{s.topic}-tail",
+            enable_auto_commit=False,
+            group_id=None,
+            request_timeout_ms=max(s.request_timeout_ms, 11_000),
+            **self._consumer_options(),
+        )
+        found: dict[int, int] = {}
+        try:
+            tps = [TopicPartition(s.topic, p) for p in partitions]
+            consumer.assign(tps)
+            ends = {tp: end for tp, end in consumer.end_offsets(tps).items() if end > 0}
+            back = 1
+            while ends:
+                for tp, end in ends.items():
+                    consumer.seek(tp, max(0, end - back))
+                deadline = time.monotonic() + s.request_timeout_ms / 1000
+                waiting = set(ends)
+                while waiting:
+                    if time.monotonic() > deadline:
+                        raise KafkaError(f"could not read the tail of topic {s.topic!r} in time")
+                    for tp, records in consumer.poll(timeout_ms=200).items():
+                        for record in records:
+                            try:
+                                nid = int(json.loads(record.value)["notification_id"])
+                            except (ValueError, KeyError, TypeError):
+                                continue  # not an envelope of ours
+                            found[tp.partition] = max(found.get(tp.partition, 0), nid)
+                    for tp in list(waiting):
+                        high = consumer.highwater(tp)
+                        if high is not None and consumer.position(tp) >= high:
+                            waiting.discard(tp)
+                # Partitions whose read tail held nothing of ours: look further back.
+                ends = {
+                    tp: end
+                    for tp, end in ends.items()
+                    if tp.partition not in found and end - back > 0
+                }
+                back *= 16
+        finally:
+            consumer.close()
+        return found
+
     def _enqueue(self, rnd: _Round) -> None:
-        """Hand a round to the producer (its sender thread delivers it in the background)."""
+        """Hand a round to the producer (its sender thread delivers it in the background).
+
+        Events the topic already holds (sent before a crash, acknowledged, but after the last
+        position commit) are not sent again.
+        """
         producer = self._connected()
         topic = self.settings.topic
         partitions = sorted(producer.partitions_for(topic))
         self._partitioner.use(partitions)
         partition = self._partitioner.partition
+        if self._on_topic is None:
+            self._on_topic = self.last_on_topic(partitions)
+            if self._on_topic:
+                log.info("topic %s already holds events up to %s", topic, self._on_topic)
+        on_topic = self._on_topic
         send = producer.send
-        rnd.futures = [
-            send(topic, value=value, key=key, partition=partition(key))
-            for key, value in zip(rnd.keys, rnd.values, strict=True)
-        ]
+        if not on_topic or rnd.first > max(on_topic.values()):
+            on_topic.clear()
+            rnd.futures = [
+                send(topic, value=value, key=key, partition=partition(key))
+                for key, value in zip(rnd.keys, rnd.values, strict=True)
+            ]
+            return
+        futures: list[Any] = []
+        for notification, key, value in zip(rnd.page, rnd.keys, rnd.values, strict=True):
+            p = partition(key)
+            if on_topic.get(p, 0) >= int(notification.id):
+                futures.append(None)
+            else:
+                futures.append(send(topic, value=value, key=key, partition=p))
+        rnd.futures = futures
 
     def _await(self, rnd: _Round) -> None:
         """Wait until the broker acknowledged the whole round (or raise its first failure)."""
         assert self._producer is not None
         self._producer.flush(timeout=self.settings.delivery_timeout_ms / 1000 + 5)
         for notification, future in zip(rnd.page, rnd.futures, strict=True):
-            if future.failed():
+            if future is not None and future.failed():
                 exc = future.exception
                 assert isinstance(exc, BaseException)
                 if is_fatal(exc):
@@ -306,7 +394,9 @@ class Relay:
                     continue
                 position = current.last
                 self._commit(position)
-                report.published += len(current.page)
+                skipped = sum(1 for f in current.futures if f is None)
+                report.published += len(current.page) - skipped
+                report.already_on_topic += skipped
                 backoff, failing_since = 0.1, None
                 current = ahead
         finally:
