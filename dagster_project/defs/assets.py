@@ -12,6 +12,8 @@ from lif_core.policies import run_policies
 from projections import TABLES, project
 
 POLICIES = dg.AssetKey(["policies"])
+# Set on an ingestion run that failed after recording each failure and why in the store.
+OUTCOME_TAG = "lif/outcome"
 
 
 def source_key(name: str) -> dg.AssetKey:
@@ -71,6 +73,8 @@ def source_asset(loaded: LoadedSource) -> dg.AssetsDefinition:
                 if not result.ok:
                     failed.append(f"{path.name}: {result.message}")
         if failed:
+            # The store recorded each failure and why: the inbox sensor need not ask again.
+            context.instance.add_run_tags(context.run.run_id, {OUTCOME_TAG: "failed, recorded"})
             raise dg.Failure(
                 description=f"{len(failed)} file(s) failed",
                 metadata={"failures": "\n".join(failed)},
