@@ -96,6 +96,14 @@ class Action(BaseModel):
     evidence: str | None = Field(
         description="Evidence of completion or of impact (a re-audit, a change in the data)."
     )
+    completed_on: date | None = Field(
+        default=None,
+        description=(
+            "The day the action was completed, as the tracker states it (its optional 'Date "
+            "completed' column); None when the tracker gives no day (older exports, or a "
+            "completion the tracker dates only by month)."
+        ),
+    )
     linked_learning: list[str] = Field(
         description="References of the learning the action answers, e.g. ['LRN-2025-014']."
     )
@@ -119,6 +127,7 @@ COLUMNS = Columns(
         "rag": ("RAG", "RAG rating", "RAG status"),
         "status": ("Status",),
         "evidence": ("Evidence", "Evidence of impact", "Evidence of embedding"),
+        "completed_on": ("Date completed", "Completed on", "Completion date", "Date complete"),
         "linked_learning": ("Linked learning", "Learning reference", "Linked learning reference"),
         "exported_on": ("Exported", "Export date", "Exported on"),
     },
@@ -159,6 +168,24 @@ def _check_rag(rag: Rag, status: Status, evidence: str | None) -> None:
         raise RecordError("RAG blue (embedded) needs evidence of impact", column="evidence")
 
 
+def _check_completed(completed: date | None, status: Status, exported: date) -> None:
+    # A completion date belongs to a complete action, and cannot be later than the export
+    # that states it (the tracker would be dating something that had not happened yet).
+    if completed is None:
+        return
+    if status != "complete":
+        raise RecordError(
+            f"a date completed ({completed.isoformat()}) on an action whose status is {status}: "
+            "clear it, or set the status to complete",
+            column="completed_on",
+        )
+    if completed > exported:
+        raise RecordError(
+            f"completed on {completed.isoformat()}, after the export of {exported.isoformat()}",
+            column="completed_on",
+        )
+
+
 def map_row(row: Row) -> list[Emit]:
     """One tracker row -> one ``action`` record, dated by the export."""
     values = row.values
@@ -197,6 +224,8 @@ def map_row(row: Row) -> list[Emit]:
     rag = _lookup(_RAG, values.get("rag"), "rag", "a RAG rating (Red, Amber, Green, Blue)")
     evidence = text(values.get("evidence"))
     _check_rag(rag, status, evidence)
+    completed = parse_date(values.get("completed_on"), "completed_on")
+    _check_completed(completed, status, exported)
     fields = {
         "plan_reference": _required(
             values.get("plan_reference"), "plan_reference", "plan reference"
@@ -210,6 +239,7 @@ def map_row(row: Row) -> list[Emit]:
         "rag": rag,
         "status": status,
         "evidence": evidence,
+        "completed_on": completed,
         "linked_learning": linked,
         "exported_on": exported,
         "overdue": due < exported and status in ("not-started", "in-progress"),
@@ -230,8 +260,9 @@ SOURCE = Source(
             mode="snapshot",
             snapshot_scope=lambda r: r.plan_reference,
             description="One action of a tracker: owner, due date, progress, RAG, status, evidence.",
-            # The tracker states no completion date: an action is done by the export that
-            # first says so, and after the last export that said it was open.
+            # The completion date as the tracker states it ('Date completed'). Where it gives
+            # none (older exports, a blank cell), the action is done by the export that first
+            # says so, and after the last export that said it was open.
             actions=ActionDeclaration(
                 reference="action_reference",
                 description="action",
@@ -244,6 +275,7 @@ SOURCE = Source(
                     "complete": "complete",
                     "cancelled": "cancelled",
                 },
+                completed_on="completed_on",
                 stated_on="exported_on",
                 progress="progress_update",
                 rag="rag",

@@ -7,6 +7,17 @@ measure does not name, to the source's total rows where it states them (never th
 breakdown together), then combined as the measure says: sum, mean (weighted by the declared
 field), latest, or ratio (sum of numerators over sum of denominators). :func:`observations`
 says which records each value came from (``lif measure preview``).
+
+The on-time measure (``actions-on-time``) judges each action due in the year by the day it was
+completed as its source states it (the plugin's ``completed_on``): on time on or before its due
+date (as last rescheduled), late after it. Where the source gives no day, all that is known is
+that the action was done by the statement that first said so, and after the last one that said
+it was open: on time when that statement is on or before the due date, late when the action
+was stated open after its due date, otherwise unknown (counted in ``unknown``, left out of the
+value, never counted late). An action still open past its due date at the reference date is
+late; one not yet due, cancelled, or with no due date is left out. An as-of build
+(``lif project --as-of T --reference-date D``) shows what was known at T, judged on D: an action
+its source showed overdue then is overdue in ``action_status`` and late in the measure.
 """
 
 from __future__ import annotations
@@ -43,9 +54,9 @@ TOPICS = {
 COMPUTED = {
     "actions-on-time": (
         "%",
-        "Actions due in the year that were completed on or before their due date, of those whose "
-        "timeliness is known (an action whose source gives no completion day is unknown unless "
-        "it was done by its due date, or still open after it).",
+        "Actions due in the year that were completed on or before their due date (the day the "
+        "source states), of those whose timeliness is known (an action whose source gives no "
+        "completion day is unknown unless it was done by its due date, or still open after it).",
     ),
     "actions-completed": ("count", "Actions completed in the year."),
     "learning-disseminated": ("count", "Times learning was shared in the year (any channel)."),

@@ -129,6 +129,52 @@ def test_every_record_of_an_export_is_scoped_to_its_tracker_and_dated_by_the_exp
     assert {r.scope for r in other} == {"AP-MAA-2025-01"}
 
 
+def test_the_completion_date_is_the_day_the_tracker_states_or_none() -> None:
+    # Written from the sample CSVs' 'Date completed' column: the 31/03 export is the older
+    # layout without it; 034 ("completed in March") and 036 ("delivered in April") give no day.
+    stated = {
+        (line["valid_from"], line["record_key"]): line["attributes"]["completed_on"]
+        for line in golden_lines(SOURCE)
+    }
+    assert {k: v for k, v in stated.items() if v is not None} == {
+        ("2025-06-30", "ACT-2025-032"): "2025-04-15",
+        ("2025-09-30", "ACT-2025-031"): "2025-09-19",
+        ("2025-09-30", "ACT-2025-032"): "2025-04-15",
+        ("2025-09-30", "ACT-2025-033"): "2025-08-04",
+    }
+    assert len(stated) == 17
+    first = sample_inputs(SOURCE)[0]
+    assert "Date completed" not in first.read_text(encoding="utf-8")
+    assert {r.attributes["completed_on"] for r in _records(first)} == {None}
+
+
+@pytest.mark.parametrize(
+    ("status", "completed", "says"),
+    [
+        ("Complete", "2025-07-20", None),
+        ("In progress", "2025-07-20", "a date completed (2025-07-20) on an action whose status"),
+        ("Complete", "2025-10-01", "completed on 2025-10-01, after the export of 2025-09-30"),
+        ("Complete", "soon", "'soon' is not a date"),
+    ],
+)
+def test_a_date_completed_belongs_to_a_complete_action_and_is_not_after_the_export(
+    tmp_path: Path, status: str, completed: str, says: str | None
+) -> None:
+    row = [*ROW[:7], "Green" if status == "Complete" else "Amber", status, completed, *ROW[9:]]
+    path = _csv(
+        tmp_path / "t.csv",
+        [["Exported 2025-09-30"], [*HEADER[:9], "Date completed", *HEADER[9:]], row],
+    )
+    [item] = list(parse_file(SOURCE, path))
+    if says is None:
+        assert isinstance(item, ParsedRecord)
+        assert item.attributes["completed_on"] == completed
+    else:
+        assert not isinstance(item, ParsedRecord)
+        assert says in item.reasons[0]
+        assert item.reasons[0].startswith("column 'completed_on'")
+
+
 def test_an_open_action_past_its_due_date_is_overdue_on_the_export_day() -> None:
     lines = golden_lines(SOURCE)
     overdue = {
@@ -184,7 +230,7 @@ def test_ingesting_the_exports_withdraws_only_the_removed_action_of_that_tracker
     store = Store(f"sqlite:///{tmp_path}/lif.db")
     loaded = LoadedSource(SOURCE, "action-plans", "lif-platform", "0")
     first, second, third = sample_inputs(SOURCE)
-    [other_tracker] = [p for p in bad_inputs(SOURCE) if p.name.startswith("AP-MAA")]
+    [other_tracker] = [p for p in bad_inputs(SOURCE) if p.name.startswith("AP-MAA-2025-01")]
     try:
         counts = [
             ingest_file(store, loaded, path).counts

@@ -23,7 +23,8 @@ ACTIONS = [f"ACT-2025-0{n}" for n in range(31, 37)]
 
 # What the three shipped exports (31 March, 30 June, 30 September 2025) of tracker
 # AP-CSPR-2024-02 must record: per action, (event type, the export that caused it: 1, 2 or 3).
-# The tracker states no completion date, so a completion is "by the export that says so"
+# Where the tracker's 'Date completed' gives the day (031, 032, 033), the action is Completed
+# on it; where it gives none (034, 036), a completion is "by the export that says so"
 # (CompletedBy); a Blue row is evidence of impact (ImpactVerified). Each export's row is also
 # cited (Action.Cited), left out here.
 HISTORY = {
@@ -33,13 +34,13 @@ HISTORY = {
         ("Rescheduled", 2),  # moved to 30 September at the May subgroup
         ("ProgressReported", 2),
         ("ProgressReported", 3),
-        ("CompletedBy", 3),
+        ("Completed", 3),  # on 19 September, as the tracker states
     ],
     "ACT-2025-032": [
         ("Raised", 1),
         ("ProgressReported", 1),
         ("ProgressReported", 2),
-        ("CompletedBy", 2),
+        ("Completed", 2),  # on 15 April, as the tracker states
         ("ImpactVerified", 3),  # Blue in September: the August audit, 45 of 50
     ],
     "ACT-2025-033": [
@@ -47,7 +48,7 @@ HISTORY = {
         ("ProgressReported", 1),
         ("ProgressReported", 2),
         ("ProgressReported", 3),
-        ("CompletedBy", 3),
+        ("Completed", 3),  # on 4 August, as the tracker states
     ],
     "ACT-2025-034": [
         ("Raised", 1),
@@ -139,10 +140,24 @@ def test_the_three_tracker_exports_give_the_designed_action_history(store: Store
         ]
         for ref in ACTIONS
     }
-    # open on 31 March, complete by 30 June: the export that first said so, after the last
-    # that said it was open
-    assert completed["ACT-2025-032"] == [(date(2025, 3, 31), date(2025, 6, 30))]
+    # 036: open on 31 March, complete by 30 June, no day given: the export that first said
+    # so, after the last that said it was open
+    assert completed["ACT-2025-036"] == [(date(2025, 3, 31), date(2025, 6, 30))]
     assert completed["ACT-2025-034"] == [(None, date(2025, 3, 31))]  # complete in the first
+    stated = {
+        ref: [
+            e.completed_on
+            for e in _events(store, Action.stream_id(ref))
+            if isinstance(e, Action.Completed)
+        ]
+        for ref in ACTIONS
+    }
+    # the days the tracker's 'Date completed' column gives
+    assert {ref: days for ref, days in stated.items() if days} == {
+        "ACT-2025-031": [date(2025, 9, 19)],
+        "ACT-2025-032": [date(2025, 4, 15)],
+        "ACT-2025-033": [date(2025, 8, 4)],
+    }
     cited = [
         (e.source, e.record_key, e.record_version)
         for e in _events(store, Action.stream_id("ACT-2025-033"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -224,12 +224,83 @@ def test_on_time_over_the_shipped_tracker_judges_each_action_by_the_tracker_s_ow
         *("--ref", "MEA-ON-TIME", "--computed", "actions-on-time", "--unit", "%"),
     )
     project(store, reference_date=TODAY)
-    # AP-CSPR-2024-02, exports of 31/03, 30/06 and 30/09/2025 (no completion dates given):
-    #   031 due 30/09 (moved in June), complete in the 30/09 export: by 30/09 <= 30/09: on time
-    #   032 due 30/04, open on 31/03, complete by 30/06: the window straddles the due date: unknown
-    #   033 due 31/05, still open on 30/06 (after its due date), complete by 30/09: late
-    #   034 due 31/03, complete in the first export, by 31/03 <= 31/03: on time
-    #   035 due 30/09, never complete, past due on 31/01/2026: late
-    #   036 due 30/04, open on 31/03, complete by 30/06: unknown
-    # 2025: on time 2 of the 4 judged = 50.0 %, 2 unknown (the export-date rule gave 1 of 6)
-    assert _values(store, "MEA-ON-TIME") == {"2025-01-01": (50.0, 2.0, 4.0, 2, None)}
+    # AP-CSPR-2024-02, exports of 31/03 (no 'Date completed' column), 30/06 and 30/09/2025:
+    #   action  due (last stated)      completed, as the tracker states it      judged
+    #   031     30/09 (moved in June)  19/09 ('Date completed', 30/09 export)    on time
+    #   032     30/04                  15/04 ('Date completed', 30/06 export)    on time
+    #   033     31/05                  04/08 ('Date completed', 30/09 export)    late
+    #   034     31/03                  no day ("completed in March"); complete in
+    #                                  the first export: by 31/03 <= 31/03        on time
+    #   035     30/09                  never complete; open past due on 31/01/2026: late
+    #   036     30/04                  no day ("delivered in April"); open on 31/03,
+    #                                  complete on 30/06: between, straddles due  unknown
+    # 2025 (every due date is in 2025): on time 3 (031, 032, 034) of the 5 judged
+    # (031, 032, 033, 034, 035) = 60.0 %, 1 unknown (036).
+    # (Completion by export date alone gave 2 of 4 judged, 2 unknown.)
+    assert _values(store, "MEA-ON-TIME") == {"2025-01-01": (60.0, 3.0, 5.0, 1, None)}
+    with store.read() as tx:
+        judged = dict(
+            tx.execute("SELECT reference, completed_on_time FROM action_status").fetchall()
+        )
+    assert {k: None if v is None else bool(v) for k, v in judged.items()} == {
+        "ACT-2025-031": True,
+        "ACT-2025-032": True,
+        "ACT-2025-033": False,
+        "ACT-2025-034": True,
+        "ACT-2025-035": None,  # not completed: action_status judges completions only
+        "ACT-2025-036": None,
+    }
+
+
+def test_a_past_date_view_shows_overdue_what_the_tracker_showed_red_then(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    first, second, third = sample_inputs(load_plugins().get("action-plans").source)
+    _define(
+        store_url,
+        *("--ref", "MEA-ON-TIME", "--computed", "actions-on-time", "--unit", "%"),
+    )
+    moments = []
+    for path in (first, second):
+        _ingest(store, "action-plans", [path])
+        run_policies(store)
+        moments.append(datetime.now(UTC))
+    _ingest(store, "action-plans", [third])
+    run_policies(store)
+
+    def view(moment: datetime, day: date) -> tuple[dict[str, Any], dict[str, tuple[Any, ...]]]:
+        out = tmp_path / f"as-of-{day.isoformat()}.db"
+        project(store, as_of=moment, out=str(out), reference_date=day)
+        with Store(f"sqlite:///{out}") as built:
+            with built.read() as tx:
+                rows = tx.execute(
+                    "SELECT reference, rag, overdue FROM action_status ORDER BY reference"
+                ).fetchall()
+            return {r[0]: (r[1], bool(r[2])) for r in rows}, _values(built, "MEA-ON-TIME")
+
+    # The RAG column of each export, read off the CSV by hand; only 033 was Red (30/06).
+    rags, on_time = view(moments[0], date(2025, 3, 31))
+    assert rags == {
+        "ACT-2025-031": ("amber", False),
+        "ACT-2025-032": ("amber", False),
+        "ACT-2025-033": ("amber", False),
+        "ACT-2025-034": ("green", False),
+        "ACT-2025-035": ("amber", False),
+        "ACT-2025-036": ("amber", False),
+    }
+    # due by 31/03/2025: only 034 (complete in that export, by 31/03): 1 of 1 = 100.0 %
+    assert on_time == {"2025-01-01": (100.0, 1.0, 1.0, 0, None)}
+
+    rags, on_time = view(moments[1], date(2025, 6, 30))
+    assert rags == {
+        "ACT-2025-031": ("amber", False),  # moved to 30/09 at the May subgroup
+        "ACT-2025-032": ("green", False),
+        "ACT-2025-033": ("red", True),  # the tracker's Red: due 31/05, in progress
+        "ACT-2025-034": ("blue", False),  # re-audit: impact
+        "ACT-2025-035": ("amber", False),
+        "ACT-2025-036": ("green", False),
+    }
+    # due by 30/06/2025: 032 on time (15/04 <= 30/04), 033 late (open past 31/05),
+    # 034 on time (by 31/03), 036 unknown (complete between 31/03 and 30/06, due 30/04);
+    # 031 and 035 are due 30/09, not yet: 2 of 3 judged = 66.7 %, 1 unknown.
+    assert on_time == {"2025-01-01": (66.7, 2.0, 3.0, 1, None)}

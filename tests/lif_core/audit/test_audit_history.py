@@ -190,7 +190,7 @@ def test_a_diff_of_policy_made_actions(history: History) -> None:
         "Action.ProgressReported",
         "Action.Cited",
         "Action.ProgressReported",
-        "Action.CompletedBy",
+        "Action.Completed",  # on 19/09/2025, the tracker's Date completed
     ]
     assert all(e["actor"] == "policy:actions" for e in first.events)
     assert first.columns["status"]["to"] == "completed"

@@ -180,8 +180,8 @@ def test_a_policy_made_action_shows_the_tracker_rows_it_rests_on(history: Histor
         trail = build_trail(store, "ACT-2025-031")
 
     assert trail.kind == "action"
-    # Per export: the row is cited, then what it says is applied (the tracker states no
-    # completion day: completed by the export of 30 September at the latest).
+    # Per export: the row is cited, then what it says is applied (the 30 September export's
+    # 'Date completed' says 19/09/2025: completed on that day).
     assert [(e.type, e.actor) for e in trail.events] == [
         ("Action.Raised", "policy:actions"),
         ("Action.Cited", "policy:actions"),
@@ -191,11 +191,11 @@ def test_a_policy_made_action_shows_the_tracker_rows_it_rests_on(history: Histor
         ("Action.ProgressReported", "policy:actions"),
         ("Action.Cited", "policy:actions"),
         ("Action.ProgressReported", "policy:actions"),
-        ("Action.CompletedBy", "policy:actions"),
+        ("Action.Completed", "policy:actions"),
     ]
     assert trail.events[0].valid_time == "2025-03-31"
     assert trail.events[3].summary == "due date moved to 2025-09-30"
-    assert trail.events[8].valid_time == "2025-09-30"
+    assert trail.events[8].valid_time == "2025-09-19"
     # Each policy event's causation is the tracker row version it acted on.
     assert [ev.cited.version for ev in trail.evidence if ev.cited] == [1, 2, 3]
     assert [ev.status for ev in trail.evidence] == ["revised", "revised", "current"]
