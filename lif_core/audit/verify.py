@@ -13,7 +13,15 @@ from uuid import uuid4
 from lif_core.audit.heads import TreeHead
 from lif_core.audit.treecheck import Leaves, TreeReport, check_tree
 from lif_core.errors import VerificationError
-from lif_core.eventlog.codec import GENESIS, chain_hash, intact_hash, split_state
+from lif_core.eventlog.codec import (
+    _END,
+    _SPLICE,
+    _SPLICE_AT,
+    GENESIS,
+    chain_hash,
+    intact_hash,
+    split_state,
+)
 from lif_core.eventlog.log import StoredRow, event_type, hash_lines, pages_by_stream, stream_text
 from lif_core.eventlog.store import Store
 
@@ -201,31 +209,39 @@ def verify(
     report = VerifyReport(seal=seal)
     leaves = Leaves(store.max_notification_id())
     add_leaf, slots, top, sha256 = leaves.add, leaves.slots, leaves.top, hashlib.sha256
+    splice, splice_at, end = _SPLICE, _SPLICE_AT, _END
     raw_stream: Any = None
     stream = ""
     prev_hash, prev_version, prev_nid = GENESIS, 0, 0
     events = streams = 0
     for rows in pages_by_stream(store):
         events += len(rows)
-        for raw_oid, raw_version, topic, raw_state, raw_nid in rows:
+        for raw_oid, version, topic, state, nid in rows:
             if raw_oid != raw_stream:
                 raw_stream, text = raw_oid, stream_text(raw_oid)
                 if text != stream:
                     stream = text
                     prev_hash, prev_version, prev_nid = GENESIS, 0, 0
                     streams += 1
-            version, nid = int(raw_version), int(raw_nid)
-            state = raw_state.encode() if isinstance(raw_state, str) else bytes(raw_state)
-            # check_link's intact case, inline: it runs once per event of the whole log.
+            if type(state) is not bytes:
+                state = state.encode() if isinstance(state, str) else bytes(state)
+            # check_link's intact case (codec.intact_hash), inline: it runs once per event of
+            # the whole log. Both databases give the version and notification id as ints.
             if version == prev_version + 1 and nid >= prev_nid:
-                stored = intact_hash(prev_hash, stream, version, topic, state)
-                if stored:
-                    if nid <= top:  # Leaves.add, inline: it runs once per event of the log
-                        slots[nid] = sha256(b"\x00%d:%s" % (nid, stored.encode())).digest()
-                    else:
-                        add_leaf(nid, stored)
-                    prev_hash, prev_version, prev_nid = stored, version, nid
-                    continue
+                cut = state.rfind(splice)
+                if cut >= 0 and state.endswith(end):
+                    stored = state[cut + splice_at : -2].decode("ascii", "replace")
+                    sha = sha256(f"{prev_hash}|{stream}|{version}|{topic}|".encode())
+                    sha.update(state[:cut])
+                    sha.update(b"}")
+                    if stored and sha.hexdigest() == stored:
+                        if nid <= top:  # Leaves.add, inline
+                            slots[nid] = sha256(f"\x00{nid}:{stored}".encode()).digest()
+                        else:
+                            add_leaf(nid, stored)
+                        prev_hash, prev_version, prev_nid = stored, version, nid
+                        continue
+            version, nid = int(version), int(nid)
             problems, stored = check_link(
                 prev_hash, prev_version, prev_nid, stream, version, topic, state, nid
             )

@@ -238,11 +238,21 @@ def harden(store: Store, app_role: str) -> list[str]:
 def append(store: Store, tx: Tx, events: Sequence[Any]) -> None:
     """Write domain events inside ``tx`` (with whatever else ``tx`` writes: one commit)."""
     if events:
-        append_rows(store, tx, [stored_row(store, e) for e in events])
+        made = [_stored(store, e) for e in events]
+        append_rows(store, tx, [row for row, _ in made], [chain for _, chain in made])
 
 
-def append_rows(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]]) -> None:
-    """Write stored rows (see :func:`stored_row`) inside ``tx``, in the order given."""
+def append_rows(
+    store: Store,
+    tx: Tx,
+    rows: Sequence[tuple[Any, int, str, bytes]],
+    chains: Sequence[str] | None = None,
+) -> None:
+    """Write stored rows (see :func:`stored_row`) inside ``tx``, in the order given.
+
+    ``chains``: each row's stored chain hash, if the caller has them (else they are read from
+    the rows' bytes, :func:`~lif_core.eventlog.codec.stored_hash`).
+    """
     if not rows:
         return
     if store.dialect == "postgresql":
@@ -265,10 +275,15 @@ def append_rows(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]
             "VALUES (?, ?, ?, ?)",
             rows,
         )
-    _grow_tree(store, tx, rows)
+    _grow_tree(store, tx, rows, chains)
 
 
-def _grow_tree(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]]) -> None:
+def _grow_tree(
+    store: Store,
+    tx: Tx,
+    rows: Sequence[tuple[Any, int, str, bytes]],
+    chains: Sequence[str] | None,
+) -> None:
     """Add the rows just written to the Merkle tree, in the same transaction.
 
     Their notification ids are read back (the writer's lock is held, so every event after the
@@ -292,7 +307,7 @@ def _grow_tree(store: Store, tx: Tx, rows: Sequence[tuple[Any, int, str, bytes]]
             range(int(low), int(high) + 1),
             [r[0] for r in rows],
             [r[1] for r in rows],
-            [stored_hash(r[3]) for r in rows],
+            [stored_hash(r[3]) for r in rows] if chains is None else chains,
         )
     else:
         tree.extend(store, tx, state, _ours(store, tx, state.last_notification_id, rows))
@@ -361,6 +376,12 @@ def stored_row(store: Store, event: Any) -> tuple[Any, int, str, bytes]:
 
     The stream id may be a UUID or its 32 hex digits (both databases take either).
     """
+    return _stored(store, event)[0]
+
+
+def _stored(store: Store, event: Any) -> tuple[tuple[Any, int, str, bytes], str]:
+    """:func:`stored_row`, and the chain hash the stored bytes end with (the tree's leaf is
+    made from it: the event carries it, so it need not be cut back out of the bytes)."""
     fields = event.__dict__
     body = fields.get("_lif_body")
     if body is None:  # an event not made by the domain's own constructors: the library's mapper
@@ -371,15 +392,20 @@ def stored_row(store: Store, event: Any) -> tuple[Any, int, str, bytes]:
             stored.topic,
             stored.state,
         )
+        chain = stored_hash(state)
     else:
-        oid, version = fields["originator_id"], fields["originator_version"]
-        topic, state = get_topic(type(event)), stored_state(body, fields[HASH_FIELD])
+        oid, version, chain = (
+            fields["originator_id"],
+            fields["originator_version"],
+            fields[HASH_FIELD],
+        )
+        topic, state = get_topic(type(event)), stored_state(body, chain)
     if store.dialect == "sqlite":
         last = _last_stream
         if oid is not last[0]:
             last[:] = oid, f"{oid.int:032x}" if type(oid) is UUID else UUID(str(oid)).hex
         oid = last[1]
-    return oid, version, topic, state
+    return (oid, version, topic, state), chain
 
 
 # --- reading as stored ---------------------------------------------------------------------------

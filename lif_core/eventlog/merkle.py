@@ -76,8 +76,7 @@ def split(n: int) -> int:
 def root_of(leaves: Sequence[bytes]) -> bytes:
     """The root of a tree over these leaf hashes (RFC 9162's MTH, by a compact range)."""
     frontier = Frontier()
-    for leaf in leaves:
-        frontier.append(leaf)
+    frontier.extend(leaves)
     return frontier.root()
 
 
@@ -110,16 +109,51 @@ class Frontier:
 
     def extend(self, leaves: Iterable[bytes]) -> None:
         """Add many leaf hashes (nothing reported: the quick path for recomputing a root)."""
-        hashes = self.hashes
-        size = self.size
-        for node in leaves:
-            count = size
-            while count & 1:
-                node = _sha256(b"\x01" + hashes.pop() + node).digest()
-                count >>= 1
-            hashes.append(node)
-            size += 1
-        self.size = size
+        self.grow(leaves if isinstance(leaves, list) else list(leaves), keep_from=64)
+
+    def grow(self, leaves: list[bytes], keep_from: int = 1) -> list[tuple[int, int, bytes]]:
+        """Add many leaf hashes at once, a level at a time; the perfect nodes completed at
+        levels ≥ ``keep_from``, as :meth:`append` reports them (level by level, not leaf by leaf).
+
+        What :meth:`append` does for each leaf, with each level's hashes made by one
+        comprehension over pairs rather than one loop step per merge: the same nodes, the same
+        compact range (a test holds them equal), about a quarter fewer steps of Python.
+        """
+        if not leaves:
+            return []
+        start = self.size
+        end = start + len(leaves)
+        sha256 = _sha256
+        # The old compact range by level: one hash per set bit of ``start``, largest first.
+        old = dict(
+            zip(
+                (b for b in range(start.bit_length() - 1, -1, -1) if start >> b & 1),
+                self.hashes,
+                strict=True,
+            )
+        )
+        tails: dict[int, bytes] = {}  # per level, the new unpaired node (the new compact range)
+        made: list[tuple[int, int, bytes]] = []
+        level, first, nodes = 0, start, leaves
+        while nodes:
+            if first & 1:  # the left sibling of the first new node is in the compact range
+                nodes = [old[level], *nodes]
+                first -= 1
+            if len(nodes) & 1:
+                tails[level] = nodes[-1]
+            pairs = zip(nodes[0::2], nodes[1::2], strict=False)  # an odd last node waits
+            nodes = [sha256(b"\x01" + a + b).digest() for a, b in pairs]
+            level += 1
+            first >>= 1
+            if level >= keep_from and nodes:
+                made.extend((level, first + i, node) for i, node in enumerate(nodes))
+        self.hashes = [
+            tails[b] if b in tails else old[b]
+            for b in range(end.bit_length() - 1, -1, -1)
+            if end >> b & 1
+        ]
+        self.size = end
+        return made
 
     def root(self) -> bytes:
         return root_from_frontier(self.hashes)

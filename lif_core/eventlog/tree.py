@@ -150,8 +150,11 @@ def extend(
 
 def _stream_bytes(streams: Sequence[Any]) -> bytes:
     """Stream ids as 16 bytes each (UUIDs on PostgreSQL, 32 hex digits on SQLite), in C."""
-    if all(type(s) is str and len(s) == 32 for s in streams):
-        return bytes.fromhex("".join(streams))
+    try:
+        if set(map(len, streams)) == {32}:  # 32 hex digits each (a UUID has no len())
+            return bytes.fromhex("".join(streams))
+    except (TypeError, ValueError):
+        pass
     return b"".join([s.bytes if type(s) is UUID else UUID(str(s)).bytes for s in streams])
 
 
@@ -171,21 +174,10 @@ def extend_columns(
     sha256 = hashlib.sha256
     leaves = [sha256(f"\x00{n}:{c}".encode()).digest() for n, c in zip(nids, chains, strict=True)]
     frontier = state.frontier
+    start = frontier.size
+    node_rows = frontier.grow(leaves, STORED_FROM)  # the stored levels' new nodes
+    size = frontier.size
     hashes = frontier.hashes
-    start = size = frontier.size
-    node_rows: list[tuple[int, int, bytes]] = []
-    for node in leaves:  # merkle.Frontier.append, inline, keeping the stored levels' nodes
-        if size & 1:
-            count, level = size, 0
-            while count & 1:
-                node = sha256(b"\x01" + hashes.pop() + node).digest()
-                count >>= 1
-                level += 1
-                if level >= STORED_FROM:
-                    node_rows.append((level, count, node))
-        hashes.append(node)
-        size += 1
-    frontier.size = size
     # The leaves 64 to a row: the stored partial chunk first, then whole ones.
     first = start - start % CHUNK
     old = _open_chunk(tx, start)

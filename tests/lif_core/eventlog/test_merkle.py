@@ -150,6 +150,35 @@ def test_frontier_reports_perfect_nodes_at_their_index() -> None:
     assert again.root() == naive_mth([*d, b"ten"])
 
 
+@pytest.mark.parametrize(
+    "cuts", [(1, 1, 1), (3, 5, 64, 1), (63, 2, 70), (64, 64, 1), (0, 129, 0, 7)]
+)
+def test_growing_a_batch_at_once_makes_what_one_leaf_at_a_time_makes(cuts: tuple[int, ...]) -> None:
+    """Frontier.grow (a level at a time, as the append does) against the naive tree: the same
+    root after each batch, and every perfect node it reports is that subtree's naive root."""
+    d = _data(sum(cuts))
+    grown = merkle.Frontier()
+    made: dict[tuple[int, int], bytes] = {}
+    done = 0
+    for cut in cuts:
+        batch = [merkle.leaf_hash(x) for x in d[done : done + cut]]
+        for level, index, node in grown.grow(batch):
+            assert (level, index) not in made  # each node is reported once, when completed
+            made[level, index] = node
+        done += cut
+        assert grown.size == done
+        assert grown.root() == naive_mth(d[:done])
+    # Every perfect subtree inside the leaves was completed, and only those: level 1 has
+    # done // 2 nodes, level 2 done // 4, ... (e.g. 136 leaves: 68 + 34 + 17 + 8 + 4 + 2 + 1).
+    expected = {(lv, i) for lv in range(1, 12) for i in range(done >> lv)}
+    assert set(made) == expected
+    for (level, index), node in made.items():
+        width = 1 << level
+        assert node == naive_mth(d[index * width : (index + 1) * width])
+    high = grown.grow([merkle.leaf_hash(b"x")], keep_from=6)
+    assert all(level >= 6 for level, _, _ in high)
+
+
 def test_first_difference_bisects_to_the_first_changed_leaf() -> None:
     d = _data(37)
     for changed_at in (0, 1, 16, 31, 32, 36):
