@@ -254,6 +254,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name="action",
+            agency_fields=("owner_agency",),
             model=Action,
             key=lambda r: r.action_reference,
             valid_time=lambda r: ValidTime(r.exported_on),

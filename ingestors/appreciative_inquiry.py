@@ -224,6 +224,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name="participation",
+            agency_fields=("agency",),
             model=Participation,
             key=lambda r: f"{r.inquiry_reference}/{slug(r.agency)}",
             valid_time=lambda r: financial_year_of(r.date_held)[1],
@@ -236,6 +237,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name="finding",
+            agency_fields=("agencies",),
             model=ReviewFinding,
             key=lambda r: r.reference,
             valid_time=lambda r: ValidTime(r.date_identified),

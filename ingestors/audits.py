@@ -207,6 +207,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name=KIND,
+            agency_fields=("agencies",),
             model=MultiAgencyAuditArea,
             key=lambda r: f"{r.audit_reference}|{r.area}",
             valid_time=audit_valid_time,

@@ -53,6 +53,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name=KIND,
+            agency_fields=("agency",),
             model=SingleAgencyAuditArea,
             # Agencies number their audits independently: the agency is part of the key.
             key=lambda r: f"{r.agency}|{r.audit_reference}|{r.area}",

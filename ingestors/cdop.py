@@ -366,6 +366,7 @@ SOURCE = Source(
             Recommendation,
             "reference",
             "A recommendation of the panel's annual report.",
+            agency_fields=("lead_agency",),
             # The report states no due date nor status: each recommendation is an open
             # action for the lead agency until a decision says otherwise.
             actions=ActionDeclaration(

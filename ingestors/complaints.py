@@ -102,6 +102,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name=KIND,
+            agency_fields=("agency",),
             model=YoungPeoplesFeedback,
             key=lambda r: f"{r.period}|{r.agency}|{r.theme}",
             valid_time=_valid_time,

@@ -253,6 +253,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name="deep-dive",
+            agency_fields=("agencies",),
             model=DeepDive,
             key=lambda r: r.reference,
             valid_time=lambda r: ValidTime(r.date_commissioned),
@@ -270,6 +271,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name="finding",
+            agency_fields=("agencies",),
             model=ReviewFinding,
             key=lambda r: r.reference,
             valid_time=lambda r: ValidTime(r.date_identified),
@@ -279,6 +281,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name="action",
+            agency_fields=("owner_agency",),
             model=DeepDiveAction,
             key=lambda r: r.reference,
             valid_time=lambda r: ValidTime(r.date_agreed),

@@ -291,6 +291,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name="feedback-theme",
+            agency_fields=("agency",),
             model=FeedbackTheme,
             key=record_key,
             valid_time=_valid_time,

@@ -205,6 +205,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name="finding",
+            agency_fields=("organisation",),
             model=Finding,
             key=lambda r: f"{_inspection_key(r)}/{slug(r.reference)}",
             valid_time=lambda r: ValidTime(r.status_as_at),

@@ -224,6 +224,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name="finding",
+            agency_fields=("agencies",),
             model=Finding,
             key=_key,
             valid_time=lambda r: ValidTime(r.fieldwork_start_date),
@@ -244,6 +245,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name="action",
+            agency_fields=("owner_agency", "agencies"),
             model=Action,
             key=_key,
             valid_time=lambda r: ValidTime(r.status_as_at),

@@ -266,6 +266,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name="learning",
+            agency_fields=("agencies",),
             model=LearningItem,
             key=lambda r: r.reference,
             valid_time=lambda r: ValidTime(r.date_identified),

@@ -223,6 +223,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name="recommendation",
+            agency_fields=("recipient",),
             model=Recommendation,
             key=lambda r: f"{_inspection_key(r)}/{slug(r.reference)}",
             valid_time=lambda r: ValidTime(r.status_as_at),

@@ -139,6 +139,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name=METRIC,
+            agency_fields=("agency",),
             model=HeadlineMetric,
             key=lambda r: f"{r.reporting_year}|{r.agency}|{r.headline}",
             valid_time=_valid_time,
@@ -153,6 +154,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name=MESSAGE,
+            agency_fields=("agency",),
             model=KeyMessage,
             key=lambda r: f"{r.reporting_year}|{r.agency}|{r.message_type}|{r.headline}",
             valid_time=_valid_time,

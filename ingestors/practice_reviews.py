@@ -283,6 +283,7 @@ SOURCE = Source(
         ),
         RecordKind(
             name="learning-point",
+            agency_fields=("agencies",),
             model=LearningPoint,
             key=lambda r: r.reference,
             valid_time=lambda r: ValidTime(r.date_identified),

@@ -226,6 +226,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name="answer",
+            agency_fields=("agency",),
             model=SurveyAnswer,
             key=record_key,
             valid_time=lambda r: financial_year_of(r.date_closed)[1],

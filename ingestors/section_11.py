@@ -202,6 +202,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name=KIND,
+            agency_fields=("agency",),
             model=Section11Rating,
             key=lambda r: f"{r.return_year}|{r.agency}|{r.standard_number}",
             valid_time=_valid_time,

@@ -121,6 +121,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             name=KIND,
+            agency_fields=("school",),
             model=Section175Rating,
             key=lambda r: f"{r.academic_year}|{r.urn}|{r.standard_number}",
             valid_time=lambda r: academic_year(r.academic_year, "Academic year")[1],

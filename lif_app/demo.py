@@ -20,17 +20,21 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from lif_app.demo_partnership import record_partnership
+from lif_app.demo_partnership import record_partners, record_partnership
 from lif_core.audit.verify import make_seal, verify
 from lif_core.config import lif_home
 from lif_core.domain import Action, Learning, Measure, SourceRecord
 from lif_core.errors import NotFoundError
 from lif_core.eventlog.store import Store
+from lif_core.ingestion import ingest_file
+from lif_core.plugins.host import load_plugins
 
 __all__ = ["MEASURES", "run_demo"]
 
 log = logging.getLogger(__name__)
 BUSINESS_UNIT = "demo:business-unit"
+LATE_RETURN = Path(__file__).with_name("demo_section_11_late_return.csv")
+"""A Section 11 return that names its agency with a misspelling: rejected, with the close match."""
 
 # The partnership's report-card measures (OBA): how much, how well, is anyone better off.
 MEASURES: list[dict[str, Any]] = [
@@ -240,9 +244,13 @@ def run_demo(store_url: str | None = None, console: Console | None = None) -> di
         console.width = 160
     _dagster_home()
     url = store_url or os.environ.get("LIF_STORE") or f"sqlite:///{Path('.lif/lif.db').resolve()}"
+    with Store(url) as store:
+        # The register first: every agency name the samples use is checked against it.
+        record_partners(store, BUSINESS_UNIT)
     console.rule("[bold]1. Every source's sample, ingested by its own plugin (Dagster)")
     first = _materialize(url)
     with Store(url) as store:
+        _unknown_agency(store, console)
         record_decisions(store)
     console.rule("[bold]2. Decisions recorded; policies and projections brought up to date")
     second = _materialize(url)
@@ -275,6 +283,21 @@ def run_demo(store_url: str | None = None, console: Console | None = None) -> di
     after_demo(url, console)
     summary["ok"] = ok
     return summary
+
+
+def _unknown_agency(store: Store, console: Console) -> None:
+    """Ingest the late Section 11 return and show its rows rejected for an unknown agency."""
+    from lif_app.cli.ingest import rejections_of
+
+    # On a re-run with the same register the file is skipped, and run_id is the first run's.
+    result = ingest_file(store, load_plugins().get("section-11"), LATE_RETURN)
+    table = Table(
+        "file", "where", "why", title="Rejected: an agency the partner register does not know"
+    )
+    for rejection in rejections_of(store, result.run_id)["rejections"]:
+        where = ", ".join(f"{k} {v}" for k, v in rejection["locator"].items())
+        table.add_row(LATE_RETURN.name, where, "; ".join(rejection["reasons"]))
+    console.print(table)
 
 
 def _print(store: Store, console: Console) -> dict[str, Any]:

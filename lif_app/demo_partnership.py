@@ -14,7 +14,7 @@ from lif_core.domain import Learning, Measure, Partner, Priority
 from lif_core.errors import NotFoundError, RefusedError
 from lif_core.eventlog.store import Store
 
-__all__ = ["PARTNERS", "record_partnership"]
+__all__ = ["PARTNERS", "record_partners", "record_partnership"]
 
 PARTNERS: list[dict[str, Any]] = [
     {
@@ -23,7 +23,13 @@ PARTNERS: list[dict[str, Any]] = [
         "sector": "local-authority",
         "statutory": "yes",
         "learning_link_role": "Children and Families workforce development lead",
-        "alias": ["Leeds City Council Children and Families", "Children and Families", "LCC"],
+        # Housing Leeds is the council's housing service: its staff count under the council.
+        "alias": [
+            "Leeds City Council Children and Families",
+            "Children and Families",
+            "LCC",
+            "Housing Leeds",
+        ],
     },
     {
         "ref": "WYP",
@@ -73,7 +79,15 @@ PARTNERS: list[dict[str, Any]] = [
             "Leeds secondary schools",
             "Harewood Lane Academy",
             "Beckside Primary School",
+            "Aire Valley Special School",
         ],
+    },
+    {
+        "ref": "EARLY-YEARS",
+        "name": "Leeds early years settings",
+        "sector": "education",
+        "learning_link_role": "Early years safeguarding development officer",
+        "alias": ["Early years settings", "Early years"],
     },
     {
         "ref": "PROBATION",
@@ -197,11 +211,17 @@ def _quietly(do: Any) -> None:
         return
 
 
-def record_partnership(store: Store, actor: str) -> None:
-    """Record the demo partnership's own decisions that are not recorded yet."""
+def record_partners(store: Store, actor: str) -> None:
+    """Record the partner register (those not recorded yet): before any sample is ingested,
+    so the samples' agency names are checked against it as they arrive."""
     for partner in PARTNERS:
         if not _exists(store, Partner, partner["ref"]):
             create(store, _creation("partner add"), partner, actor=actor)
+
+
+def record_partnership(store: Store, actor: str) -> None:
+    """Record the demo partnership's own decisions that are not recorded yet."""
+    record_partners(store, actor)
     for spec in PRIORITIES:
         if not _exists(store, Priority, spec["ref"]):
             given = {k: spec[k] for k in ("ref", "title", "description", "set_in")}

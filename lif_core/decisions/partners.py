@@ -11,34 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.utils import get_topic
-
 from lif_core.decisions.declarations import Creation, Decision
 from lif_core.domain.channels import channels
-from lif_core.domain.partner import Directory, Partner
+from lif_core.domain.partner import partner_directory
 from lif_core.errors import RefusedError
 from lif_core.eventlog.store import Store
 
 __all__ = ["check_names", "partner_directory"]
-
-_TOPICS = [get_topic(Partner.Added), get_topic(Partner.AliasAdded), get_topic(Partner.Retired)]
-
-
-def partner_directory(store: Store) -> Directory:
-    """Every partner's names, from the log (retired partners' names included, marked)."""
-    directory = Directory()
-    by_stream: dict[str, str] = {}
-    for notification in store.iter_notifications(topics=_TOPICS):
-        event = store.decode(notification)
-        stream = str(event.originator_id)
-        if isinstance(event, Partner.Added):
-            by_stream[stream] = event.reference
-            directory.add(event.reference, event.name, event.aliases)
-        elif isinstance(event, Partner.AliasAdded) and stream in by_stream:
-            directory.add(by_stream[stream], directory.names[by_stream[stream]], [event.alias])
-        elif isinstance(event, Partner.Retired) and stream in by_stream:
-            directory.retired.add(by_stream[stream])
-    return directory
 
 
 def check_names(store: Store, declaration: Creation | Decision, args: Any) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
+from eventsourcing.utils import get_topic
 
-__all__ = ["SECTORS", "Directory", "Partner", "agency_key"]
+from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
+from lif_core.eventlog.store import Store
+
+__all__ = ["SECTORS", "Directory", "Partner", "agency_key", "partner_directory"]
 
 SECTORS = (
     "local-authority",
@@ -83,6 +87,12 @@ class Directory:
 
     def _spellings(self) -> list[str]:
         return [*self.names, *self.names.values()]
+
+    def fingerprint(self) -> str:
+        """A digest of every name and who it belongs to: changes when a partner or an alias is
+        added or a partner retires (what makes a file re-ingestible after ``lif partner alias``)."""
+        names = sorted(self.by_key.items()) + sorted(("retired", r) for r in self.retired)
+        return hashlib.sha256(repr(names).encode()).hexdigest()[:16]
 
     def unknown(self, name: str) -> str:
         """The message that refuses an unknown name, listing close matches."""
@@ -199,3 +209,24 @@ class Partner(LifAggregate):
         if self.status == "retired":
             self.refuse(f"{self.reference} is already retired")
         return self._record(self.Retired, actor=actor, rationale=rationale, **meta)
+
+
+_TOPICS = [get_topic(Partner.Added), get_topic(Partner.AliasAdded), get_topic(Partner.Retired)]
+
+
+def partner_directory(store: Store) -> Directory:
+    """Every partner's names, from the log (retired partners' names included, marked): what
+    the decisions check names against, and what ingestion checks declared agency fields against."""
+    directory = Directory()
+    by_stream: dict[str, str] = {}
+    for notification in store.iter_notifications(topics=_TOPICS):
+        event = store.decode(notification)
+        stream = str(event.originator_id)
+        if isinstance(event, Partner.Added):
+            by_stream[stream] = event.reference
+            directory.add(event.reference, event.name, event.aliases)
+        elif isinstance(event, Partner.AliasAdded) and stream in by_stream:
+            directory.add(by_stream[stream], directory.names[by_stream[stream]], [event.alias])
+        elif isinstance(event, Partner.Retired) and stream in by_stream:
+            directory.retired.add(by_stream[stream])
+    return directory

@@ -16,6 +16,7 @@ from typing import Any
 
 from lif_core.errors import ConfigError, LifError, PluginError
 from lif_core.eventlog.store import Store
+from lif_core.ingestion.agencies import AgencyCheck
 from lif_core.ingestion.forked import can_fork
 from lif_core.ingestion.parse import ParsedRecord, Rejection, locator_text, parse_row
 from lif_core.plugins.spec import RecordError, Row, Source
@@ -82,6 +83,7 @@ def read_chunks(
     limit: int | None,
     worker: int = 0,
     workers: int = 1,
+    agencies: AgencyCheck | None = None,
 ) -> Iterator[Chunk]:
     """Chunks of rows parsed and ``wire``d, ready to write.
 
@@ -89,6 +91,8 @@ def read_chunks(
     (:func:`owned`; rows of the others may come unbuilt, as ``None``). Alone, a chunk ends
     once it holds :data:`CHUNK` records and rejections, however many rows made them. The
     plugin's own code failing is a :class:`~lif_core.errors.PluginError` (a plugin bug).
+    ``agencies``: the partner register a record's agency names must resolve in, or it is
+    rejected (:mod:`lif_core.ingestion.agencies`).
     """
     mine_next = owned(worker, workers)
     records: list[tuple[Any, ...]] = []
@@ -107,6 +111,8 @@ def read_chunks(
                 redecoded += len(row.redecoded)
             try:
                 for item in parse_row(source, row):
+                    if not isinstance(item, Rejection) and agencies is not None:
+                        item = agencies.refuse(item, row) or item
                     if isinstance(item, Rejection):
                         rejections.append(item)
                     else:

@@ -17,6 +17,7 @@ from lif_core.domain import IngestionRun
 from lif_core.errors import InputError, PluginError
 from lif_core.eventlog.log import append, lock_for_append
 from lif_core.eventlog.store import Store
+from lif_core.ingestion.agencies import AgencyCheck, agency_check, refused_for_agency
 from lif_core.ingestion.forked import ChildFailed, forked_chunks
 from lif_core.ingestion.parallel import Chunk, owned, read_chunks, readers_for, reads_in_child
 from lif_core.ingestion.readers import read_rows, read_some_rows
@@ -57,8 +58,11 @@ def ingest_rows(
     run_id = str(uuid4())
     result = IngestResult(source=loaded.name, origin=origin.uri, run_id=run_id)
     actor = actor or loaded.actor
+    agencies = agency_check(store, loaded.source)
     if origin.dedupe and not dry_run:
         seen = already_ingested(store, loaded.name, origin.sha256)
+        if seen is None and agencies is not None:
+            seen = already_ingested(store, loaded.name, _with_register(origin.sha256, agencies))
         if seen:
             result.status = "skipped"
             result.run_id = seen[0]
@@ -74,16 +78,22 @@ def ingest_rows(
             source, wire = loaded.source, run.wire
             chunks: Iterable[Chunk]
             if not read_in_child:
-                chunks = read_chunks(source, wire, rows, limit)
+                chunks = read_chunks(source, wire, rows, limit, agencies=agencies)
             elif reopen is None:
-                chunks = forked_chunks(lambda _i, _n: read_chunks(source, wire, rows, limit))
+                chunks = forked_chunks(
+                    lambda _i, _n: read_chunks(source, wire, rows, limit, agencies=agencies)
+                )
             else:
                 chunks = forked_chunks(
-                    lambda i, n: read_chunks(source, wire, reopen(owned(i, n)), limit, i, n),
+                    lambda i, n: read_chunks(
+                        source, wire, reopen(owned(i, n)), limit, i, n, agencies=agencies
+                    ),
                     readers_for(),
                 )
             result.read_in_child = read_in_child
+            unknown_agency = False
             for records, rejections, nrows, redecoded in chunks:
+                unknown_agency = unknown_agency or any(map(refused_for_agency, rejections))
                 run.counts["read"] += nrows
                 run.counts["redecoded"] += redecoded
                 run.write_chunk(records, rejections)
@@ -98,7 +108,13 @@ def ingest_rows(
             )
             append(store, tx, [completed])
             if origin.dedupe and not dry_run:
-                remember_ingested(tx, loaded.name, origin.sha256, run_id, origin.uri)
+                # A file whose rows named an agency the register did not know is remembered
+                # with the register it was checked against: once `lif partner alias` adds the
+                # name, ingesting the file again records those rows (the rest write nothing).
+                remembered = origin.sha256
+                if unknown_agency and agencies is not None:
+                    remembered = _with_register(origin.sha256, agencies)
+                remember_ingested(tx, loaded.name, remembered, run_id, origin.uri)
     except (PluginError, InputError, ChildFailed) as exc:
         failure = _failure(loaded, exc)
         if run is not None and not isinstance(
@@ -120,6 +136,11 @@ def ingest_rows(
         " — dry run, nothing written" if dry_run else ""
     )
     return result
+
+
+def _with_register(sha256: str, agencies: AgencyCheck) -> str:
+    """The key a file is remembered by when it was checked against this partner register."""
+    return f"{sha256}@partners:{agencies.directory.fingerprint()}"
 
 
 def _check_reject_rate(loaded: LoadedSource, counts: dict[str, int]) -> None:

@@ -6,6 +6,7 @@ import codecs
 import difflib
 import inspect
 import os
+import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -13,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pluggy
+from pydantic import BaseModel
 
 from lif_core.plugins import hookspecs
 from lif_core.plugins.loop import ACTION_STATES, AGGREGATES
@@ -137,6 +139,7 @@ def check_source(source: object) -> list[str]:
                 "cannot be registered. Remove those fields from the source, or aggregate them."
             )
         problems.extend(loop_problems(kind))
+        problems.extend(agency_field_problems(kind))
     if source.on_bad_record not in ("quarantine", "fail-fast"):
         problems.append(
             f"on_bad_record must be 'quarantine' or 'fail-fast', not {source.on_bad_record!r}"
@@ -155,6 +158,39 @@ def check_source(source: object) -> list[str]:
                 "such as 'utf-8' or 'cp1252'"
             )
     return problems
+
+
+def agency_field_problems(kind: RecordKind) -> list[str]:
+    """What is wrong with a kind's ``agency_fields``: a path its model (or a model nested in
+    it, for ``participants.agency``) does not have."""
+    if isinstance(kind.agency_fields, str):
+        return [
+            f"kind {kind.name!r}: agency_fields must be a tuple of field names, "
+            f"not the string {kind.agency_fields!r} (write ({kind.agency_fields!r},))"
+        ]
+    problems = []
+    for path in kind.agency_fields:
+        model: Any = kind.model
+        for step in path.split("."):
+            fields = getattr(model, "model_fields", None)
+            if fields is None or step not in fields:
+                have = ", ".join(sorted(fields)) if fields else "no fields"
+                problems.append(
+                    f"kind {kind.name!r}: agency_fields names {path!r}, but "
+                    f"{getattr(model, '__name__', model)} has no field {step!r} (it has: {have})"
+                )
+                break
+            model = next(_models_in(fields[step].annotation), None)
+    return problems
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    """Pydantic models inside a field's type (``Item``, ``list[Item]``, ``Item | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    for arg in typing.get_args(annotation):
+        yield from _models_in(arg)
 
 
 def loop_problems(kind: RecordKind) -> list[str]:

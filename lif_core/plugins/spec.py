@@ -204,6 +204,12 @@ class RecordKind:
         (:class:`~lif_core.plugins.MeasureDeclaration`): what a measure can bind to.
     :param review: set when the kind's records are reviews (rapid reviews, practice reviews,
         appreciative inquiries, …): see :class:`~lif_core.plugins.reviews.ReviewKind`.
+    :param agency_fields: the fields that name a partner agency of the partnership (an
+        action's owner, the agencies an audit looked at, the agency a Section 11 return is
+        from). A field holds one name, names separated by ``;``, or a list of names; a dotted
+        path reaches into nested records (``participants.agency``). Once the store holds a
+        partner register (``lif partner add``), a record naming an agency the register does
+        not know is rejected with the close matches listed (docs/partnership.md).
     """
 
     name: str
@@ -219,6 +225,7 @@ class RecordKind:
     learning: LearningDeclaration | None = None
     measures: MeasureDeclaration | None = None
     review: ReviewKind | None = None
+    agency_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
