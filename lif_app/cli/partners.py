@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from lif_app.cli._common import JsonOpt, console, handle_errors, open_store, print_json
+from lif_app.cli._common import JsonOpt, console, err, handle_errors, open_store, print_json
 from lif_app.cli.decide import partner_app
 from lif_core.decisions.partners import partner_directory
 from projections import project
@@ -45,8 +45,18 @@ def partner_list(json_out: bool = JsonOpt) -> None:
 @handle_errors
 def partner_check(json_out: bool = JsonOpt) -> None:
     """Bring the read tables up to date and list every agency name that resolves to no partner,
-    with the close matches (exit 1 when there is one): add an alias or correct the source."""
+    with the close matches (exit 1 when there is one): add an alias or correct the source.
+
+    With no partner in the register it warns that nothing is checked: decisions and ingestion
+    take agency names as written until the first `lif partner add`."""
     with open_store() as store:
+        if not partner_directory(store).names:
+            err.print(
+                "[yellow]warning:[/] the partner register is empty, so no agency name is "
+                "checked: decisions and ingested files take names as written. "
+                "`lif partner add` switches the check on (docs/partnership.md).",
+                highlight=False,
+            )
         project(store)
         with store.read() as tx:
             rows = tx.execute(

@@ -24,7 +24,9 @@ from typing import Any
 
 from lif_core.actors import SignedIn
 from lif_core.decisions import Creation, Decision
+from lif_core.domain.partner import Directory, partner_directory
 from lif_core.errors import ForbiddenError
+from lif_core.eventlog.store import Store
 
 __all__ = [
     "AREAS",
@@ -32,6 +34,7 @@ __all__ = [
     "Grant",
     "Person",
     "area_of",
+    "register_for",
 ]
 
 ROLES = ("business-unit", "partner", "auditor", "viewer")
@@ -111,6 +114,12 @@ class Person:
     def _roles(self) -> set[str]:
         return {g.role for g in self.grants}
 
+    def acts_for(self, agency: str | None, directory: Directory | None = None) -> bool:
+        """Whether they act as a partner for ``agency`` as an item writes it: the same name, or
+        (with the partner register) a name of the same partner — a user of ``LCH`` acts for
+        "Leeds Community Healthcare NHS Trust", and for a shared action ("LCC; LCH") of it."""
+        return _same_partner(agency, self.agencies, directory)
+
     def reads(self, area: str) -> bool:
         return any(area in _READS.get(role, set()) for role in self._roles())
 
@@ -122,12 +131,13 @@ class Person:
         who = ", ".join(readers[:-1]) + " and " + readers[-1] if len(readers) > 1 else readers[0]
         raise ForbiddenError(f"{AREAS[area]} are for {who}: you are signed in as {self.held}")
 
-    def sees_trail(self, agency: str | None) -> bool:
-        """Whether they see the trail of an item; ``agency``: an action's owner agency."""
+    def sees_trail(self, agency: str | None, directory: Directory | None = None) -> bool:
+        """Whether they see the trail of an item; ``agency``: an action's owner agency,
+        resolved through ``directory`` (the partner register) when given."""
         roles = self._roles()
         if roles & {"business-unit", "auditor"}:
             return True
-        return "partner" in roles and (agency is None or agency in self.agencies)
+        return "partner" in roles and (agency is None or self.acts_for(agency, directory))
 
     def trail_hidden(self, agency: str | None) -> str:
         """Why the trail is not shown to them."""
@@ -141,11 +151,19 @@ class Person:
             f"partners and auditors; you are signed in as {self.held}."
         )
 
-    def grant_for(self, declaration: Creation | Decision, item: Any, arguments: Any) -> Grant:
+    def grant_for(
+        self,
+        declaration: Creation | Decision,
+        item: Any,
+        arguments: Any,
+        directory: Directory | None = None,
+    ) -> Grant:
         """The grant a decision is made under, or a refusal saying why.
 
         ``item`` and ``arguments`` may be ``None`` before they are known (a form page): then a
         partner is let through to the form, and asked again when the form is sent.
+        ``directory``: the partner register, through which the item's agency is matched to
+        the partner's (any of its names will do).
         """
         for grant in self.grants:
             if grant.role == "business-unit":
@@ -163,7 +181,9 @@ class Person:
             )
         agency = declaration.agency_of(item, arguments)
         for grant in self.grants:
-            if grant.role == "partner" and (agency is None or grant.agency == agency):
+            if grant.role == "partner" and (
+                agency is None or _same_partner(agency, [grant.agency or ""], directory)
+            ):
                 return grant
         return _refuse_agency(what, agency, self.agencies)
 
@@ -187,6 +207,28 @@ class Person:
             name=str(data["name"]),
             grants=tuple(Grant(str(r), a if a is None else str(a)) for r, a in data["grants"]),
         )
+
+
+def register_for(person: Person | None, store: Store) -> Directory | None:
+    """The partner register, read from the log, when ``person`` acts for an agency (the
+    business unit and auditors need none: they are never matched by agency)."""
+    if person is None or not person.agencies:
+        return None
+    if {g.role for g in person.grants} & {"business-unit", "auditor"}:
+        return None
+    return partner_directory(store)
+
+
+def _same_partner(agency: str | None, mine: list[str], directory: Directory | None) -> bool:
+    """Whether ``agency`` (an item's, as written) is one of ``mine`` (a person's agencies)."""
+    if not agency:
+        return False
+    if agency in mine:
+        return True
+    if directory is None:
+        return False
+    theirs = set(directory.resolve_all(agency) or ())
+    return any(directory.resolve(name) in theirs for name in mine if name)
 
 
 def _refuse_agency(what: str, agency: str | None, mine: Iterable[str]) -> Grant:

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from lif_app.web.access import Person
+from lif_app.web.access import Person, register_for
 from lif_app.web.story import (
     action_item,
     audit_trail,
@@ -233,7 +233,7 @@ def trail_for(request: Request, reference: str, agency: str | None = None) -> di
     ``agency``: an action's owner agency (a partner sees its own agency's action trails).
     """
     person: Person | None = getattr(request.state, "person", None)
-    if person is not None and not person.sees_trail(agency):
+    if person is not None and not person.sees_trail(agency, register_for(person, _store(request))):
         return {"unavailable": person.trail_hidden(agency)}
     catch_up: Callable[[], Any] | None = getattr(request.app.state, "catch_up", None)
     return audit_trail(_store(request), reference, catch_up=catch_up)

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from lif_app.web.access import Person
+from lif_app.web.access import Person, register_for
 from lif_app.web.pages import item_url, render_page
 from lif_app.web.session import form_endpoint, person_of
 from lif_core.audit.index import sync_event_ids
@@ -229,7 +229,8 @@ def form_page(request: Request) -> Response:
     """The form of a decision, for someone whose role (and agency) may make it."""
     chosen = _chosen(request)
     item = _item(request, chosen)
-    _signed_in(request).grant_for(chosen, item, None)
+    person = _signed_in(request)
+    person.grant_for(chosen, item, None, register_for(person, request.app.state.store))
     return _show(request, chosen, item, _prefilled(chosen, request))
 
 
@@ -238,13 +239,14 @@ def record(request: Request, form: FormData) -> Response:
     person = _signed_in(request)
     chosen = _chosen(request)
     item = _item(request, chosen)
-    person.grant_for(chosen, item, None)  # refused before the form is read any further
+    directory = register_for(person, request.app.state.store)
+    person.grant_for(chosen, item, None, directory)  # refused before the form is read further
     typed, given = _sent(chosen, form)
     try:
         arguments = chosen.parse(given)
     except ConfigError as exc:
         return _show(request, chosen, item, typed, status=400, problem=str(exc))
-    grant = person.grant_for(chosen, item, arguments)
+    grant = person.grant_for(chosen, item, arguments, directory)
     actor = person.actor(grant).actor
     writer: Store = request.app.state.writer
     try:

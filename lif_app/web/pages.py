@@ -13,7 +13,7 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from lif_app.web.access import Person
+from lif_app.web.access import Person, register_for
 from lif_app.web.api import API, json_response, params_of, projection_position, trail_for
 from lif_app.web.story import (
     CATEGORIES,
@@ -140,12 +140,13 @@ def _decisions(
     if person is None:
         return []
     out = []
+    directory = register_for(person, _store(request))
     for declaration in DECISIONS:
         creates = isinstance(declaration, Creation)
         if declaration.group != group or creates != (reference is None):
             continue
         try:
-            person.grant_for(declaration, item, None)
+            person.grant_for(declaration, item, None, directory)
         except ForbiddenError:
             continue
         path = f"/decide/{declaration.group}/{declaration.name}"

@@ -21,16 +21,20 @@ from serving import lif_serve
 
 ICB = "West Yorkshire ICB"
 LCC = "Leeds City Council Children and Families"
+LCH = (
+    "Leeds Community Healthcare NHS Trust"  # the trackers write "LCH": one partner, by the register
+)
 
 PEOPLE: dict[str, dict[str, object]] = {
     "bu-ruth": {"name": "Ruth Ahmed", "groups": ["lif-business-unit", "all-staff"]},
     "icb-priya": {"name": "Priya Shah", "groups": ["lif-partner-icb"]},
     "lcc-tom": {"name": "Tom Wood", "roles": ["LIF.Partner"], "agency": LCC},
+    "lch-lee": {"name": "Lee Moss", "roles": ["LIF.Partner"], "agency": LCH},
     "audit-ann": {"name": "Ann Clarke", "roles": ["LIF.Auditor"]},
     "viewer-vic": {"name": "Vic Jones", "groups": ["lif-viewers"]},
     "nia-no-role": {"name": "Nia Evans", "groups": ["all-staff"]},
 }
-"""Subject -> claims: a business unit officer, two partners, an auditor, a viewer, someone else."""
+"""Subject -> claims: a business unit officer, three partners, an auditor, a viewer, someone else."""
 
 SETTINGS = """\
 [provider]

@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from lif_app.web.app import create_app
+from lif_core.domain import SourceRecord
 from lif_core.eventlog.store import Store
 
 
@@ -107,3 +108,29 @@ def test_good_practice_appears_beside_areas_for_improvement(demo_store, store: S
         register = client.get("/register?limit=100")
     assert register.status_code == 200
     assert "Good practice to spread" in register.text and "Area for improvement" in register.text
+
+
+def test_the_demo_rejects_a_misspelt_agency_listing_the_close_match(
+    demo_store, store: Store
+) -> None:
+    """The demo ingests a Section 11 return whose agency is misspelt, after its register."""
+    from lif_app.cli.ingest import rejected_runs, rejections_of
+
+    assert "Rejected: an agency the partner register does not know" in demo_store.demo_output
+    [run] = [
+        r
+        for r in rejected_runs(store, "section-11")
+        if r["origin"].endswith("demo_section_11_late_return.csv")
+    ]
+    rejections = rejections_of(store, run["run_id"])["rejections"]
+    assert [r["locator"] for r in rejections] == [{"line": 2}, {"line": 3}]  # both rows kept
+    for rejection in rejections:
+        [reason] = rejection["reasons"]
+        assert "'Leeds Comunity Health Care Trust' is not a partner in the register" in reason
+        assert "Did you mean 'Leeds Community Healthcare NHS Trust'?" in reason
+    # Nothing of the return reached the log as a record: no silent new agency.
+    key = "2024-25|Leeds Comunity Health Care Trust|1"
+    assert not store.exists(SourceRecord.record_id("section-11", "standard-rating", key))
+    assert store.exists(
+        SourceRecord.record_id("section-11", "standard-rating", "2024-25|West Yorkshire Police|1")
+    )  # as the sample's rows did

@@ -22,6 +22,7 @@ import pytest
 from oidc_test_provider import (
     ICB,
     LCC,
+    LCH,
     SignedInServer,
     oidc_provider,
     sign_in,
@@ -229,6 +230,36 @@ def test_a_partner_is_refused_another_agencys_action_at_the_http_level(server):
     assert versions(server, Action, "ACT-2025-101") == before, "nothing was written"
     assert "/decide/action/progress/ACT-2025-101" not in action.text
     assert "The audit trail of an action of Leeds City Council" in action.text
+
+
+def test_a_partner_acts_on_its_actions_under_any_name_the_register_gives_it(server):
+    """Signed in as "Leeds Community Healthcare NHS Trust", a partner sees and records on the
+    actions the trackers say are "LCH"'s: one partner, by the register's aliases."""
+    with Store(server.store_url) as store, store.read() as tx:
+        rows = tx.execute(
+            "SELECT reference, owner_agency FROM action_status WHERE owner_partner = 'LCH' "
+            "AND status IN ('open', 'in-progress') ORDER BY reference"
+        ).fetchall()
+    spelled = {str(r[0]): str(r[1]) for r in rows}
+    reference = next(r for r, agency in spelled.items() if agency != LCH)  # written otherwise
+    before = versions(server, Action, reference)
+    with signed_in(server, "lch-lee") as browser:
+        action = browser.get(server.base + f"/actions/{reference}")
+        form = form_page(browser, server.base + f"/decide/action/progress/{reference}")
+        sent = browser.post(
+            server.base + f"/decide/action/progress/{reference}",
+            data={**form, "note": "Policy drafted; out for consultation.", "rag": "green"},
+        )
+        other = browser.get(server.base + "/decide/action/progress/ACT-2025-101")
+
+    assert f'href="/decide/action/progress/{reference}"' in action.text
+    assert "The audit trail of an action of" not in action.text  # the trail is shown
+    assert sent.status_code == 303, sent.text
+    event = last_event(server, Action, reference)
+    assert type(event).__qualname__ == "Action.ProgressReported"
+    assert json.loads(event.actor.removeprefix("web:"))["agency"] == LCH
+    assert versions(server, Action, reference) == before + 1
+    assert other.status_code == 403  # Leeds City Council's action is still not theirs
 
 
 def test_a_partner_is_refused_every_learning_decision_but_its_own_cascade(server):
