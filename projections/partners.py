@@ -2,9 +2,10 @@
 
 ``partner_register``: one row per partner with its names, sector, L&D link and its actions
 counted once whatever spelling each action used. ``agency_names``: every name an action, a
-cascade or a narrative gives an agency, the partner it resolves to, or — when it resolves to
-none — the close matches, so the business unit can add an alias (``lif partner alias``) or
-correct the source. Events are never rewritten: resolution happens here, every time.
+cascade, a narrative or an ingested record's agency field (``RecordKind.agency_fields``) gives
+an agency, the partner it resolves to, or — when it resolves to none — the close matches, so
+the business unit can add an alias (``lif partner alias``) or correct the source. Events are
+never rewritten: resolution happens here, every time.
 """
 
 from __future__ import annotations
@@ -13,14 +14,26 @@ from collections import Counter
 from typing import Any
 
 from lif_core.domain.partner import Directory
+from lif_core.ingestion.agencies import agency_names
 from projections.engine import Column, Context, EventView, Table
 
 NAME = "partners"
-TOPICS = {"Partner.Added", "Partner.AliasAdded", "Partner.Retired"}
+TOPICS = {
+    "Partner.Added",
+    "Partner.AliasAdded",
+    "Partner.Retired",
+    "SourceRecord.Recorded",
+    "SourceRecord.Revised",
+    "SourceRecord.Withdrawn",
+}
+USES_CONTEXT = True
+_USES = "uses:"  # state entities of the names a source record gives agencies (else: partners)
 
 
-def apply(state: dict[str, Any], event: EventView) -> set[str]:
+def apply(state: dict[str, Any], event: EventView, *, context: Context) -> set[str]:
     d = event.data
+    if event.type.startswith("SourceRecord."):
+        return _record(state, event, context)
     if event.type == "Partner.Added":
         state[event.stream_id] = {
             "reference": d["reference"],
@@ -45,10 +58,28 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
     return {event.stream_id}
 
 
+def _record(state: dict[str, Any], event: EventView, context: Context) -> set[str]:
+    """Keep the agency names a source record gives, by the fields its kind declares."""
+    d = event.data
+    key = _USES + event.stream_id
+    kind = context.declared.kind(d["source"], d["record_kind"])
+    names: list[tuple[str, str]] = []
+    if kind is not None and kind.agency_fields and event.type != "SourceRecord.Withdrawn":
+        names = agency_names(kind, d["attributes"])
+    if not names:
+        return {key} if state.pop(key, None) is not None else set()
+    state[key] = {"source": d["source"], "record_key": d["record_key"], "names": names}
+    return {key}
+
+
+def _partners(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in states.get(NAME, {}).items() if not k.startswith(_USES)}
+
+
 def directory(states: dict[str, dict[str, Any]]) -> Directory:
     """The register as a :class:`~lif_core.domain.partner.Directory` (what every read model resolves with)."""
     found = Directory()
-    for item in sorted(states.get(NAME, {}).values(), key=lambda p: str(p["added_at"])):
+    for item in sorted(_partners(states).values(), key=lambda p: str(p["added_at"])):
         found.add(item["reference"], item["name"], item["aliases"])
         if item["status"] == "retired":
             found.retired.add(item["reference"])
@@ -66,6 +97,12 @@ def named_agencies(states: dict[str, dict[str, Any]]) -> list[tuple[str, str, st
         out.extend(("cascade", item["reference"], p) for p in item["cascades"])
     for story in states.get("narratives", {}).values():
         out.extend(("narrative", story["measure"], p) for p in story.get("partners", ()))
+    for entity, uses in states.get(NAME, {}).items():
+        if entity.startswith(_USES):
+            out.extend(
+                (f"{uses['source']} {path}", uses["record_key"], name)
+                for path, name in uses["names"]
+            )
     return out
 
 
@@ -87,7 +124,7 @@ def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[
         for confirmed in {found.resolve(p) for p in item["cascades"]} - {None}:
             cascaded[str(confirmed)] += 1
     out = []
-    for stream_id, item in states.get(NAME, {}).items():
+    for stream_id, item in _partners(states).items():
         counts = actions.get(item["reference"], Counter())
         out.append(
             {
@@ -193,8 +230,16 @@ TABLES = [
         key=("name", "used_as"),
         render=_names,
         columns=(
-            Column("name", "TEXT", "The name as written (in an action, a cascade or a narrative)."),
-            Column("used_as", "TEXT", "action owner, cascade or narrative."),
+            Column(
+                "name",
+                "TEXT",
+                "The name as written (in an action, a cascade, a narrative or an ingested record).",
+            ),
+            Column(
+                "used_as",
+                "TEXT",
+                "action owner, cascade, narrative, or the source and field of an ingested record (section-11 agency).",
+            ),
             Column("partner", "TEXT", "The partner's short name it resolves to; empty when none."),
             Column("partner_name", "TEXT", "That partner's full name."),
             Column("resolved", "INTEGER", "1 when it resolves to a partner."),
@@ -205,7 +250,9 @@ TABLES = [
             ),
             Column("uses", "INTEGER", "How many items use the name so."),
             Column(
-                "items", "TEXT", "The items (action, learning item, measure), separated by '; '."
+                "items",
+                "TEXT",
+                "The items (action, learning item, measure, source record key), separated by '; '.",
             ),
         ),
     ),

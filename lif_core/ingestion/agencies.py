@@ -19,9 +19,16 @@ from typing import Any
 from lif_core.domain.partner import Directory, partner_directory
 from lif_core.eventlog.store import Store
 from lif_core.ingestion.parse import ParsedRecord, Rejection
-from lif_core.plugins.spec import Row, Source
+from lif_core.plugins.spec import RecordKind, Row, Source
 
-__all__ = ["REASON", "AgencyCheck", "agency_check", "names_at", "refused_for_agency"]
+__all__ = [
+    "REASON",
+    "AgencyCheck",
+    "agency_check",
+    "agency_names",
+    "names_at",
+    "refused_for_agency",
+]
 
 REASON = "unknown agency"
 """How a rejection for an unknown agency name begins (``lif rejects show`` lists it so)."""
@@ -45,22 +52,38 @@ def names_at(attributes: Mapping[str, Any], path: str) -> Iterator[str]:
                     yield part.strip()
 
 
+def agency_names(kind: RecordKind, attributes: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, name) for every agency a record of ``kind`` names, each once per field; a total
+    the kind's measures declare for the field ("All agencies") is not a name."""
+    totals: dict[str, set[str]] = {}
+    if kind.measures is not None:
+        for dimension in kind.measures.dimensions:
+            totals[dimension.field] = {t for t in dimension.totals if t}
+    return [
+        (path, name)
+        for path in kind.agency_fields
+        for name in dict.fromkeys(names_at(attributes, path))
+        if name not in totals.get(path, ())
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class AgencyCheck:
-    """The register one run checks against, and which fields of which kinds name agencies."""
+    """The register one run checks against, and the kinds whose fields name agencies."""
 
     directory: Directory
-    fields: Mapping[str, tuple[str, ...]]  # record kind -> its agency fields
-    totals: Mapping[tuple[str, str], frozenset[str]]  # (kind, field) -> words meaning "all"
+    kinds: Mapping[str, RecordKind]
 
     def refuse(self, record: ParsedRecord, row: Row) -> Rejection | None:
         """A rejection when ``record`` names an agency the register does not know."""
-        reasons = []
-        for path in self.fields.get(record.kind, ()):
-            totals = self.totals.get((record.kind, path), frozenset())
-            for name in dict.fromkeys(names_at(record.attributes, path)):
-                if name not in totals and self.directory.resolve(name) is None:
-                    reasons.append(f"{REASON} in field {path!r}: {self.directory.unknown(name)}")
+        kind = self.kinds.get(record.kind)
+        if kind is None:
+            return None
+        reasons = [
+            f"{REASON} in field {path!r}: {self.directory.unknown(name)}"
+            for path, name in agency_names(kind, record.attributes)
+            if self.directory.resolve(name) is None
+        ]
         if not reasons:
             return None
         return Rejection(
@@ -71,20 +94,13 @@ class AgencyCheck:
 def agency_check(store: Store, source: Source) -> AgencyCheck | None:
     """What a run of ``source`` checks its agency names against; None when nothing is checked
     (the source names no agency, or the store holds no partner register yet)."""
-    fields = {k.name: tuple(k.agency_fields) for k in source.kinds if k.agency_fields}
-    if not fields:
+    kinds = {k.name: k for k in source.kinds if k.agency_fields}
+    if not kinds:
         return None
     directory = partner_directory(store)
     if not directory.names:
         return None
-    totals = {
-        (kind.name, dimension.field): frozenset(t for t in dimension.totals if t)
-        for kind in source.kinds
-        if kind.measures is not None
-        for dimension in kind.measures.dimensions
-        if dimension.field in kind.agency_fields
-    }
-    return AgencyCheck(directory, fields, totals)
+    return AgencyCheck(directory, kinds)
 
 
 def refused_for_agency(rejection: Rejection) -> bool:

@@ -29,9 +29,13 @@ def test_with_an_empty_register_check_warns_that_nothing_is_checked(tmp_path: Pa
     url = f"sqlite:///{tmp_path}/lif.db"
     ingested = _lif(url, "ingest", "section-11", str(_return(tmp_path, "Anyone At All")))
     assert ingested.exit_code == 0, ingested.output
-    checked = _lif(url, "partner", "check")
+    checked = _lif(url, "partner", "check", "--json")
     assert "the partner register is empty, so no agency name is checked" in checked.stderr
-    assert checked.exit_code == 0  # Section 11's names are not listed: only actions, cascades
+    # Every name in the log resolves to no partner yet: listed, so the register can be made.
+    assert checked.exit_code == 1
+    assert {(r["name"], r["used_as"]) for r in json.loads(checked.stdout)} == {
+        ("Anyone At All", "section-11 agency")
+    }
 
 
 def test_an_unknown_agency_in_a_file_is_rejected_and_in_a_command_refused(tmp_path: Path) -> None:

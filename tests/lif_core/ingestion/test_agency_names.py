@@ -16,6 +16,7 @@ from lif_core.ingestion.agencies import names_at
 from lif_core.plugins import RecordKind, ValidTime
 from lif_core.plugins.host import check_source, load_plugins
 from lif_core.testing import load_installed
+from projections import project
 
 ACTOR = "cli:business.unit"
 HEADER = "Agency,Return year,Standard,RAG,Evidence,Actions\n"
@@ -54,6 +55,34 @@ def test_with_no_partner_register_agency_names_are_taken_as_written(
         1,
         0,
     )
+
+
+def test_names_ingested_before_the_register_are_listed_in_agency_names(
+    store: Store, tmp_path: Path
+) -> None:
+    ingest_file(
+        store,
+        load_installed("section-11"),
+        _return(tmp_path, "Police", "Leeds Comunity Healthcare"),
+    )
+    _partners(store)  # after the file: its names were taken as written, and stay so
+    project(store)
+    with store.read() as tx:
+        rows = tx.execute(
+            "SELECT name, used_as, partner, resolved, close_matches, items FROM agency_names "
+            "ORDER BY name"
+        ).fetchall()
+    assert [tuple(r) for r in rows] == [
+        (
+            "Leeds Comunity Healthcare",
+            "section-11 agency",
+            None,
+            0,
+            "Leeds Community Healthcare NHS Trust",
+            "2024-25|Leeds Comunity Healthcare|1",
+        ),
+        ("Police", "section-11 agency", "WYP", 1, None, "2024-25|Police|1"),
+    ]
 
 
 @pytest.mark.parametrize("fork", ["never", "always"])
