@@ -238,7 +238,7 @@ TABLES = [
             Column(
                 "used_as",
                 "TEXT",
-                "action owner, cascade, narrative, or the source and field of an ingested record (section-11 agency).",
+                "action owner, cascade, narrative, or an ingested record's source and field, as 'SOURCE FIELD'.",
             ),
             Column("partner", "TEXT", "The partner's short name it resolves to; empty when none."),
             Column("partner_name", "TEXT", "That partner's full name."),
