@@ -285,6 +285,41 @@ def run_demo(store_url: str | None = None, console: Console | None = None) -> di
     return summary
 
 
+def _print_partnership(
+    console: Console, cascades: list[Any], priorities: list[Any], stories: list[Any]
+) -> None:
+    """Cascade inside each partner, strengths beside areas for improvement, narratives."""
+    table = Table(
+        "learning item",
+        "cascade confirmed by",
+        "awaited from",
+        title="Cascade inside each partner (items the partnership shares)",
+    )
+    for reference, confirmed, awaited in cascades:
+        waiting = [p for p in (awaited or "").split("; ") if p]
+        table.add_row(reference, confirmed or "(none yet)", f"{len(waiting)} partners")
+    console.print(table)
+    table = Table(
+        "priority",
+        "strengths (good practice to spread)",
+        "areas for improvement",
+        title="Priorities: strengths beside areas for improvement",
+    )
+    for reference, title, strengths, improving in priorities:
+        table.add_row(f"{reference} {title}", strengths or "", improving or "")
+    console.print(table)
+    table = Table(
+        "measure",
+        "period",
+        "story behind the curve",
+        "partners with a role",
+        title="Turn-the-curve narratives (report cards)",
+    )
+    for row in stories:
+        table.add_row(*(str(v or "") for v in row))
+    console.print(table)
+
+
 def _unknown_agency(store: Store, console: Console) -> None:
     """Ingest the late Section 11 return and show its rows rejected for an unknown agency."""
     from lif_app.cli.ingest import rejections_of
@@ -316,6 +351,18 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
             "SELECT result, category, measure, name, period_end, value, unit, forecast, target, curve_turned, rag FROM impact_monitoring ORDER BY result, category, measure, period_start"
         ).fetchall()
         catalogue = tx.execute("SELECT COUNT(*), SUM(records) FROM source_catalogue").fetchone()
+        cascades = tx.execute(
+            "SELECT reference, cascade_confirmed, cascade_awaited FROM learning_register "
+            "WHERE status IN ('accepted', 'disseminated', 'closed') ORDER BY reference"
+        ).fetchall()
+        priorities = tx.execute(
+            "SELECT reference, title, strengths, areas_for_improvement FROM priorities "
+            "ORDER BY reference"
+        ).fetchall()
+        stories = tx.execute(
+            "SELECT measure, period, story, partners FROM measure_narratives "
+            "ORDER BY measure, period"
+        ).fetchall()
     table = Table(
         "source",
         "files",
@@ -397,6 +444,7 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
             rag or "",
         )
     console.print(table)
+    _print_partnership(console, cascades, priorities, stories)
     return {
         "sources": len(runs),
         "learning_items": len(register),

@@ -134,3 +134,29 @@ def test_the_demo_rejects_a_misspelt_agency_listing_the_close_match(
     assert store.exists(
         SourceRecord.record_id("section-11", "standard-rating", "2024-25|West Yorkshire Police|1")
     )  # as the sample's rows did
+
+
+def _printed(output: str, title: str) -> dict[str, list[str]]:
+    """The first line of each row of a table the demo printed, by its first cell."""
+    lines = output.split(title, 1)[1].split("└", 1)[0].splitlines()
+    rows = [[c.strip() for c in line.strip().strip("│").split("│")] for line in lines]
+    return {cells[0]: cells[1:] for cells in rows if len(cells) > 1 and cells[0]}
+
+
+def test_the_demo_prints_who_cascaded_strengths_beside_improvement_and_a_narrative(
+    demo_store,
+) -> None:
+    out = demo_store.demo_output
+    cascade = _printed(out, "Cascade inside each partner")
+    # The demo register holds 13 partners (lif_app/demo_partnership.py): LRN-2025-014 was
+    # confirmed by LCH and LTHT, so 13 - 2 = 11 are awaited; LRN-2024-031 by WYP and LCC
+    # (as "Leeds City Council Children and Families"), 11 awaited; LRN-2025-016 by none, 13.
+    assert cascade["LRN-2025-014"] == ["LCH; LTHT", "11 partners"]
+    assert cascade["LRN-2024-031"] == ["WYP; LCC", "11 partners"]
+    assert cascade["LRN-2025-016"] == ["(none yet)", "13 partners"]
+    strengths = _printed(out, "Priorities: strengths beside areas for improvement")
+    [voice] = [cells for first, cells in strengths.items() if first.startswith("PRI-2025-02")]
+    assert voice == ["LRN-2024-031", "LRN-2024-032"]  # good practice | still to improve
+    stories = _printed(out, "Turn-the-curve narratives")
+    assert stories["MEA-ICPC-15WD"][0] == "2024-25"
+    assert stories["MEA-ICPC-15WD"][1].startswith("Timeliness fell from")
