@@ -21,6 +21,7 @@ from lif_core.policies import run_policies
 from projections import project
 
 NAME = "youth-voice-review"
+NAME_WYP = "wyp-referrals"
 TODAY = date(2025, 12, 31)
 HEADER = [
     "type",
@@ -172,7 +173,7 @@ def test_a_third_party_plugin_feeds_a_finding_an_action_and_a_measure(
     assert seen == [("2025-04-01", 50.0), ("2025-07-01", 20.0)]
 
 
-def test_the_example_plugin_feeds_a_finding_and_a_measure(
+def test_the_example_plugin_feeds_a_finding_an_action_and_a_measure(
     store: Store, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LIF_PLUGINS_THIRD_PARTY", "1")
@@ -180,15 +181,24 @@ def test_the_example_plugin_feeds_a_finding_and_a_measure(
     assert not loaded.builtin
     for path in sample_inputs(loaded.source):
         assert ingest_file(store, loaded, path).status == "completed"
-    defined = CliRunner().invoke(
-        app,
-        [
-            *("--store", store_url, "measure", "define", "--ref", "MEA-WYP-LEEDS"),
-            *("--category", "how-much", "--source", "wyp-referrals", "--value", "referrals"),
-            *("--match", "district=leeds", "--frequency", "quarterly"),
-        ],
-    )
-    assert defined.exit_code == 0, defined.stderr
+    assert run_policies(store).events_read == {"actions": 3}
+    for ref, args in {
+        "MEA-WYP-LEEDS": ("--source", "wyp-referrals", "--value", "referrals"),
+        "MEA-ON-TIME": ("--computed", "actions-on-time", "--unit", "%"),
+    }.items():
+        defined = CliRunner().invoke(
+            app,
+            [
+                *("--store", store_url, "measure", "define", "--ref", ref),
+                *("--category", "how-much", *args),
+                *(
+                    ("--match", "district=leeds", "--frequency", "quarterly")
+                    if "LEEDS" in ref
+                    else ()
+                ),
+            ],
+        )
+        assert defined.exit_code == 0, defined.stderr
     project(store, reference_date=TODAY)
     with store.read() as tx:
         rises = tx.execute(
@@ -197,6 +207,20 @@ def test_the_example_plugin_feeds_a_finding_and_a_measure(
         leeds = tx.execute(
             "SELECT CAST(period_start AS TEXT), value FROM impact_monitoring WHERE measure = 'MEA-WYP-LEEDS' ORDER BY period_start"
         ).fetchall()
+        on_time = tx.execute(
+            "SELECT CAST(period_start AS TEXT), value, numerator, denominator, unknown "
+            "FROM impact_monitoring WHERE measure = 'MEA-ON-TIME'"
+        ).fetchall()
+        actions = [
+            _plain(row)
+            for row in tx.execute(
+                "SELECT reference, owner_agency, due, status, rag, completed, completed_by, "
+                "completed_on_time, sources FROM action_status ORDER BY reference"
+            ).fetchall()
+        ]
+        citations = tx.execute(
+            "SELECT citations FROM action_status WHERE reference = 'WYP-2024-01'"
+        ).fetchone()
     # wyp-referrals-2024-25-q1.csv -> -q2.csv, a rise of 25 % or more: Bradford online abuse
     # 51 -> 64 (x1.255) and Calderdale child concern 172 -> 219 (x1.273); no other pair
     assert rises == [
@@ -206,3 +230,42 @@ def test_the_example_plugin_feeds_a_finding_and_a_measure(
     # Leeds, every referral type: Q1 785 + 897 + 302 + 137 + 82 = 2203;
     # Q2 678 + 767 + 309 + 126 + 76 = 1956
     assert leeds == [("2024-04-01", 2203.0), ("2024-07-01", 1956.0)]
+    # wyp-referral-actions-2024-25-q3.csv, status as at 31/12/2024, judged on 31/12/2025:
+    #   01 due 30/11/2024, complete, 'Date completed' 22/11/2024: completed, on time, green
+    #   02 due 31/12/2024, in progress: open past its due date: red (and late in the measure)
+    #   03 due 31/10/2024, complete with no day: done by 31/12/2024 at the latest (the first
+    #      statement), which is after its due date: on time or late cannot be told (unknown)
+    police = "West Yorkshire Police"
+    assert actions == [
+        (
+            "WYP-2024-01",
+            police,
+            "2024-11-30",
+            "completed",
+            "green",
+            "2024-11-22",
+            None,
+            1,
+            NAME_WYP,
+        ),
+        ("WYP-2024-02", police, "2024-12-31", "in-progress", "red", None, None, None, NAME_WYP),
+        (
+            "WYP-2024-03",
+            police,
+            "2024-10-31",
+            "completed",
+            "green",
+            None,
+            "2024-12-31",
+            None,
+            NAME_WYP,
+        ),
+    ]
+    [cited] = _json(citations[0])
+    assert (cited["source"], cited["kind"], cited["key"]) == (
+        "wyp-referrals",
+        "agreed-action",
+        "WYP-2024-01",
+    )
+    # 2024: on time 1 (01) of the 2 judged (01, 02) = 50.0 %; 1 unknown (03)
+    assert [_plain(r) for r in on_time] == [("2024-01-01", 50.0, 1.0, 2.0, 1)]

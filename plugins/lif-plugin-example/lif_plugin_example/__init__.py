@@ -12,20 +12,37 @@ many of those went to children's social care. One CSV (or XLSX) per quarter::
 Quarters are financial-year quarters (Q1 is April to June). One record per quarter, district
 and referral type; a republished quarter revises its figures. Counts only: the figures
 identify no child.
+
+With the return, the force sends the actions it agreed with the partnership about its
+referrals (one CSV or XLSX a quarter, the status as at the quarter's last day)::
+
+    West Yorkshire Police - actions agreed with the partnership, 2024-25 Q3
+    Quarter,Action reference,Action,Owner,Due date,Status,Date completed,Progress
+    2024-25 Q3,WYP-2024-01,Review the rise in online child abuse referrals ...,West Yorkshire Police,30/11/2024,Complete,22/11/2024,...
+
+The header says which of the two a file is (an ``Action reference`` column: actions).
+
+What the records mean for the learning loop is declared beside the models, as a built-in
+source declares it: both counts are measurable (district and referral type break them down),
+a rise of a quarter or more is a finding, and each agreed action is an Action, completed on the
+day the return states.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lif_core.plugins import (
+    ActionDeclaration,
     Columns,
     Dimension,
     Emit,
     Finding,
+    FreeText,
     InputOptions,
     Measurable,
     MeasureDeclaration,
@@ -33,11 +50,13 @@ from lif_core.plugins import (
     RecordKind,
     Row,
     Source,
+    ValidTime,
     hookimpl,
+    parse_date,
     quarter_period,
 )
 
-__all__ = ["SOURCE", "QuarterlyReferrals", "register_sources"]
+__all__ = ["SOURCE", "AgreedAction", "QuarterlyReferrals", "register_sources"]
 
 District = Literal["bradford", "calderdale", "kirklees", "leeds", "wakefield"]
 ReferralType = Literal[
@@ -50,6 +69,14 @@ _DISTRICTS: dict[str, District] = {
     "kirklees": "kirklees",
     "leeds": "leeds",
     "wakefield": "wakefield",
+}
+ActionStatus = Literal["not-started", "in-progress", "complete", "cancelled"]
+_STATUSES: dict[str, ActionStatus] = {
+    "not started": "not-started",
+    "in progress": "in-progress",
+    "complete": "complete",
+    "completed": "complete",
+    "cancelled": "cancelled",
 }
 _REFERRAL_TYPES: dict[str, ReferralType] = {
     "child concern": "child-concern",
@@ -98,6 +125,26 @@ class QuarterlyReferrals(BaseModel):
         return self
 
 
+class AgreedAction(BaseModel):
+    """An action the force agreed with the partnership, as one quarter's return states it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quarter: str = Field(description="The quarter whose return states this, e.g. '2024-25 Q3'.")
+    status_as_at: date = Field(
+        description="The day the status is stated as at: the last day of the quarter."
+    )
+    action_reference: str = Field(description="The force's reference, e.g. 'WYP-2024-01'.")
+    action: str = Field(description="What will be done.")
+    owner: str = Field(description="Who owns the action, e.g. 'West Yorkshire Police'.")
+    due_date: date = Field(description="The day it is due.")
+    status: ActionStatus = Field(description="not-started, in-progress, complete or cancelled.")
+    completed_on: date | None = Field(
+        description="The day it was completed, as the return states it (None when it gives none)."
+    )
+    progress: FreeText | None = Field(description="The latest progress, in the force's words.")
+
+
 def _count(row: Row, column: str) -> int:
     value = row.values.get(column)
     if value is None:
@@ -122,8 +169,70 @@ def _lookup(table: dict[str, Any], row: Row, column: str, what: str) -> Any:
     return found
 
 
+_FIGURES = ("district", "referral_type", "referrals", "to_childrens_social_care")
+_ACTIONS = ("action", "owner", "due_date", "status")
+
+
+def _header_has(row: Row, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in row.values]
+    if missing:
+        raise RecordError(
+            f"{what}, but the header has no {', '.join(repr(c) for c in missing)} column",
+            column=missing[0],
+        )
+
+
+def _text(row: Row, column: str, what: str) -> str:
+    value = " ".join(str(row.values.get(column) or "").split())
+    if not value:
+        raise RecordError(f"the {what} is blank", column=column)
+    return value
+
+
 def map_row(row: Row) -> list[Emit]:
+    """One row: a figure of the return, or (with an action reference column) an agreed action."""
+    if "action_reference" in row.values:
+        return [_action(row)]
+    return [_figure(row)]
+
+
+def _action(row: Row) -> Emit:
+    """One row of the quarter's actions -> one :class:`AgreedAction` record."""
+    _header_has(row, _ACTIONS, "a file of agreed actions")
+    quarter, period = quarter_period(str(row.values.get("quarter") or ""))
+    as_at = period.valid_to or period.valid_from  # a quarter always has its last day
+    due = parse_date(row.values.get("due_date"), "due_date")
+    if due is None:
+        raise RecordError("the due date is blank", column="due_date")
+    status = _lookup(_STATUSES, row, "status", "status")
+    completed = parse_date(row.values.get("completed_on"), "completed_on")
+    if completed is not None and status != "complete":
+        raise RecordError(
+            f"a date completed on an action whose status is {status}", column="completed_on"
+        )
+    if completed is not None and completed > as_at:
+        raise RecordError(
+            f"completed on {completed.isoformat()}, after the quarter ended on {as_at.isoformat()}",
+            column="completed_on",
+        )
+    progress = " ".join(str(row.values.get("progress") or "").split()) or None
+    fields = {
+        "quarter": quarter,
+        "status_as_at": as_at,
+        "action_reference": _text(row, "action_reference", "action reference").upper(),
+        "action": _text(row, "action", "action"),
+        "owner": _text(row, "owner", "owner"),
+        "due_date": due,
+        "status": status,
+        "completed_on": completed,
+        "progress": progress,
+    }
+    return Emit("agreed-action", fields)
+
+
+def _figure(row: Row) -> Emit:
     """One row of the quarterly return -> one :class:`QuarterlyReferrals` record."""
+    _header_has(row, _FIGURES, "a file of referral figures")
     quarter, _ = quarter_period(str(row.values.get("quarter") or ""))
     referrals = _count(row, "referrals")
     to_csc = _count(row, "to_childrens_social_care")
@@ -141,7 +250,7 @@ def map_row(row: Row) -> list[Emit]:
         "referrals": referrals,
         "to_childrens_social_care": to_csc,
     }
-    return [Emit("quarterly-referrals", fields)]
+    return Emit("quarterly-referrals", fields)
 
 
 SOURCE = Source(
@@ -187,6 +296,33 @@ SOURCE = Source(
                 ),
             ),
         ),
+        RecordKind(
+            name="agreed-action",
+            model=AgreedAction,
+            key=lambda r: r.action_reference,
+            valid_time=lambda r: ValidTime(r.status_as_at),
+            mode="append",
+            description="An action the force agreed with the partnership, as a quarter states it.",
+            # Each agreed action is an Action (docs/plugins.md, "Taking part in the learning
+            # loop"): a later quarter's statement moves it on; the completion date is the one
+            # the return gives, and without one the action is done by that quarter's end.
+            actions=ActionDeclaration(
+                reference="action_reference",
+                description="action",
+                owner="owner",
+                due="due_date",
+                status="status",
+                status_words={
+                    "not-started": "open",
+                    "in-progress": "in-progress",
+                    "complete": "complete",
+                    "cancelled": "cancelled",
+                },
+                completed_on="completed_on",
+                stated_on="status_as_at",
+                progress="progress",
+            ),
+        ),
     ),
     inputs=InputOptions(
         formats=("csv", "xlsx"),
@@ -201,14 +337,16 @@ SOURCE = Source(
                     "Of which to CSC",
                     "Referred to children's social care",
                 ),
+                "action_reference": ("Action reference", "Action ref"),
+                "action": ("Action", "Agreed action"),
+                "owner": ("Owner", "Owner agency", "Lead"),
+                "due_date": ("Due date", "Due"),
+                "status": ("Status",),
+                "completed_on": ("Date completed", "Completed on"),
+                "progress": ("Progress", "Progress update"),
             },
-            required=(
-                "quarter",
-                "district",
-                "referral_type",
-                "referrals",
-                "to_childrens_social_care",
-            ),
+            # Both layouts start with the quarter; map_row says which columns a layout lacks.
+            required=("quarter",),
         ),
     ),
     map_row=map_row,
@@ -217,7 +355,8 @@ SOURCE = Source(
     description=(
         "Quarterly counts of the safeguarding referrals about children West Yorkshire Police "
         "made in Bradford, Calderdale, Kirklees, Leeds and Wakefield, by referral type, and "
-        "how many went to children's social care."
+        "how many went to children's social care; and the actions the force agreed with the "
+        "partnership about them, with their status at the quarter's end."
     ),
 )
 

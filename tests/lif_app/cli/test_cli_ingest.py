@@ -62,7 +62,11 @@ def test_a_folder_stands_for_its_input_files_in_name_order(lif) -> None:
     result = lif("ingest", "wyp-referrals", str(SAMPLES), "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert [Path(f["path"]).name for f in report["files"]] == [Q1.name, Q2.name]
+    assert [Path(f["path"]).name for f in report["files"]] == [
+        "wyp-referral-actions-2024-25-q3.csv",  # '-' sorts before 's'
+        Q1.name,
+        Q2.name,
+    ]
     assert report["ok"] is True and report["plugin_failures"] == []
 
 

@@ -93,8 +93,8 @@ def test_list_json_has_every_field_a_catalogue_needs() -> None:
                 "distribution": "lif-plugin-example",
                 "version": "0.1.0",
                 "builtin": False,
-                "kinds": ["quarterly-referrals"],
-                "modes": ["append"],
+                "kinds": ["quarterly-referrals", "agreed-action"],
+                "modes": ["append", "append"],
                 "cadence": "P3M",
             }
         ],
