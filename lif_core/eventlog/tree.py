@@ -155,7 +155,16 @@ def _stream_bytes(streams: Sequence[Any]) -> bytes:
             return bytes.fromhex("".join(streams))
     except (TypeError, ValueError):
         pass
-    return b"".join([s.bytes if type(s) is UUID else UUID(str(s)).bytes for s in streams])
+    # UUIDs (PostgreSQL): a stream's events come together, as one object; its ``int`` is a
+    # plain slot (``bytes`` is a property in Python).
+    out: list[bytes] = []
+    last: Any = None
+    raw = b""
+    for s in streams:
+        if s is not last:
+            last, raw = s, (s if type(s) is UUID else UUID(str(s))).int.to_bytes(16, "big")
+        out.append(raw)
+    return b"".join(out)
 
 
 def extend_columns(
