@@ -335,6 +335,24 @@ def _unknown_agency(store: Store, console: Console) -> None:
     console.print(table)
 
 
+def _actions_by_source(rows: list[Any]) -> Table:
+    """Where the actions come from: inspections, reviews, audits and trackers alike."""
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    for sources, title, status, overdue in rows:
+        key = (sources or "(raised in the platform)", title or "")
+        tally = counts.setdefault(key, Counter())
+        tally["actions"] += 1
+        tally["open"] += status in ("open", "in-progress")
+        tally["overdue"] += bool(overdue)
+        tally["completed"] += status in ("completed", "impact-verified")
+        tally["impact verified"] += status == "impact-verified"
+    columns = ("actions", "open", "overdue", "completed", "impact verified")
+    table = Table("source", "what it is", *columns, title="Actions by the source they rest on")
+    for (source, title), tally in sorted(counts.items()):
+        table.add_row(source, title, *(str(tally[c]) for c in columns))
+    return table
+
+
 def _print(store: Store, console: Console) -> dict[str, Any]:
     with store.read() as tx:
         runs = tx.execute(
@@ -346,6 +364,10 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
         actions = tx.execute(
             "SELECT owner_partner_name, owner_agency, rag, COUNT(*) FROM action_status "
             "GROUP BY owner_partner_name, owner_agency, rag"
+        ).fetchall()
+        by_source = tx.execute(
+            "SELECT a.sources, c.title, a.status, a.overdue FROM action_status a "
+            "LEFT JOIN source_catalogue c ON c.source = a.sources"
         ).fetchall()
         impact = tx.execute(
             "SELECT result, category, measure, name, period_end, value, unit, forecast, target, curve_turned, rag FROM impact_monitoring ORDER BY result, category, measure, period_start"
@@ -404,6 +426,7 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
     for agency, counts in sorted(by_agency.items()):
         table.add_row(agency, *(str(counts.get(c, 0)) for c in ("red", "amber", "green", "blue")))
     console.print(table)
+    console.print(_actions_by_source(by_source))
     table = Table(
         "result",
         "category",

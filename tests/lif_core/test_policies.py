@@ -420,9 +420,14 @@ def test_a_review_s_learning_point_and_the_log_s_item_for_it_are_one_item_citing
         for path in sample_inputs(load_plugins().get(name).source):
             _ingest(store, name, path)
     run_policies(store)
-    # the log names CSPR-2024-02/LP01, LP02 and LP03 for LRN-2025-014, 015 and 016: one item
-    # each, under the reference recorded first, citing the log's row and the review's point
-    pairs = [("LRN-2025-014", "CSPR-2024-02/LP01"), ("LRN-2025-015", "CSPR-2024-02/LP02")]
+    # the log names CSPR-2024-02/LP01, LP02 and LP03 for LRN-2025-014, 015 and 016, and
+    # LLR-2024-01/LP01 for LRN-2025-017: one item each, under the reference recorded first,
+    # citing the log's row and the review's point
+    pairs = [
+        ("LRN-2025-014", "CSPR-2024-02/LP01"),
+        ("LRN-2025-015", "CSPR-2024-02/LP02"),
+        ("LRN-2025-017", "LLR-2024-01/LP01"),
+    ]
     for log_ref, point in pairs:
         kept, other = (log_ref, point) if first == "learning-log" else (point, log_ref)
         assert not store.exists(Learning.stream_id(other))
@@ -434,7 +439,8 @@ def test_a_review_s_learning_point_and_the_log_s_item_for_it_are_one_item_citing
         }
         assert cited == {("learning-log", log_ref), ("practice-reviews", point)}
         assert item.also_known_as == [other]
-    # 9 log items and 7 learning points, 3 of them the same learning: 9 + 7 - 3 = 13 rows
+    # 9 log items and 7 learning points, 4 of them the same learning (CSPR-2024-02/LP01..LP03
+    # and LLR-2024-01/LP01, which the log names for LRN-2025-017): 9 + 7 - 4 = 12 rows
     from projections import project
 
     project(store, reference_date=date(2026, 1, 31))
@@ -443,5 +449,5 @@ def test_a_review_s_learning_point_and_the_log_s_item_for_it_are_one_item_citing
         also = tx.execute(
             "SELECT also_known_as FROM learning_register WHERE also_known_as <> '' ORDER BY 1"
         ).fetchall()
-    assert rows == 13
-    assert len(also) == 3
+    assert rows == 12
+    assert len(also) == 4

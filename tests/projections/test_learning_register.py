@@ -174,9 +174,11 @@ def test_policies_put_the_learning_log_and_review_learning_points_in_the_registe
     run_policies(store)
     project(store, reference_date=TODAY)
     register = _register(store)
-    # nine logged items, seven review learning points, three of them the same learning (the log
-    # names CSPR-2024-02/LP01..LP03 for LRN-2025-014..016): 9 + 7 - 3 = 13
-    assert len(register) == 9 + 7 - 3
+    # nine logged items, seven review learning points, four of them the same learning (the log
+    # names CSPR-2024-02/LP01..LP03 for LRN-2025-014..016, LLR-2024-01/LP01 for LRN-2025-017):
+    # 9 + 7 - 4 = 12
+    assert len(register) == 9 + 7 - 4
+    assert register["LRN-2025-017"]["also_known_as"] == "LLR-2024-01/LP01"
     logged = register["LRN-2024-031"]
     assert logged["source_kind"] == "audit"
     assert logged["dissemination_channels"] == "briefing sheet and resources; newsletter"

@@ -36,7 +36,7 @@ from lif_core.eventlog.store import Store
 
 # An item of each kind to try every decision on.
 ITEM = {
-    "learning": "LLR-2024-01/LP01",
+    "learning": "DD-2025-01/F02",
     "action": "ACT-2025-035",
     "measure": "MEA-ICPC-15WD",
     "partner": "LCH",
@@ -366,8 +366,8 @@ def test_a_stale_form_is_refused_with_what_changed_and_shown_again(server):
 
 
 def test_a_decision_needing_a_rationale_is_refused_without_one_and_keeps_the_values(server):
-    url = server.base + "/decide/learning/accept/LLR-2024-01/LP01"
-    before = versions(server, Learning, "LLR-2024-01/LP01")
+    url = server.base + "/decide/learning/accept/DD-2025-01/F02"
+    before = versions(server, Learning, "DD-2025-01/F02")
     with signed_in(server, "bu-ruth") as browser:
         page = browser.get(url)
         form = form_fields(page)
@@ -379,7 +379,7 @@ def test_a_decision_needing_a_rationale_is_refused_without_one_and_keeps_the_val
     assert "accepting needs a rationale" in blank.text
     assert "evidence &#39;not-a-uuid&#39; is not a source record id" in cited.text
     assert ">Agreed</textarea>" in cited.text and ">not-a-uuid</textarea>" in cited.text
-    assert versions(server, Learning, "LLR-2024-01/LP01") == before
+    assert versions(server, Learning, "DD-2025-01/F02") == before
 
 
 def test_a_value_that_does_not_parse_is_a_400_naming_it(server):

@@ -136,22 +136,22 @@ def test_the_business_unit_prioritises_a_learning_item(server, browser, tmp_path
 
 
 def test_the_business_unit_is_shown_a_stale_form_again_with_what_changed(server, browser):
-    sign_in(browser, server, "bu-ruth", "/decide/learning/prioritise/LLR-2024-01/LP01")
+    sign_in(browser, server, "bu-ruth", "/decide/learning/prioritise/DD-2025-01/F02")
     browser.find_element(By.ID, "d-priority").send_keys("low")
     browser.find_element(By.ID, "d-rationale").send_keys("Typed while someone else decided.")
     first = browser.current_window_handle
     browser.switch_to.new_window("tab")
-    browser.get(server.base + "/decide/learning/prioritise/LLR-2024-01/LP01")
+    browser.get(server.base + "/decide/learning/prioritise/DD-2025-01/F02")
     browser.find_element(By.ID, "d-priority").send_keys("high")
     browser.find_element(By.ID, "d-rationale").send_keys("Decided first.")
     browser.find_element(By.CSS_SELECTOR, "form.decision button[type=submit]").click()
-    wait_for_path(browser, "/learning/LLR-2024-01/LP01")
+    wait_for_path(browser, "/learning/DD-2025-01/F02")
     browser.switch_to.window(first)
     browser.find_element(By.CSS_SELECTOR, "form.decision button[type=submit]").click()
 
     problem = browser.find_element(By.CSS_SELECTOR, ".error-message").text
-    # v1 identified, v2 citing the review's row: the form was shown at v2
-    assert "LLR-2024-01/LP01 changed after v2" in problem
+    # v1 identified, v2 citing the deep dive's row: the form was shown at v2
+    assert "DD-2025-01/F02 changed after v2" in problem
     assert "Learning.Prioritised by Ruth Ahmed (business unit; signed in at" in problem
     assert browser.find_element(By.ID, "d-rationale").get_attribute("value") == (
         "Typed while someone else decided."
