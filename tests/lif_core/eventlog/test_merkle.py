@@ -175,6 +175,15 @@ def test_growing_a_batch_at_once_makes_what_one_leaf_at_a_time_makes(cuts: tuple
     for (level, index), node in made.items():
         width = 1 << level
         assert node == naive_mth(d[index * width : (index + 1) * width])
+    # The compact range is the one the per-leaf append keeps (what an older store saved), so a
+    # tree stored by either goes on under the other.
+    one_by_one = merkle.Frontier()
+    for x in d:
+        one_by_one.append(merkle.leaf_hash(x))
+    assert grown.hashes == one_by_one.hashes
+    resumed = merkle.Frontier(one_by_one.size, one_by_one.hashes)
+    resumed.grow([merkle.leaf_hash(b"next")])
+    assert resumed.root() == naive_mth([*d, b"next"])
     high = grown.grow([merkle.leaf_hash(b"x")], keep_from=6)
     assert all(level >= 6 for level, _, _ in high)
 
