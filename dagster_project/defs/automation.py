@@ -76,7 +76,7 @@ def inbox_sensor(loaded: LoadedSource, job: Any) -> dg.SensorDefinition:
                 r.dagster_run
                 for r in context.instance.get_run_records(dg.RunsFilter(tags={FILE_TAG: key}))
             ]
-            if any(r.status in _IN_FLIGHT for r in runs):
+            if any(r.status in _IN_FLIGHT or _retry_coming(r) for r in runs):
                 waiting.append(path.name)
                 continue
             if any(r.status == dg.DagsterRunStatus.SUCCESS or OUTCOME_TAG in r.tags for r in runs):
@@ -124,6 +124,15 @@ refresh_schedule = dg.ScheduleDefinition(
 )
 
 
+def _retry_coming(run: dg.DagsterRun) -> bool:
+    """A failed run that Dagster's run retries will re-execute, and has not yet."""
+    return (
+        run.status == dg.DagsterRunStatus.FAILURE
+        and run.tags.get("dagster/will_retry") == "true"
+        and "dagster/auto_retry_run_id" not in run.tags
+    )
+
+
 _IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,
@@ -156,11 +165,15 @@ def projections_follow_log(context: dg.SensorEvaluationContext) -> dg.SensorResu
     # One run per head: a daemon restarted mid-tick asks again for the same key, and Dagster
     # launches a run key once. A refresh for this head that ended without reaching it (failed,
     # or killed with the code location) is asked for again under a new key.
-    tried = len(
-        context.instance.get_run_records(
+    runs = [
+        r.dagster_run
+        for r in context.instance.get_run_records(
             dg.RunsFilter(job_name=refresh_job.name, tags={HEAD_TAG: str(head)})
         )
-    )
+    ]
+    if any(_retry_coming(r) for r in runs):
+        return dg.SensorResult(skip_reason=f"a refresh for head {head} is about to be retried")
+    tried = len(runs)
     if tried >= MAX_ATTEMPTS:
         return dg.SensorResult(
             skip_reason=f"{tried} refreshes for head {head} did not reach it; "

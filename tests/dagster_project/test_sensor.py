@@ -100,8 +100,14 @@ def test_a_dropped_file_is_picked_up_once(
     second = _tick(definitions, instance, first.cursor)
     assert second.run_requests == []
     assert f"waiting for runs of {dropped.name}" in (second.skip_message or "")
-    # Its process died; run monitoring marks it failed: the file is asked for again, once.
+    # Its process died; run monitoring marks it failed, and Dagster's run retries will retry
+    # it: the sensor leaves that to them...
     instance.report_run_failed(run)
+    instance.add_run_tags(run.run_id, {"dagster/will_retry": "true"})
+    assert _tick(definitions, instance, second.cursor).run_requests == []
+    # ...unless the retry could not be launched (the code location was still loading): then
+    # the file is asked for again, once.
+    instance.add_run_tags(run.run_id, {"dagster/will_retry": "false"})
     third = _tick(definitions, instance, second.cursor)
     (retry,) = third.run_requests
     assert retry.run_key == f"{request.run_key}:2"
