@@ -6,15 +6,18 @@ test broker: ``dagster code-server``, ``dagster-webserver``, ``dagster-daemon`` 
 storage with the queued run coordinator, and ``lif kafka publish --follow``. Nobody clicks: files
 dropped in inboxes are picked up by the daemon's sensors, runs are queued and launched, the
 projections follow, the relay publishes, and a consumer outside the platform reads the topic.
-Followers run side by side; and mistakes in copies of deploy/ must stop the start. (The SIGKILL
-test of the daemon, the code server and the relay is not here yet: see docs/deployment.md,
-"Faults", for what it found.)
+Followers run side by side; the daemon, the code server and the relay are each killed with
+SIGKILL mid-flow and restarted, and the flow completes with nothing lost and nothing duplicated;
+and mistakes in copies of deploy/ must stop the start. The tests of the flow share one started
+topology (module-scoped): each checks the whole log, the whole topic and every run, whatever the
+tests before it left there.
 
 A part that cannot start fails the test (the script exits non-zero and says which); never a skip.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +26,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -209,9 +213,9 @@ def topic_event_ids(bootstrap: str, topic: str) -> list[str]:
 
 
 def file_of(run: dict[str, Any]) -> str:
-    """The file an inbox sensor's run was for (its run key is SOURCE:FILE:SIZE:MTIME)."""
-    key = run["tags"].get("dagster/run_key", "")
-    return "" if key.startswith("refresh:") else key.split(":")[1]
+    """The file an inbox sensor's run was for (its tag lif/inbox_file is SOURCE:FILE:SIZE:MTIME)."""
+    key = run["tags"].get("lif/inbox_file", "")
+    return key.split(":")[1] if key else ""
 
 
 def at_rest(top: Topology, names: set[str]) -> list[dict[str, Any]] | None:
@@ -345,6 +349,118 @@ def test_two_relays_and_two_projection_runners_side_by_side_equal_a_rebuild(
             assert actual == stored[table]["checksum"] == rebuilt[table]["checksum"], table
     for topic in (TOPIC, second_topic):
         assert set(topic_event_ids(topology.bootstrap, topic)) == expected, topic
+
+
+def in_flight_for(top: Topology, names: set[str]) -> list[dict[str, Any]]:
+    return [r for r in top.runs() if file_of(r) in names and r["status"] in IN_FLIGHT]
+
+
+def completed_ingestions(store: Store) -> Counter[str]:
+    """sha256 of each file -> how many ingestion runs of it completed, read from the log."""
+    sha_of: dict[str, str] = {}
+    completed: list[str] = []
+    after = 0
+    while page := store.notifications(after + 1, 1000):
+        for value in encode_envelopes(store, page):
+            envelope = json.loads(value)
+            if envelope["type"] == "IngestionRun.Started":
+                sha_of[envelope["stream_id"]] = envelope["data"]["origin_sha256"]
+            elif envelope["type"] == "IngestionRun.Completed":
+                completed.append(envelope["stream_id"])
+        after = int(page[-1].id)
+    return Counter(sha_of[stream] for stream in completed)
+
+
+def test_the_flow_survives_sigkill_of_the_daemon_the_code_server_and_the_relay(
+    topology: Topology,
+) -> None:
+    plugins = load_plugins()
+
+    def samples(source: str) -> list[Path]:
+        return sample_inputs(plugins.get(source).source)
+
+    dropped: dict[str, Path] = {}
+
+    def drop(source: str, path: Path) -> None:
+        dropped[path.name] = topology.drop(source, path)
+
+    # 1. The daemon, once its sensor has queued or launched a run for a new file.
+    for path in samples("practitioner-survey"):
+        drop("practitioner-survey", path)
+    wait_for(
+        "a run for the practitioner surveys",
+        lambda: in_flight_for(topology, {p.name for p in samples("practitioner-survey")}),
+    )
+    topology.kill("daemon")
+    topology.start("daemon")
+
+    # 2. The code server, while runs are queued, starting or running in it.
+    batch = {
+        "ofsted-schools": samples("ofsted-schools"),
+        "ofsted-early-years": samples("ofsted-early-years"),
+        "school-health-survey": samples("school-health-survey"),
+    }
+    for source, paths in batch.items():
+        for path in paths:
+            drop(source, path)
+    wait_for(
+        "runs for the second batch",
+        lambda: in_flight_for(topology, {p.name for ps in batch.values() for p in ps}),
+    )
+    topology.kill("code")
+    topology.start("code")
+
+    # 3. The relay, while runs for new files are in flight (its own kill mid-round, between
+    # the broker's acknowledgement and its position commit, is tests/lif_core/kafka's).
+    third = {source: samples(source) for source in ("section-11", "section-175", "website-stats")}
+    for source, paths in third.items():
+        for path in paths:
+            drop(source, path)
+    wait_for(
+        "runs for the third batch",
+        lambda: in_flight_for(topology, {p.name for ps in third.values() for p in ps}),
+    )
+    topology.kill("relay")
+    topology.start("relay")
+
+    # Everything completes by itself: every file has a successful run, nothing is in flight,
+    # and the projections and the relay are at the log's head.
+    names = set(dropped)
+    try:
+        wait_for(
+            "every dropped file ingested and the followers at the log's head",
+            lambda: at_rest(topology, names) and followers_caught_up(topology, [TOPIC]),
+            timeout=420,
+        )
+    except pytest.fail.Exception as exc:
+        runs = [(r["jobName"], r["status"], file_of(r)) for r in topology.runs()]
+        logs = "\n".join(f"--- {s}:\n{topology.log_tail(s)}" for s in ("daemon", "code"))
+        pytest.fail(f"{exc}\nruns: {runs}\n{logs}")
+
+    # Nothing duplicated, by run in Dagster: one successful run per file.
+    runs = topology.runs()
+    successes = Counter(file_of(r) for r in runs if r["status"] == "SUCCESS" and file_of(r))
+    assert {name: successes[name] for name in names} == dict.fromkeys(names, 1)
+    # By record in the store: each file's ingestion completed once, and the store knows each.
+    digests = {
+        name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in dropped.items()
+    }
+    with topology.store() as store:
+        completed = completed_ingestions(store)
+        expected = log_event_ids(store)
+        with store.read() as tx:
+            ingested = {
+                row[0] for row in tx.execute("SELECT origin_sha256 FROM lif_ingested").fetchall()
+            }
+    assert {name: completed[d] for name, d in digests.items()} == dict.fromkeys(names, 1)
+    assert set(digests.values()) <= ingested
+    # By event id on the topic: every event of the log exactly once.
+    on_topic = topic_event_ids(topology.bootstrap, TOPIC)
+    assert len(on_topic) == len(set(on_topic)), "an event was published twice"
+    assert set(on_topic) == set(expected)
+    # The hash chains and the Merkle tree hold.
+    verified = topology.lif("audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 # --- a mistake in deploy/ must stop the start ------------------------------------------------
