@@ -194,3 +194,22 @@ def test_the_register_holds_each_learning_once(store: Store) -> None:
     assert not _rows(
         store, "SELECT reference FROM learning_register WHERE reference = 'LLR-2024-01/LP01'"
     )
+
+
+def test_the_report_card_figures_are_the_samples_figures(demo_store, store: Store) -> None:
+    # Written from the sample files, latest period of each measure the demo defines:
+    #   performance/pmf-indicators-2025-06.csv, 2024-25, Leeds: ICPC-15WD 86.5, CPP-REPEAT 19.9
+    #   school-health-survey/survey-2024-25.csv, Year 10, SAF01 "Do you feel safe at school?",
+    #   Yes: 73.1 (3001 of 4105)
+    expected = {"MEA-ICPC-15WD": 86.5, "MEA-CPP-REPEAT": 19.9, "MEA-SAFE-AT-SCHOOL": 73.1}
+    for measure, figure in expected.items():
+        [(value,)] = _rows(
+            store,
+            "SELECT value FROM impact_monitoring WHERE measure = '"
+            + measure
+            + "' ORDER BY period_start DESC LIMIT 1",
+        )
+        assert float(value) == figure, measure
+        card = demo_store.demo_output.split("OBA report card summary", 1)[1].split("└", 1)[0]
+        [line] = [line for line in card.splitlines() if f" {measure} " in line]
+        assert f" {figure}% " in line, line
