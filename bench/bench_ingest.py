@@ -21,7 +21,8 @@ Floors (``ok``): ingest ≥ 15,000 records/s on SQLite and ≥ 8,000 on PostgreS
 
 Environment: ``LIF_BENCH_INGEST_ROWS``, ``LIF_BENCH_INGEST_SMALL``, ``LIF_BENCH_POSTGRES``
 (default ``LIF_TEST_POSTGRES``, else postgresql://root@127.0.0.1:5432/test; fresh schemas are
-made and dropped), ``LIF_BENCH_INGEST_PROFILE`` (a folder: each ingest case also writes a
+made and dropped), ``LIF_BENCH_INGEST_NOTE=1`` (each row also has a free-text ``note``, which
+is guarded and, since issue 17, sealed under a data key of its record), ``LIF_BENCH_INGEST_PROFILE`` (a folder: each ingest case also writes a
 cProfile ``.pstats`` file there, at some cost in speed).
 """
 
@@ -47,6 +48,7 @@ from lif_core.ingestion import ingest_file
 from lif_core.plugins import (
     Columns,
     Emit,
+    FreeText,
     InputOptions,
     RecordError,
     RecordKind,
@@ -80,6 +82,21 @@ class DailyContact(BaseModel):
     to_social_care: int = Field(ge=0, description="Of which passed to children's social care.")
 
 
+class NotedContact(DailyContact):
+    """The same with the team's note: free text, guarded and sealed (``LIF_BENCH_INGEST_NOTE``)."""
+
+    note: FreeText = Field(description="The team's note on the day.")
+
+
+NOTED = os.environ.get("LIF_BENCH_INGEST_NOTE", "") == "1"
+NOTES = (
+    "Contacts rose after the half-term campaign at the district hub",
+    "Fewer referrals from schools during the holiday weeks",
+    "The front door was short of two practitioners",
+    "Police notifications were batched on Monday morning",
+)
+
+
 def map_row(row: Row) -> list[Emit]:
     values = row.values
     contacts = values["contacts"]
@@ -95,6 +112,7 @@ def map_row(row: Row) -> list[Emit]:
                 "category": values["category"],
                 "contacts": int(contacts),
                 "to_social_care": int(values["to_social_care"]),
+                **({"note": values["note"]} if NOTED else {}),
             },
         )
     ]
@@ -107,7 +125,7 @@ SOURCE = Source(
     kinds=(
         RecordKind(
             "daily-contact",
-            DailyContact,
+            NotedContact if NOTED else DailyContact,
             key=lambda r: r.reference,
             valid_time=lambda r: ValidTime(r.day),
         ),
@@ -121,6 +139,7 @@ SOURCE = Source(
                 "category": ("Category",),
                 "contacts": ("Contacts",),
                 "to_social_care": ("To social care",),
+                **({"note": ("Note",)} if NOTED else {}),
             },
             required=("reference", "day", "area", "category", "contacts", "to_social_care"),
         )
@@ -143,12 +162,15 @@ def _settings() -> tuple[int, int, str]:
 def generate(path: Path, rows: int) -> Path:
     """A CSV of ``rows`` distinct records (written line by line, never held in memory)."""
     with path.open("w", encoding="utf-8") as handle:
-        handle.write("Reference,Day,Area,Category,Contacts,To social care\n")
+        handle.write(
+            "Reference,Day,Area,Category,Contacts,To social care" + (",Note\n" if NOTED else "\n")
+        )
         for i in range(rows):
             contacts = 3 + i % 41
+            note = f",{NOTES[i % 4]} ({i})" if NOTED else ""
             handle.write(
                 f"C{i:08d},2024-{1 + i % 12:02d}-{1 + i % 28:02d},{AREAS[i % 5]},"
-                f"{CATEGORIES[i % 4]},{contacts},{contacts * (i % 7) // 10}\n"
+                f"{CATEGORIES[i % 4]},{contacts},{contacts * (i % 7) // 10}{note}\n"
             )
     return path
 

@@ -9,6 +9,12 @@ and a crash leaves the previous tables and positions as they were.
 
 Long because the one pass over the log, the commit under a lock (runners side by side) and the
 check for edited tables share one run's state and one transaction.
+
+Records' sealed fields (free text, personal fields; docs/privacy.md) are opened as the events
+are read: projections see the text, ``[erased]`` once its key is destroyed, and ``[personal]``
+for a field its kind declares personal. Since states and tables then hold what was opened, an
+erasure in the log since the last run makes every projection rebuild, with the old rows
+overwritten in the database file (SQLite ``secure_delete``) or vacuumed away (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -23,10 +29,14 @@ from functools import partial
 from types import ModuleType
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
+from lif_core.domain import Erasure
 from lif_core.eventlog.codec import LifTranscoder, plain
 from lif_core.eventlog.log import decoded_events
 from lif_core.eventlog.store import Store, Tx
 from lif_core.plugins.declared import Declared
+from lif_core.privacy.vault import DataKeys, is_sealed, purge
 
 __all__ = [
     "Column",
@@ -417,6 +427,34 @@ def run_projections(
     )
 
 
+_RECORD_TYPES = frozenset({"SourceRecord.Recorded", "SourceRecord.Revised"})
+_ERASED_TOPIC = get_topic(Erasure.Erased)
+
+
+def _opened(event: EventView, keys: DataKeys, declared: Declared) -> EventView:
+    """A record's event with its sealed values opened and its personal fields ``[personal]``."""
+    data = event.data
+    kind = declared.kind(str(data.get("source")), str(data.get("record_kind")))
+    personal = kind.personal_fields if kind is not None else ()
+    attributes = data.get("attributes") or {}
+    changes = data.get("changes") or {}
+    if not personal and not any(is_sealed(v) for v in attributes.values()):
+        return event  # a revision's changes are sealed only where its attributes are
+    opened = dict(data)
+    opened["attributes"] = keys.published(attributes, personal)
+    if changes:
+        opened["changes"] = {
+            k: {side: keys.published({k: v.get(side)}, personal)[k] for side in ("from", "to")}
+            for k, v in changes.items()
+        }
+    return EventView(event.notification_id, event.stream_id, event.version, event.type, opened)
+
+
+def _erased_since(store: Store, position: int, stop: int | None) -> bool:
+    """Whether an erasure was recorded after ``position`` (so opened text may be gone)."""
+    return bool(store.notifications(position + 1, 1, stop=stop, topics=[_ERASED_TOPIC]))
+
+
 def _run_once(
     store: Store,
     modules: Sequence[ModuleType],
@@ -433,6 +471,11 @@ def _run_once(
         create_tables(tx, tables)
     states: dict[str, dict[str, Any]] = {}
     positions: dict[str, int] = {}
+    erased = False
+    if not rebuild and target is None:
+        with out.read() as tx:
+            since = min((_position(tx, m) for m in modules), default=0)
+        erased = rebuild = _erased_since(store, since, stop)
     with out.read() as tx:
         for m in modules:
             if rebuild or target is not None:
@@ -452,7 +495,10 @@ def _run_once(
     # worked out once per type, since this loop runs once per event of the log.
     readers: dict[str, list[tuple[str, int, Any, dict[str, Any], set[str]]]] = {}
     counts = run.events
+    keys = DataKeys(store, preload=True)
     for event in events_of(store, start, topics=topics, until=until, stop=top):
+        if event.type in _RECORD_TYPES:
+            event = _opened(event, keys, context.declared)
         interested = readers.get(event.type)
         if interested is None:
             interested = readers[event.type] = [
@@ -479,6 +525,8 @@ def _run_once(
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with out.transaction() as tx:
         _lock(out, tx)
+        if erased and out.dialect == "sqlite":
+            tx.execute("PRAGMA secure_delete = ON")  # deleted rows overwritten in the file
         if (
             not rebuild
             and target is None
@@ -526,4 +574,6 @@ def _run_once(
                 (table.name, len(rows), digest, context.reference_date.isoformat(), top, now),
             )
             run.tables[table.name] = {"rows": len(rows), "checksum": digest}
+    if erased:  # no copy of the opened text left behind in the database files
+        purge(out, ["lif_projection_state", *(t.name for t in tables)])
     return run

@@ -58,8 +58,11 @@ def _one_key(keys: DataKeys, prefix: str, given: str, what: str) -> list[str]:
     if not names:
         held = "kept no rejected rows" if prefix == "run" else "holds no encrypted value"
         raise NotFoundError(f"{what} {given!r} {held}: there is nothing of it to erase")
-    if len(names) > 1:
-        raise ConfigError(f"{what} id {given!r} matches {len(names)}: give more of it")
+    # A record revised after an erasure has a key of its own from that version on
+    # (record:ID/VERSION): erasing the record destroys every key it has had.
+    owners = {n.partition(":")[2].partition("/")[0] for n in names}
+    if len(owners) > 1:
+        raise ConfigError(f"{what} id {given!r} matches {len(owners)}: give more of it")
     return names
 
 
@@ -112,7 +115,7 @@ def erase(
         what = f"the rejected rows of run {names[0].partition(':')[2]}"
     elif record is not None:
         names = _one_key(keys, "record", record, "record")
-        what = f"the free text of record {names[0].partition(':')[2]}"
+        what = f"the sealed fields of record {names[0].partition(':')[2].partition('/')[0]}"
     else:
         assert matching is not None
         if len(matching.strip()) < 3:

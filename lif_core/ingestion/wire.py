@@ -8,6 +8,11 @@ It crosses between processes as a plain tuple of text, numbers and bytes (its ``
 plain tuple too), which pickles in C without a Python call per record;
 :meth:`WiredRecord.received` makes it a named record again, in C. Days are ISO text (what the
 index keeps), the locator its JSON.
+
+Sealing happens here too (issue 17): a record's content hash is keyed (HMAC, see
+:class:`~lif_core.privacy.vault.RecordSealer`), and the fields its kind seals (free text and
+personal fields) are stored sealed under a new data key of the record, which travels wrapped
+with it; the writer keeps that key only if the record is new.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from lif_core.domain.base import LIF_NAMESPACE, dashed, new_event_hex, uuid5_hex
 from lif_core.eventlog.codec import GENESIS, HASH_FIELD, RecordedBodies, locator_json, sealed
 from lif_core.ingestion.parse import ParsedRecord, canonical_json
 from lif_core.ingestion.source_index import IndexEntry
+from lif_core.privacy.vault import RecordSealer, record_key_name
 
 __all__ = ["RecordWire", "WiredRecord"]
 
@@ -51,10 +57,13 @@ _new = tuple.__new__
 class WiredRecord(NamedTuple):
     """A parsed record as the writer needs it.
 
-    ``canonical`` is the attributes' canonical JSON (what ``content_hash`` is over, and what
+    ``canonical`` is the attributes' canonical JSON in clear (what the keyed ``content_hash``
+    is over; it never leaves memory); ``stored`` the same with the sealed fields sealed (what
     the event and the index hold); ``stated_on`` when the source stated it (a snapshot's day,
     else ``valid_from``). ``row`` is the stored row of its ``Recorded`` event and ``entry``
-    its :class:`~lif_core.ingestion.source_index.IndexEntry`'s fields, should it be new.
+    its :class:`~lif_core.ingestion.source_index.IndexEntry`'s fields, should it be new;
+    ``wrapped_key`` the (name, wrapped) data key its sealed fields are sealed under (None when
+    its kind seals nothing).
     """
 
     kind: str
@@ -68,6 +77,8 @@ class WiredRecord(NamedTuple):
     stated_on: str
     row: tuple[str, int, str, bytes]
     entry: tuple[Any, ...]
+    stored: str
+    wrapped_key: tuple[str, bytes] | None
 
     @classmethod
     def received(cls, fields: tuple[Any, ...]) -> WiredRecord:
@@ -99,10 +110,20 @@ class RecordWire:
     """One run's maker of wired records (made before reading; a forked reader inherits it)."""
 
     def __init__(
-        self, source: str, actor: str, run_id: str, now: datetime, provenance: Mapping[str, Any]
+        self,
+        source: str,
+        actor: str,
+        run_id: str,
+        now: datetime,
+        provenance: Mapping[str, Any],
+        sealer: RecordSealer,
+        sealed_fields: Mapping[str, tuple[str, ...]],
     ) -> None:
-        """``now``: the run's recorded time; ``provenance``: every record's, but its locator."""
+        """``now``: the run's recorded time; ``provenance``: every record's, but its locator;
+        ``sealed_fields``: per kind, the fields stored sealed."""
         self.run_id = run_id
+        self._sealer = sealer
+        self._sealed_fields = {k: v for k, v in sealed_fields.items() if v}
         self._stream_prefix = f"{SourceRecord.kind}:{source}|"  # + kind|key: the uuid5 name
         constant = {
             "timestamp": now,
@@ -124,12 +145,21 @@ class RecordWire:
         from_iso = valid_from.isoformat()
         stated_iso = r.as_of.isoformat() if r.as_of else from_iso
         canonical = r.canonical or canonical_json(r.attributes)
+        content_hash = self._sealer.content_hash(canonical)
         located = locator_json(r.locator)
         stream = uuid5_hex(LIF_NAMESPACE, f"{self._stream_prefix}{kind}|{key}")
         text = dashed(stream)
+        fields = self._sealed_fields.get(kind)
+        stored = canonical
+        wrapped_key: tuple[str, bytes] | None = None
+        if fields:
+            name = record_key_name(text)
+            data_key, wrapped = self._sealer.new_key(name)
+            stored = canonical_json(self._sealer.sealed(r.attributes, fields, data_key, name))
+            wrapped_key = (name, wrapped)
         body = self._bodies.body(
-            kind, new_event_hex(), key, valid_from, from_iso, valid_to, canonical,
-            r.content_hash, located,
+            kind, new_event_hex(), key, valid_from, from_iso, valid_to, stored,
+            content_hash, located,
         )  # fmt: skip
         digest, state = sealed(GENESIS, text, 1, _RECORDED_TOPIC, body)
         return (  # WiredRecord's fields, in its order
@@ -138,7 +168,7 @@ class RecordWire:
             from_iso,
             None if valid_to is None else valid_to.isoformat(),
             canonical,
-            r.content_hash,
+            content_hash,
             located,
             r.scope,
             stated_iso,
@@ -147,12 +177,14 @@ class RecordWire:
                 text,
                 1,
                 digest,
-                r.content_hash,
+                content_hash,
                 from_iso,
                 stated_iso,
                 0,
                 self.run_id,
-                canonical,
+                stored,
                 None,
             ),
+            stored,
+            wrapped_key,
         )

@@ -4,10 +4,17 @@ A record new to the index is ``Recorded`` (its event made where it was read, see
 :mod:`lif_core.ingestion.wire`); one that changed is ``Revised``; one a newer snapshot no
 longer holds is ``Withdrawn``; a row the host refused is a ``RecordRejected`` event on the
 run's own stream. Everything a run writes is inside the one transaction it is given.
+
+Fields a kind seals (free text and personal fields) are stored sealed under the record's own
+data key: a new record's key is made where it is read (:mod:`lif_core.ingestion.wire`) and kept
+here; a revision is sealed again under the key the record already has. Whether a record
+changed is decided on its keyed content hash — or, for a record an old store wrote with a
+plain sha256, on its content.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -22,15 +29,32 @@ from lif_core.errors import PluginError
 from lif_core.eventlog.codec import GENESIS, plain
 from lif_core.eventlog.log import append, append_rows, stored_row
 from lif_core.eventlog.store import Store, Tx
-from lif_core.ingestion.parse import Rejection, locator_text
+from lif_core.ingestion.parse import Rejection, canonical_json, locator_text
 from lif_core.ingestion.results import COUNTS, Origin
 from lif_core.ingestion.source_index import IndexEntry, SourceIndex
 from lif_core.ingestion.wire import RecordWire, WiredRecord
 from lif_core.plugins.host import LoadedSource
-from lif_core.plugins.spec import RecordKind
-from lif_core.privacy.vault import DataKeys, run_key_name, seal
+from lif_core.plugins.spec import RecordKind, Source, free_text_fields
+from lif_core.privacy.vault import (
+    CONTENT_HMAC,
+    DataKeys,
+    RecordSealer,
+    keyed_hash,
+    record_key_name,
+    run_key_name,
+    seal,
+    wrap_key_name,
+)
 
-__all__ = ["RunWriter"]
+__all__ = ["RunWriter", "sealed_fields"]
+
+
+def sealed_fields(source: Source) -> dict[str, tuple[str, ...]]:
+    """Per kind of ``source``: the fields stored sealed — its free text and its personal fields."""
+    return {
+        kind.name: tuple(dict.fromkeys((*free_text_fields(kind.model), *kind.personal_fields)))
+        for kind in source.kinds
+    }
 
 
 def _day(iso: str | None) -> date | None:
@@ -66,9 +90,35 @@ class RunWriter:
         self.scopes: dict[tuple[str, str | None], str] = {}  # the latest day (ISO) per scope
         self.now = datetime.now(UTC)
         self.index = SourceIndex(tx, self.source.name)
+        self.keys = DataKeys(store)
+        self.sealed_fields = sealed_fields(self.source)
+        self.new_keys: list[tuple[str, bytes]] = []  # record keys this chunk keeps (wrapped)
+
+    @functools.cached_property
+    def sealer(self) -> RecordSealer:
+        """The run's sealer: ``hmac:content`` (made with the store's first run) and, when the
+        source seals any field, the run's wrapping key (made in this transaction)."""
+        hmac_key = self.keys.ensure(self.tx, CONTENT_HMAC)
+        wrap_name = wrap_key_name(self.run_id)
+        wrap_key = (
+            self.keys.create(self.tx, wrap_name) if any(self.sealed_fields.values()) else None
+        )
+        return RecordSealer(hmac_key, wrap_key, wrap_name)
+
+    @functools.cached_property
+    def wire(self) -> Any:
+        """What makes a parsed record a wired one (made before the rows are read)."""
         provenance = self.provenance({})
         del provenance["locator"]
-        self.wire = RecordWire(self.source.name, loaded.actor, run_id, self.now, provenance).wire
+        return RecordWire(
+            self.source.name,
+            self.loaded.actor,
+            self.run_id,
+            self.now,
+            provenance,
+            self.sealer,
+            self.sealed_fields,
+        ).wire
 
     # --- the run's own stream -----------------------------------------------------------------
 
@@ -194,17 +244,21 @@ class RunWriter:
         )
         if entry is None:
             rows.append(r.row)
+            if r.wrapped_key is not None:
+                self.new_keys.append(r.wrapped_key)
             self.counts["recorded"] += 1
             new = r.new_entry
         else:
-            same = entry.content_hash == r.content_hash
+            same = entry.content_hash == r.content_hash or (
+                not keyed_hash(entry.content_hash) and entry.attributes == r.canonical
+            )  # an old store's plain hash: the same content, stated in clear in its index
             new = entry._replace(valid_from=r.valid_from, as_of=r.stated_on, last_run=self.run_id)
             if same and bool(entry.withdrawn) == (gone is not None):
                 self.counts["unchanged"] += 1
                 return None if entry.last_run == self.run_id else new
             if not same or (entry.withdrawn and gone is None):  # changed, or back in the snapshot
                 version = int(entry.version) + 1
-                attributes = r.attributes()
+                attributes, changes = self._revision(kind.name, r, entry, version)
                 revised = self.record_event(
                     SourceRecord.Revised,
                     UUID(entry.stream_id),
@@ -216,14 +270,17 @@ class RunWriter:
                     valid_from=_day(r.valid_from),
                     valid_to=_day(r.valid_to),
                     attributes=attributes,
-                    changes=_changes(json.loads(entry.attributes), attributes),
+                    changes=changes,
                     content_hash=r.content_hash,
                     provenance=self.provenance(r.locator),
                 )
                 rows.append(stored_row(self.store, revised))
                 self.counts["revised"] += 1
                 new = r.new_entry._replace(
-                    stream_id=entry.stream_id, version=version, chain_head=revised.hash
+                    stream_id=entry.stream_id,
+                    version=version,
+                    chain_head=revised.hash,
+                    attributes=canonical_json(attributes),
                 )
         if gone is not None:
             head = (new.stream_id, new.version, new.chain_head)
@@ -238,6 +295,34 @@ class RunWriter:
                 withdrawn_as_of=gone,
             )
         return new
+
+    def _revision(
+        self, kind: str, r: WiredRecord, entry: IndexEntry, version: int
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A revision's attributes as stored (sealed fields sealed under the record's key) and
+        its changes (decided on the values in clear, stated as stored)."""
+        clear = r.attributes()
+        before = json.loads(entry.attributes)
+        fields = self.sealed_fields.get(kind, ())
+        if not fields:
+            return clear, _changes(before, clear)
+        name = record_key_name(entry.stream_id)
+        data_key = self.keys.key(name)
+        if data_key is None:
+            # A record an old store wrote (no key yet), or one erased: a key of its own from
+            # this version on (an erased key is never used again).
+            if self.keys.states([name]):
+                name = f"{name}/{version}"
+            data_key, wrapped = self.sealer.new_key(name)
+            self.new_keys.append((name, wrapped))
+        stored = RecordSealer.sealed(clear, fields, data_key, name)
+        was = self.keys.opened(before)
+        changes = {
+            k: {"from": before.get(k), "to": stored.get(k)}
+            for k in sorted(set(before) | set(stored))
+            if was.get(k) != clear.get(k)
+        }
+        return stored, changes
 
     def write_chunk(self, wired: list[tuple[Any, ...]], rejections: list[Rejection]) -> None:
         """Write a chunk of records (as :meth:`wire` made them) and rejections."""
@@ -284,6 +369,8 @@ class RunWriter:
                 )
             )
         append_rows(self.store, self.tx, rows)
+        self.keys.add_wrapped(self.tx, self.new_keys, self.sealer.wrap_name)
+        self.new_keys = []
         self.index.write(
             [row for k, row in upserts.items() if k not in known],
             [row for k, row in upserts.items() if k in known],

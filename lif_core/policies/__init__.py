@@ -18,6 +18,7 @@ it (``policy:SOURCE``): what such a policy already read is not read again (docs/
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from lif_core.policies.actions import run_actions
 from lif_core.policies.batch import Batch as _Batch
 from lif_core.policies.batch import Handler
 from lif_core.policies.learning import run_learning
+from lif_core.privacy.vault import DataKeys
 
 __all__ = ["POLICIES", "PolicyRun", "declared_now", "pending", "run_policies"]
 
@@ -113,6 +115,7 @@ def _run_one(
                 result.position[name] = start
                 return
             batch = _Batch(store, tx, name)
+            keys = DataKeys(store, preload=True)
             for n in notes:
                 event = store.decode(n)
                 if n.id <= legacy.get(event.source, 0):
@@ -125,7 +128,7 @@ def _run_one(
                 ):
                     continue
                 result.events_read[name] = result.events_read.get(name, 0) + 1
-                handler(batch, event, declared)
+                handler(batch, opened(event, keys, kind.personal_fields), declared)
             batch.flush()
             now = datetime.now(UTC).isoformat(timespec="seconds")
             tx.executemany(
@@ -138,6 +141,25 @@ def _run_one(
             )
             result.events_written[name] = result.events_written.get(name, 0) + batch.written
             result.conflicts[name] = result.conflicts.get(name, 0) + len(batch.conflicts)
+
+
+def opened(event: Any, keys: DataKeys, personal: Sequence[str] = ()) -> Any:
+    """A record's event as a policy reads it: its sealed values opened (``[erased]`` once
+    erased), its personal fields ``[personal]`` (a copy; the stored event is unchanged)."""
+    if not isinstance(event, SourceRecord.Recorded | SourceRecord.Revised):
+        return event
+    attributes = keys.published(event.attributes, personal)
+    copy: Any = event  # typed Any: mypy does not see the library's events' dataclass fields
+    if not isinstance(event, SourceRecord.Revised):
+        return dataclasses.replace(copy, attributes=attributes)
+    changes = {
+        k: {
+            "from": keys.published({k: v.get("from")}, personal)[k],
+            "to": keys.published({k: v.get("to")}, personal)[k],
+        }
+        for k, v in event.changes.items()
+    }
+    return dataclasses.replace(copy, attributes=attributes, changes=changes)
 
 
 def run_policies(
