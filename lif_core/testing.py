@@ -106,6 +106,16 @@ PLACEHOLDER = "CHANGE ME"
 """What ``lif plugins new`` writes where only the author can know the answer (the provider, the
 description): the ``declaration`` check fails while a declaration still holds it."""
 
+# A field named like what identifies a person: the kit refuses it unless the kind declares it
+# personal (then it is sealed and never published), so that a plugin cannot carry a child's
+# name or NHS number in clear under an honest-looking declaration.
+_PERSONAL_NAME = re.compile(
+    r"^(?:(?:child|children|person|pupil|patient|parent|carer|mother|father|subject|"
+    r"first|last|sur|fore|given|family|middle|full|maiden|birth)_?names?|surnames?|forenames?|"
+    r"nhs(?:_?(?:number|no|num))?|(?:child_?)?(?:date_?of_?birth|dob|birth_?date|d_o_b)|"
+    r"upn|unique_?pupil_?(?:number|no)|(?:ni|national_?insurance)_?(?:number|no)|"
+    r"home_?address)$"
+)
 _CADENCE = re.compile(r"^P(?=\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
 _RECORD_TOPICS = (get_topic(SourceRecord.Recorded), get_topic(SourceRecord.Revised))
 _REJECTED_TOPIC = get_topic(IngestionRun.RecordRejected)
@@ -396,6 +406,16 @@ class _Kit:
                 f"cadence {source.cadence!r} is not an ISO 8601 duration: write e.g. 'P1Y' "
                 "(yearly), 'P3M' (quarterly) or 'P1M' (monthly)"
             )
+        for kind in source.kinds:
+            for name in kind.model.model_fields:
+                if _PERSONAL_NAME.match(name.casefold()) and name not in kind.personal_fields:
+                    problems.append(
+                        f"kind {kind.name!r}: field {name!r} of {kind.model.__name__} is named "
+                        "like what identifies a person, but the kind does not declare it "
+                        "personal: remove it (or aggregate it), or declare it, "
+                        f"RecordKind(..., personal_fields=({name!r},)) — it is then stored "
+                        "sealed under the record's own key, erasable, and never published"
+                    )
         for field in ("title", "provider", "description"):
             if PLACEHOLDER in getattr(source, field):
                 problems.append(

@@ -109,7 +109,10 @@ def describe_validation_error(error: ValidationError) -> list[str]:
 _DOB_COLUMN = re.compile(r"birth|\bdob\b|d\.o\.b", re.IGNORECASE)
 _FULL_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?:[ T].*)?$")
 _ADVICE = (
-    "personal data about a child must not enter the log (remove it at the source, or aggregate it)"
+    "personal data about a child must not enter the log in clear: remove it at the source or "
+    "aggregate it; or, if the source must keep it, its plugin declares the field personal "
+    "(RecordKind.personal_fields), and it is then stored sealed under the record's own key, "
+    "erasable, and never published"
 )
 
 
@@ -152,8 +155,31 @@ def _mask(value: Any, matches: list[str]) -> Any:
 
 
 @functools.lru_cache(maxsize=256)
-def _free_text(model: type[BaseModel]) -> tuple[str, ...]:
-    return free_text_fields(model)
+def _free_text(model: type[BaseModel], personal: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The free-text fields the guard reads (a field also declared personal is let through:
+    it is sealed and never published)."""
+    return tuple(f for f in free_text_fields(model) if f not in personal)
+
+
+_PERSONAL_COLUMNS: dict[int, frozenset[str]] = {}
+
+
+def _header(text: object) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def _personal_columns(source: Source) -> frozenset[str]:
+    """The headers (normalised) of the columns that feed fields a kind declares personal: the
+    guard lets them through, since what they hold is sealed and never published."""
+    found = _PERSONAL_COLUMNS.get(id(source))
+    if found is None:
+        fields = {f for kind in source.kinds for f in kind.personal_fields}
+        variants = source.inputs.columns.variants if source.inputs.columns else {}
+        found = frozenset(
+            _header(spelling) for field in fields for spelling in (field, *variants.get(field, ()))
+        )
+        _PERSONAL_COLUMNS[id(source)] = found
+    return found
 
 
 def _free_text_guard(
@@ -194,8 +220,14 @@ def parse_row(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
     """
     if row.undecodable:
         return [_undecodable(source, row)]
-    if _may_hold_sensitive(row.raw):
-        rejection = _guard(row)
+    personal = _personal_columns(source)
+    cells = (
+        row.raw
+        if not personal
+        else {c: v for c, v in row.raw.items() if _header(c) not in personal}
+    )
+    if _may_hold_sensitive(cells):
+        rejection = _guard(row, cells)
         if rejection is not None:
             return [rejection]
     try:
@@ -276,7 +308,7 @@ def parse_row(source: Source, row: Row) -> list[ParsedRecord | Rejection]:
             )
             continue
         attributes = model.__pydantic_serializer__.to_python(model, mode="json")
-        free_text = _free_text(kind.model)
+        free_text = _free_text(kind.model, kind.personal_fields)
         if free_text:
             refused = _free_text_guard(row, kind.name, free_text, attributes)
             if refused is not None:
@@ -360,10 +392,11 @@ def _undecodable(source: Source, row: Row) -> Rejection:
     return Rejection(locator=row.locator, reasons=reasons, raw=dict(row.raw))
 
 
-def _guard(row: Row) -> Rejection | None:
-    """The sensitive data guard: a rejection (offending values masked) if a cell identifies a child."""
+def _guard(row: Row, cells: Mapping[str, Any]) -> Rejection | None:
+    """The sensitive data guard: a rejection (offending values masked) if one of ``cells`` (the
+    row's, but those feeding declared personal fields) identifies a child."""
     hits: dict[str, list[tuple[str, str]]] = {}
-    for column, value in row.raw.items():
+    for column, value in cells.items():
         found = sensitive_findings(column, value)
         if found:
             hits[column] = found

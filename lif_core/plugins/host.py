@@ -132,11 +132,13 @@ def check_source(source: object) -> list[str]:
             problems.append(
                 f"kind {kind.name!r}: mode must be 'snapshot' or 'append', not {kind.mode!r}"
             )
-        if kind.personal_fields:
+        unknown = [f for f in kind.personal_fields if f not in kind.model.model_fields]
+        if isinstance(kind.personal_fields, str) or unknown:
             problems.append(
-                f"kind {kind.name!r} declares personal fields {list(kind.personal_fields)}: "
-                "per-subject encryption of personal data is not available yet, so this source "
-                "cannot be registered. Remove those fields from the source, or aggregate them."
+                f"kind {kind.name!r} declares personal fields its model "
+                f"{kind.model.__name__} does not have: {unknown or kind.personal_fields!r} "
+                f"(its fields: {', '.join(kind.model.model_fields)}); personal_fields is a "
+                "tuple of field names, e.g. personal_fields=('contact',)"
             )
         problems.extend(loop_problems(kind))
         problems.extend(agency_field_problems(kind))

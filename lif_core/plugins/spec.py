@@ -195,8 +195,12 @@ class RecordKind:
     :param snapshot_scope: record -> the scope a snapshot covers (e.g. one action-plan
         tracker). None: the whole kind. Only keys of a scope seen in the file are candidates
         for withdrawal.
-    :param personal_fields: fields that may identify a person. Not supported yet: a source
-        that declares any is refused at registration.
+    :param personal_fields: fields that hold what identifies a person, on purpose. The guard
+        lets them through; they are stored sealed under a data key of the record (erasable
+        with ``lif privacy erase --record``) and never published: policies, read tables,
+        exports and the report see ``[personal]``; the Kafka relay publishes the sealed form.
+        The conformance kit refuses a field *named* like a personal identifier (``child_name``,
+        ``nhs_number``, ``date_of_birth``, …) that is not declared here.
     :param findings: which records are findings someone should look at (learning candidates).
     :param actions: how records state actions (:class:`~lif_core.plugins.ActionDeclaration`).
     :param learning: how records state learning (:class:`~lif_core.plugins.LearningDeclaration`).

@@ -189,16 +189,25 @@ def test_an_invalid_declaration_is_a_configuration_failure(
     assert says in failure.message
 
 
-def test_a_declared_personal_field_is_refused_at_registration_with_a_clear_message() -> None:
+def test_a_declared_personal_field_is_accepted_at_registration() -> None:
     kind = dataclasses.replace(good.KIND, personal_fields=("area",))
+    source = dataclasses.replace(good.SOURCE, kinds=(kind,))
+    plugins = load_plugins(modules=[_module("personal", source)], entry_point_list=[])
+    assert plugins.failures == [] and len(plugins) == 1
+    assert plugins.get("toy-counts").source.kind("area-count").personal_fields == ("area",)
+
+
+def test_a_personal_field_the_model_does_not_have_is_refused_with_a_clear_message() -> None:
+    kind = dataclasses.replace(good.KIND, personal_fields=("child_name",))
     source = dataclasses.replace(good.SOURCE, kinds=(kind,))
     plugins = load_plugins(modules=[_module("personal", source)], entry_point_list=[])
     assert len(plugins) == 0
     [failure] = plugins.failures
     assert failure.kind == "configuration"
-    assert "declares personal fields ['area']" in failure.message
-    assert "per-subject encryption of personal data is not available yet" in failure.message
-    assert "Remove those fields from the source, or aggregate them" in failure.message
+    assert (
+        "kind 'area-count' declares personal fields its model AreaCount does not have: "
+        "['child_name'] (its fields: year, area, referrals)"
+    ) in failure.message
 
 
 def test_registering_something_else_than_a_source_is_refused() -> None:

@@ -419,3 +419,29 @@ def test_the_example_plugins_own_tests_pass() -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "failed" not in run.stdout
+
+
+class _WithChildName(good.AreaCount):
+    """The toy counts with a field named like a person's identifier."""
+
+    child_name: str | None = Field(default=None, description="Never filled in.")
+
+
+def test_a_field_named_like_a_personal_identifier_fails_unless_declared_personal() -> None:
+    kind = dataclasses.replace(good.KIND, model=_WithChildName)
+    undeclared = LoadedSource(
+        dataclasses.replace(good.SOURCE, kinds=(kind,)), "toy", "lif-plugin-toy", "1.0"
+    )
+    results = _results(undeclared)
+    assert "declaration" in _failed(results)
+    assert results["declaration"].problems == (
+        "kind 'area-count': field 'child_name' of _WithChildName is named like what identifies "
+        "a person, but the kind does not declare it personal: remove it (or aggregate it), or "
+        "declare it, RecordKind(..., personal_fields=('child_name',)) — it is then stored "
+        "sealed under the record's own key, erasable, and never published",
+    )
+    declared_kind = dataclasses.replace(kind, personal_fields=("child_name",))
+    declared = LoadedSource(
+        dataclasses.replace(good.SOURCE, kinds=(declared_kind,)), "toy", "lif-plugin-toy", "1.0"
+    )
+    assert "declaration" not in _failed(_results(declared))

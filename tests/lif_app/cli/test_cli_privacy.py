@@ -104,7 +104,10 @@ def test_ingest_refuses_the_row_and_keeps_it_masked(tmp_path: Path) -> None:
     assert rejection["reasons"] == [
         "field 'learning' (free text) holds what looks like a person's name and a date of "
         "birth and a street address and a postcode: personal data about a child must not "
-        "enter the log (remove it at the source, or aggregate it)"
+        "enter the log in clear: remove it at the source or aggregate it; or, if the source "
+        "must keep it, its plugin declares the field personal (RecordKind.personal_fields), "
+        "and it is then stored sealed under the record's own key, erasable, and never "
+        "published"
     ]
     statement = rejection["raw"]["Learning statement"]
     assert "Kowalska" not in statement and "LS9 7AB" not in statement

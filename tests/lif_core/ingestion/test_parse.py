@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import types
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,7 @@ from lif_core.ingestion.parse import (
     parse_row,
     sensitive_findings,
 )
-from lif_core.plugins import Emit, RecordError, Row, ValidTime, hookimpl
-from lif_core.plugins.host import load_plugins
+from lif_core.plugins import Emit, RecordError, Row, ValidTime
 from lif_core.privacy import detect
 from lif_core.privacy.detect import (
     find_identifiers,
@@ -75,7 +73,10 @@ def test_a_row_with_child_identifying_data_is_rejected_before_the_plugin_sees_it
     assert rejection.locator == {"line": 7}
     assert rejection.reasons == (
         f"column {column!r} holds what looks like {what}: personal data about a child must "
-        "not enter the log (remove it at the source, or aggregate it)",
+        "not enter the log in clear: remove it at the source or aggregate it; or, if the "
+        "source must keep it, its plugin declares the field personal "
+        "(RecordKind.personal_fields), and it is then stored sealed under the record's own "
+        "key, erasable, and never published",
     )
 
 
@@ -271,16 +272,14 @@ def _with_kind(kind: Any) -> Any:
     return dataclasses.replace(good.SOURCE, kinds=(kind,))
 
 
-def test_a_source_declaring_a_personal_field_is_refused_at_registration() -> None:
-    kind = dataclasses.replace(good.KIND, personal_fields=("area",))
-    module = types.ModuleType("declares_personal_data")
-    module.register_sources = hookimpl(lambda register: register(_with_kind(kind)))
-    plugins = load_plugins(modules=[module], entry_point_list=[])
-    assert len(plugins) == 0
-    [failure] = plugins.failures
-    assert failure.kind == "configuration"
-    assert failure.message == (
-        "kind 'area-count' declares personal fields ['area']: per-subject encryption of "
-        "personal data is not available yet, so this source cannot be registered. Remove "
-        "those fields from the source, or aggregate them."
-    )
+def test_a_declared_personal_column_passes_the_guard_and_the_others_do_not() -> None:
+    # The area column feeds a field declared personal: what it holds is sealed and never
+    # published, so the guard lets it through; an identifier in any other cell is refused.
+    source = _with_kind(dataclasses.replace(good.KIND, personal_fields=("area",)))
+    row = _row(Year="2024", Area="jo.bloggs@example.org", Referrals="3")
+    [record] = parse_row(source, row)
+    assert isinstance(record, ParsedRecord) and record.attributes["area"] == "jo.bloggs@example.org"
+    row = _row(Year="2024", Area="Leeds", Referrals="3", Contact="jo.bloggs@example.org")
+    [rejection] = parse_row(source, row)
+    assert isinstance(rejection, Rejection)
+    assert rejection.reasons[0].startswith("column 'Contact' holds what looks like an email")
