@@ -10,8 +10,8 @@ and a crash leaves the previous tables and positions as they were.
 Long because the one pass over the log, the commit under a lock (runners side by side) and the
 check for edited tables share one run's state and one transaction.
 
-Records' sealed fields (free text, personal fields; docs/privacy.md) are opened as the events
-are read: projections see the text, ``[erased]`` once its key is destroyed, and ``[personal]``
+Records' sealed fields (free text, personal fields; docs/privacy.md), and the text the
+policies carried over from them into other events, are opened as the events are read: projections see the text, ``[erased]`` once its key is destroyed, and ``[personal]``
 for a field its kind declares personal. Since states and tables then hold what was opened, an
 erasure in the log since the last run makes every projection rebuild, with the old rows
 overwritten in the database file (SQLite ``secure_delete``) or vacuumed away (PostgreSQL).
@@ -429,6 +429,15 @@ def run_projections(
 
 _RECORD_TYPES = frozenset({"SourceRecord.Recorded", "SourceRecord.Revised"})
 _ERASED_TOPIC = get_topic(Erasure.Erased)
+# A rejected row stays sealed in its read table (opened as it is served: docs/privacy.md).
+_KEPT_SEALED = "IngestionRun."
+
+
+def _carried(event: EventView, keys: DataKeys) -> EventView:
+    """An event a policy wrote with a record's text carried over, sealed under the record's
+    key (a learning statement, an action's description or progress note): opened."""
+    data = {k: (keys.open(v) if is_sealed(v) else v) for k, v in event.data.items()}
+    return EventView(event.notification_id, event.stream_id, event.version, event.type, data)
 
 
 def _opened(event: EventView, keys: DataKeys, declared: Declared) -> EventView:
@@ -499,6 +508,10 @@ def _run_once(
     for event in events_of(store, start, topics=topics, until=until, stop=top):
         if event.type in _RECORD_TYPES:
             event = _opened(event, keys, context.declared)
+        elif not event.type.startswith(_KEPT_SEALED) and any(
+            is_sealed(v) for v in event.data.values()
+        ):
+            event = _carried(event, keys)
         interested = readers.get(event.type)
         if interested is None:
             interested = readers[event.type] = [

@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lif_core.domain.base import LifAggregate, LifCorrected, LifCreated, LifEvent
+from lif_core.privacy.vault import Sealed
 
 __all__ = ["CORRECTABLE", "Action"]
 
@@ -148,7 +149,7 @@ class Action(LifAggregate):
         cls,
         *,
         reference: str,
-        description: str,
+        description: str | Sealed,
         owner_agency: str,
         due: date | None,
         raised_on: date,
@@ -158,7 +159,7 @@ class Action(LifAggregate):
         correlation: str | None = None,
     ) -> Action:
         cls.require(bool(reference.strip()), "an action needs a reference")
-        cls.require(bool(description.strip()), "an action needs a description")
+        cls.require(cls.given(description), "an action needs a description")
         cls.require(bool(owner_agency.strip()), "an action needs an owner agency (--owner-agency)")
         action: Action = cls._start(
             cls.Raised,
@@ -181,8 +182,8 @@ class Action(LifAggregate):
         if self.status in ("completed", "impact-verified"):
             self.refuse(f"{self.reference} is {self.status}: it cannot be {what}")
 
-    def progress(self, note: str, rag: str | None, actor: str, **meta: Any) -> Any:
-        self.require(bool(note.strip()), "a progress report needs a note")
+    def progress(self, note: str | Sealed, rag: str | None, actor: str, **meta: Any) -> Any:
+        self.require(self.given(note), "a progress report needs a note")
         if rag is not None and rag not in ("red", "amber", "green", "blue"):
             self.refuse(f"RAG must be red, amber, green or blue, not {rag!r}")
         self._open("progressed")
@@ -197,12 +198,12 @@ class Action(LifAggregate):
             self.refuse(f"{self.reference} is already due on {due}")
         return self._record(self.Rescheduled, actor=actor, due=due, rationale=rationale, **meta)
 
-    def complete(self, on: date, note: str | None, actor: str, **meta: Any) -> Any:
+    def complete(self, on: date, note: str | Sealed | None, actor: str, **meta: Any) -> Any:
         self._open("completed")
         return self._record(self.Completed, actor=actor, completed_on=on, note=note, **meta)
 
     def complete_by(
-        self, after: date | None, by: date, note: str | None, actor: str, **meta: Any
+        self, after: date | None, by: date, note: str | Sealed | None, actor: str, **meta: Any
     ) -> Any:
         self._open("completed")
         return self._record(self.CompletedBy, actor=actor, after=after, by=by, note=note, **meta)
@@ -228,9 +229,11 @@ class Action(LifAggregate):
             **meta,
         )
 
-    def verify_impact(self, rationale: str, evidence: list[str], actor: str, **meta: Any) -> Any:
+    def verify_impact(
+        self, rationale: str | Sealed, evidence: list[str], actor: str, **meta: Any
+    ) -> Any:
         self.require(
-            bool(rationale and rationale.strip()),
+            self.given(rationale),
             "verifying impact needs a rationale (--rationale)",
         )
         if self.status != "completed":

@@ -17,6 +17,7 @@ from eventsourcing.utils import get_topic
 
 from lif_core.errors import RefusedError
 from lif_core.eventlog.codec import GENESIS, HASH_FIELD, chain_hash, command_body, encode_body
+from lif_core.privacy.vault import is_sealed
 
 __all__ = [
     "LIF_NAMESPACE",
@@ -368,6 +369,12 @@ class LifAggregate(Aggregate):
         """Refuse a command (nothing is written) unless ``condition`` holds."""
         if not condition:
             raise RefusedError(message)
+
+    @staticmethod
+    def given(text: Any) -> bool:
+        """Whether a text is given: not blank, or sealed (a record's free text carried over
+        by a policy, sealed under the record's key; it was checked in clear before sealing)."""
+        return is_sealed(text) or bool(text and str(text).strip())
 
     @staticmethod
     def refuse(message: str) -> NoReturn:

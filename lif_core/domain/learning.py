@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lif_core.domain.base import LifAggregate, LifCorrected, LifCreated, LifEvent
+from lif_core.privacy.vault import Sealed
 
 __all__ = ["CORRECTABLE", "EMBEDDING", "PRIORITIES", "Learning"]
 
@@ -208,8 +209,8 @@ class Learning(LifAggregate):
         cls,
         *,
         reference: str,
-        title: str,
-        statement: str,
+        title: str | Sealed,
+        statement: str | Sealed,
         themes: list[str],
         source_kind: str,
         identified_on: date,
@@ -218,7 +219,7 @@ class Learning(LifAggregate):
         correlation: str | None = None,
     ) -> Learning:
         cls.require(bool(reference.strip()), "a learning item needs a reference")
-        cls.require(bool(title.strip()), "a learning item needs a title")
+        cls.require(cls.given(title), "a learning item needs a title")
         learning: Learning = cls._start(
             cls.Identified,
             natural_key=reference,
@@ -282,7 +283,9 @@ class Learning(LifAggregate):
             **meta,
         )
 
-    def link_evidence(self, evidence_id: str, note: str | None, actor: str, **meta: Any) -> Any:
+    def link_evidence(
+        self, evidence_id: str, note: str | Sealed | None, actor: str, **meta: Any
+    ) -> Any:
         if evidence_id in self.evidence:
             self.refuse(f"{evidence_id} is already linked to {self.reference}")
         return self._record(

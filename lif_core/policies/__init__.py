@@ -37,7 +37,7 @@ from lif_core.policies.actions import run_actions
 from lif_core.policies.batch import Batch as _Batch
 from lif_core.policies.batch import Handler
 from lif_core.policies.learning import run_learning
-from lif_core.privacy.vault import DataKeys
+from lif_core.privacy.vault import DataKeys, sealed_key
 
 __all__ = ["POLICIES", "PolicyRun", "declared_now", "pending", "run_policies"]
 
@@ -128,6 +128,7 @@ def _run_one(
                 ):
                     continue
                 result.events_read[name] = result.events_read.get(name, 0) + 1
+                batch.sealing = _sealing(event, keys)
                 handler(batch, opened(event, keys, kind.personal_fields), declared)
             batch.flush()
             now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -141,6 +142,16 @@ def _run_one(
             )
             result.events_written[name] = result.events_written.get(name, 0) + batch.written
             result.conflicts[name] = result.conflicts.get(name, 0) + len(batch.conflicts)
+
+
+def _sealing(event: Any, keys: DataKeys) -> tuple[str, bytes] | None:
+    """The live data key a record's event seals its fields under (None: none, or erased)."""
+    for value in (getattr(event, "attributes", None) or {}).values():
+        name = sealed_key(value)
+        if name is not None:
+            data_key = keys.key(name)
+            return None if data_key is None else (name, data_key)
+    return None
 
 
 def opened(event: Any, keys: DataKeys, personal: Sequence[str] = ()) -> Any:

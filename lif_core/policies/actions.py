@@ -55,7 +55,7 @@ def run_actions(batch: Batch, event: Any, declared: Declared) -> None:
         learning = as_list(pick(how.learning, a))
         action = Action.raise_action(
             reference=reference,
-            description=text(pick(how.description, a)) or reference,
+            description=batch.sealed(text(pick(how.description, a)) or reference),
             owner_agency=owner,
             due=due,
             raised_on=stated,
@@ -116,7 +116,7 @@ def run_actions(batch: Batch, event: Any, declared: Declared) -> None:
             evidence,
             reference,
             lambda: action.progress(
-                note,
+                batch.sealed(note),
                 rag if rag in ("red", "amber", "green", "blue") else None,
                 batch.actor,
                 **cause,
@@ -124,7 +124,8 @@ def run_actions(batch: Batch, event: Any, declared: Declared) -> None:
         )
     if state == "complete" and action.status not in ("completed", "impact-verified"):
         done_on = as_date(pick(how.completed_on, a))
-        done_note = text(pick(how.evidence, a))
+        done_text = text(pick(how.evidence, a))
+        done_note = None if done_text is None else batch.sealed(done_text)
         if done_on is not None:
             attempt(
                 batch,
@@ -169,7 +170,7 @@ def run_actions(batch: Batch, event: Any, declared: Declared) -> None:
             evidence,
             reference,
             lambda: action.verify_impact(
-                f"evidence of impact in the source's statement of {stated}: {shows}",
+                batch.sealed(f"evidence of impact in the source's statement of {stated}: {shows}"),
                 [str(event.originator_id)],
                 batch.actor,
                 **cause,
@@ -197,6 +198,6 @@ def _impact_on_learning(batch: Batch, event: Any, reference: str, shows: str) ->
         str(event.event_id),
         item.reference,
         lambda: item.link_evidence(
-            record, f"evidence of impact: {shows}", batch.actor, **meta(event)
+            record, batch.sealed(f"evidence of impact: {shows}"), batch.actor, **meta(event)
         ),
     )

@@ -18,6 +18,7 @@ from lif_core.plugins.loop import (
     as_date,
     pick,
 )
+from lif_core.privacy.vault import Sealed, seal
 
 __all__ = ["Batch", "Handler", "attempt", "before", "find_learning", "meta", "stated_on", "text"]
 
@@ -33,6 +34,17 @@ class Batch:
     aliases: dict[str, str] = field(default_factory=dict)
     written: int = 0
     conflicts: list[tuple[str, str, str]] = field(default_factory=list)
+    # The data key (name, key) of the record being read, when it holds sealed text: what the
+    # policy carries over from it into other events is sealed under the same key, so that
+    # erasing the record erases every copy (set per record event by the runner).
+    sealing: tuple[str, bytes] | None = None
+
+    def sealed(self, text: str) -> str | Sealed:
+        """A text taken from the record being read, as the events written from it carry it."""
+        if self.sealing is None:
+            return text
+        name, data_key = self.sealing
+        return seal(data_key, name, text)
 
     @property
     def actor(self) -> str:

@@ -57,8 +57,8 @@ def run_learning(batch: Batch, event: Any, declared: Declared) -> None:
     if item is None:
         item = Learning.identify(
             reference=reference,
-            title=_title(statement),
-            statement=statement,
+            title=batch.sealed(_title(statement)),
+            statement=batch.sealed(statement),
             themes=as_list(pick(how.themes, a)),
             source_kind=_origin(how, a, event.source),
             identified_on=as_date(pick(how.identified_on, a)) or event.valid_from,
@@ -114,6 +114,6 @@ def run_learning(batch: Batch, event: Any, declared: Declared) -> None:
             evidence,
             item.reference,
             lambda: item.link_evidence(
-                record, f"evidence of impact: {impact}", batch.actor, **cause
+                record, batch.sealed(f"evidence of impact: {impact}"), batch.actor, **cause
             ),
         )

@@ -45,6 +45,7 @@ __all__ = [
     "SEALED",
     "DataKeys",
     "RecordSealer",
+    "Sealed",
     "is_sealed",
     "keyed_hash",
     "purge",
@@ -55,6 +56,8 @@ __all__ = [
     "wrap_key_name",
 ]
 
+Sealed = dict[str, str]
+"""A sealed value: ``{"$sealed": key name, "data": base64}``."""
 SEALED: Final = "$sealed"
 ERASED: Final = "[erased]"
 """What a sealed value reads as once its data key is destroyed."""
