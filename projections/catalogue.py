@@ -306,7 +306,13 @@ TABLES = [
     ),
     Table(
         name="rejections",
-        description="Rejected rows, kept with where and why and the raw row (sensitive values masked).",
+        description=(
+            "Rejected rows, kept with where and why and the raw row (sensitive values masked). "
+            "`reasons` and `raw` keep their v1 names and JSON type and hold the sealed form "
+            '({"$sealed": "run:…", "data": "…"}) here, in rejections_v1 and in exports alike; '
+            "/api/v1/rejections and the web view serve the same v1 columns opened, or [erased] "
+            "(docs/privacy.md)."
+        ),
         key=("run_id", "event_version"),
         render=_rejections,
         columns=(

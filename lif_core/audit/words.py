@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lif_core.privacy.vault import is_sealed
+from lif_core.privacy.vault import is_sealed, sealed_key
 
 __all__ = ["describe", "rationale", "valid_time"]
 
@@ -115,8 +115,20 @@ _WORDS: dict[str, Words] = {
 _CORRECTED = ("Learning.Corrected", "Action.Corrected", "Measure.Corrected")
 
 
+def _sealed_words(value: Any) -> Any:
+    """A sealed value (a record's text, carried over by a policy) as words: the trail and the
+    pack show the stored form, never the text, so no erasure can leave the text in them."""
+    if is_sealed(value):
+        return f"[sealed under {sealed_key(value)}]"
+    if isinstance(value, dict) and not is_sealed(value):
+        return {k: _sealed_words(v) for k, v in value.items()}
+    return value
+
+
 def describe(event_type: str, data: dict[str, Any], corrected: str = "") -> str:
     """One sentence for one event. ``corrected`` names the event a correction corrects."""
+    if not event_type.startswith("IngestionRun."):
+        data = {k: _sealed_words(v) for k, v in data.items()}
     if "_unreadable" in data:
         return f"unreadable: {data['_unreadable']}"
     if event_type in _CORRECTED:
@@ -151,6 +163,8 @@ def rationale(data: dict[str, Any]) -> str | None:
     """Why, as recorded with the event (a correction's reason counts)."""
     for name in ("rationale", "reason"):
         value = data.get(name)
+        if is_sealed(value):
+            return str(_sealed_words(value))
         if isinstance(value, str) and value.strip():
             return value
     return None

@@ -222,3 +222,17 @@ def test_a_blank_personal_field_is_not_sealed(store: Store, tmp_path: Path) -> N
     [record] = _records(store)
     assert record.attributes["contact"] is None  # nothing in it, so nothing to seal
     assert is_sealed(record.attributes["note"])
+
+
+def test_a_trail_says_where_text_is_sealed_and_never_shows_it() -> None:
+    from lif_core.audit.words import describe, rationale
+    from lif_core.privacy.vault import seal
+
+    title = seal(b"k" * 32, "record:abc", SECRET)
+    words = describe(
+        "Learning.Identified",
+        {"title": title, "source_kind": "audit", "themes": []},
+    )
+    assert words.startswith("identified “[sealed under record:abc]” from a audit")
+    assert title["data"] not in words
+    assert rationale({"rationale": title}) == "[sealed under record:abc]"
