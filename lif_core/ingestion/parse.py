@@ -161,7 +161,8 @@ def _free_text(model: type[BaseModel], personal: tuple[str, ...] = ()) -> tuple[
     return tuple(f for f in free_text_fields(model) if f not in personal)
 
 
-_PERSONAL_COLUMNS: dict[int, frozenset[str]] = {}
+# Per source (by id, with the source kept so that a freed id reused by another is not mistaken).
+_PERSONAL_COLUMNS: dict[int, tuple[Source, frozenset[str]]] = {}
 
 
 def _header(text: object) -> str:
@@ -171,14 +172,15 @@ def _header(text: object) -> str:
 def _personal_columns(source: Source) -> frozenset[str]:
     """The headers (normalised) of the columns that feed fields a kind declares personal: the
     guard lets them through, since what they hold is sealed and never published."""
-    found = _PERSONAL_COLUMNS.get(id(source))
-    if found is None:
-        fields = {f for kind in source.kinds for f in kind.personal_fields}
-        variants = source.inputs.columns.variants if source.inputs.columns else {}
-        found = frozenset(
-            _header(spelling) for field in fields for spelling in (field, *variants.get(field, ()))
-        )
-        _PERSONAL_COLUMNS[id(source)] = found
+    held = _PERSONAL_COLUMNS.get(id(source))
+    if held is not None and held[0] is source:
+        return held[1]
+    fields = {f for kind in source.kinds for f in kind.personal_fields}
+    variants = source.inputs.columns.variants if source.inputs.columns else {}
+    found = frozenset(
+        _header(spelling) for field in fields for spelling in (field, *variants.get(field, ()))
+    )
+    _PERSONAL_COLUMNS[id(source)] = (source, found)
     return found
 
 

@@ -105,6 +105,7 @@ def _run_one(
     with store.transaction() as tx:
         tx.execute(_CONFLICTS)
         tx.execute(_ALIASES)
+    keys = DataKeys(store, preload=True)  # one for the whole run: read once, not once a batch
     while True:
         with store.transaction() as tx:
             lock_for_append(store, tx)
@@ -115,7 +116,6 @@ def _run_one(
                 result.position[name] = start
                 return
             batch = _Batch(store, tx, name)
-            keys = DataKeys(store, preload=True)
             for n in notes:
                 event = store.decode(n)
                 if n.id <= legacy.get(event.source, 0):

@@ -67,6 +67,7 @@ CONTENT_HMAC: Final = "hmac:content"
 """The key of records' content hashes (HMAC-SHA256), wrapped by the KEK."""
 KEYED_HASH: Final = "hmac:"
 """The prefix of a keyed content hash (a store written before issue 17 holds plain sha256)."""
+_PRELOAD_MAX = 200_000
 _PARENT = "key:"  # a kek_id starting so names the data key that wraps this one
 _NONCE = 12
 
@@ -167,10 +168,14 @@ class DataKeys:
         if self._preload:
             self._preload = False
             with self.store.read() as tx:
-                rows = tx.execute("SELECT name, wrapped, kek_id FROM lif_data_keys").fetchall()
-            self._held.update(
-                (str(n), (None if w is None else bytes(w), str(k))) for n, w, k in rows
-            )
+                count = tx.execute("SELECT COUNT(*) FROM lif_data_keys").fetchone()
+                # Beyond this many keys (about 30 MB held), one query a key costs less memory.
+                if count is not None and int(count[0]) <= _PRELOAD_MAX:
+                    rows = tx.execute("SELECT name, wrapped, kek_id FROM lif_data_keys")
+                    self._held.update(
+                        (str(n), (None if w is None else bytes(w), str(k)))
+                        for n, w, k in rows.fetchall()
+                    )
         if name not in self._held:  # made after the first read
             with self.store.read() as tx:
                 row = tx.execute(

@@ -17,6 +17,7 @@ from lif_core.ingestion import ingest_file
 from lif_core.ingestion.samples import sample_inputs
 from lif_core.plugins.host import load_plugins
 from lif_core.policies import run_policies
+from lif_core.privacy.vault import DataKeys, sealed_key
 
 PERSON = "jane.smith"
 ACTIONS = [f"ACT-2025-0{n}" for n in range(31, 37)]
@@ -382,7 +383,7 @@ def test_a_later_learning_log_adds_only_what_is_new_and_keeps_the_recorded_wordi
         date(2025, 10, 6),
     )
     item = store.get(Learning, Learning.stream_id("LRN-2024-032"))
-    assert item.statement != "A reworded statement."
+    assert DataKeys(store).open(item.statement) != "A reworded statement."
     targets = {target: message for _, _, target, message in _conflicts(store)}
     assert set(targets) == {"LRN-2024-032", "LRN-2025-020"}
     assert "statement" in targets["LRN-2024-032"]
@@ -397,11 +398,14 @@ def test_review_learning_points_become_learning_items_and_reviews_do_not(store: 
     assert result.events_written == {"learning": 7 + 7}  # Identified and Cited for each
     item = store.get(Learning, Learning.stream_id("CSPR-2024-02/LP01"))
     (row,) = _record_events(store, "practice-reviews", "learning-point", "CSPR-2024-02/LP01")
-    assert (item.source_kind, item.statement, item.identified_on) == (
+    # The statement is the record's free text, carried over sealed under the record's key.
+    keys = DataKeys(store)
+    assert (item.source_kind, keys.open(item.statement), item.identified_on) == (
         "practice-review",
-        row.attributes["learning"],
+        keys.open(row.attributes["learning"]),
         date(2025, 1, 15),
     )
+    assert sealed_key(item.statement) == f"record:{row.originator_id}"
     identified, cited = _events(store, item.id)
     assert identified.causation == cited.causation == [str(row.event_id)]
     assert (cited.source_reference, cited.agencies) == (

@@ -62,7 +62,9 @@ def test_a_rejected_row_is_sealed_at_rest_and_erased_for_good(store: Store, tmp_
     stored = _database_bytes(store, tmp_path)
     assert SECRET.encode() not in stored  # sealed at rest, never in clear
     with store.read() as tx:
-        [(wrapped,)] = tx.execute("SELECT wrapped FROM lif_data_keys").fetchall()
+        [(wrapped,)] = tx.execute(
+            "SELECT wrapped FROM lif_data_keys WHERE name = ?", (f"run:{run_id}",)
+        ).fetchall()
     wrapped = bytes(wrapped)
     assert wrapped in stored or store.dialect == "postgresql"  # (pg_dump writes bytea as hex)
 
