@@ -716,6 +716,7 @@ class _Kit:
         """What the log holds for each run matches the golden lines of that file."""
         problems: list[str] = []
         names: dict[Any, tuple[str, str]] = {}
+        keys = DataKeys(self.store)  # free text and personal fields are stored sealed
         for notification in self.store.iter_notifications(topics=list(_RECORD_TOPICS)):
             event = self.store.decode(notification)
             if isinstance(event, SourceRecord.Recorded):
@@ -730,7 +731,7 @@ class _Kit:
                 "record_key": key,
                 "valid_from": event.valid_from.isoformat(),
                 "valid_to": event.valid_to.isoformat() if event.valid_to else None,
-                "attributes": json.loads(json.dumps(event.attributes, sort_keys=True)),
+                "attributes": json.loads(json.dumps(keys.opened(event.attributes), sort_keys=True)),
             }
             wanted = [
                 w

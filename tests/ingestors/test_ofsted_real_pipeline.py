@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from lif_core.domain import IngestionRun, SourceRecord
 from lif_core.eventlog.store import Store
 from lif_core.ingestion.pipeline import ingest_file
 from lif_core.plugins.host import load_plugins
+from lif_core.privacy.vault import DataKeys
 
 SOURCE = "ofsted-social-care"
 
@@ -31,12 +33,18 @@ def _data_rows(path: Path) -> int:
 
 
 def _state(store: Store) -> dict[tuple[str, str], tuple[str, int]]:
+    """Each record's content (opened) and whether it is withdrawn. Not its content hash: that
+    is keyed by each store's own HMAC key, so two stores give one content two hashes."""
+    keys = DataKeys(store)
     with store.read() as tx:
         rows = tx.execute(
-            "SELECT record_kind, record_key, content_hash, withdrawn FROM lif_source_index WHERE source = ?",
+            "SELECT record_kind, record_key, attributes, withdrawn FROM lif_source_index WHERE source = ?",
             (SOURCE,),
         ).fetchall()
-    return {(kind, key): (digest, int(gone)) for kind, key, digest, gone in rows}
+    return {
+        (kind, key): (json.dumps(keys.opened(json.loads(attributes)), sort_keys=True), int(gone))
+        for kind, key, attributes, gone in rows
+    }
 
 
 def _ingest(store: Store, files: list[Path]) -> list:
