@@ -64,3 +64,6 @@ def test_erased_text_is_nowhere_and_every_chain_verifies(store_url: str, tmp_pat
     register = (tmp_path / "after" / "register.csv").read_text(encoding="utf-8")
     assert "[erased]" in register
     assert "intact" in _lif(store_url, "audit", "verify")
+    # A trail (and so a pack) carries the sealed form: it says where the text was sealed.
+    trail = _lif(store_url, "audit", "trail", "LRN-2024-031")
+    assert "identified “[sealed under record:" in trail
