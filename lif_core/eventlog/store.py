@@ -137,6 +137,9 @@ def _row(row: Any) -> tuple[Any, ...]:
 
 _pg_init_lock = threading.Lock()
 
+#: PostgreSQL: how long a session may sit idle inside a transaction before the server ends it.
+IDLE_IN_TRANSACTION_SECONDS = 60
+
 
 class Store:
     """The event log and its read tables, opened from a URL (``LIF_STORE`` by default)."""
@@ -232,6 +235,11 @@ class Store:
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "4",
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            # The library ends a session idle in a transaction after 5 s by default. Ingestion's
+            # writer holds its transaction while it waits for the forked readers' next batch,
+            # which on a loaded machine (the guard over much free text) can take longer: the
+            # whole run then failed. A minute still frees a lock a crashed client left behind.
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(IDLE_IN_TRANSACTION_SECONDS),
         }
         with _pg_init_lock, conn:
             conn.execute("SELECT pg_advisory_lock(hashtext('lif-schema-init'))")

@@ -353,3 +353,11 @@ def test_a_store_made_before_the_index_was_clustered_is_moved_to_it_with_its_row
     assert "lif_source_index_scoped" in indexes and "lif_source_index_scope" not in indexes
     with Store(f"sqlite:///{path}") as again, again.read() as tx:  # opening again changes nothing
         assert tx.execute("SELECT * FROM lif_source_index").fetchall() == [row]
+
+
+def test_a_postgresql_transaction_may_wait_a_minute_idle_not_the_library_s_five_seconds(pg_url):
+    # Ingestion's writer holds its transaction while the forked readers parse the next batch;
+    # eventsourcing's default (5 s) ended that session on a loaded machine and failed the run.
+    with Store(pg_url) as store, store.transaction(commit=False) as tx:
+        [(setting,)] = tx.execute("SHOW idle_in_transaction_session_timeout").fetchall()
+    assert setting == "1min"
