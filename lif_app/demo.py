@@ -201,7 +201,10 @@ def record_decisions(store: Store) -> None:
         "LLR-2024-01/LP02",
         lambda i: i.status == "identified",
         lambda i: i.decline(
-            "Already covered by LRN-2025-017 and its actions.", BUSINESS_UNIT, **meta
+            "Single-agency learning for adult mental health services, taken forward in"
+            " their own think-family plan; no multi-agency action is needed.",
+            BUSINESS_UNIT,
+            **meta,
         ),
     )
     _decide(
