@@ -536,6 +536,25 @@ def _run_once(
                 counts[name] += 1
     run.position = top
     now = datetime.now(UTC).isoformat(timespec="seconds")
+    # Everything the transaction writes is made before it opens: PostgreSQL ends a session left
+    # idle in a transaction for 5 s (eventsourcing's default), and rendering the tables and
+    # encoding the states of a log of millions takes longer than that between two statements.
+    whole = rebuild or target is not None
+    changed_of = {m.NAME: set(states[m.NAME]) if whole else dirty[m.NAME] for m in modules}
+    state_rows = {
+        m.NAME: [
+            (m.NAME, entity, _state_codec_dump(states[m.NAME][entity]))
+            for entity in changed_of[m.NAME]
+            if entity in states[m.NAME]
+        ]
+        for m in modules
+    }
+    rendered = []
+    for table in tables:
+        rows = table.render(states, context)
+        written = [[as_written(r.get(c.name), c) for c in table.columns] for r in rows]
+        rendered.append((table, len(rows), written, checksum(rows, table)))
+        del rows
     with out.transaction() as tx:
         _lock(out, tx)
         if erased and out.dialect == "sqlite":
@@ -551,42 +570,26 @@ def _run_once(
         for drift in run.repaired:
             log.warning("%s; rebuilt from the log", drift)
         for m in modules:
-            if rebuild or target is not None:
+            if whole:
                 tx.execute("DELETE FROM lif_projection_state WHERE projection = ?", (m.NAME,))
-                changed = set(states[m.NAME])
             else:
-                changed = dirty[m.NAME]
-                _delete_states(tx, m.NAME, changed)
+                _delete_states(tx, m.NAME, changed_of[m.NAME])
             _insert(
-                tx,
-                "lif_projection_state",
-                ("projection", "entity", "state"),
-                [
-                    (m.NAME, entity, _state_codec_dump(states[m.NAME][entity]))
-                    for entity in changed
-                    if entity in states[m.NAME]
-                ],
+                tx, "lif_projection_state", ("projection", "entity", "state"), state_rows[m.NAME]
             )
             tx.execute(
                 "INSERT INTO lif_tracking (name, position, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
                 (f"projection:{m.NAME}", top, now),
             )
-        for table in tables:
-            rows = table.render(states, context)
+        for table, count, written, digest in rendered:
             tx.execute(f"DELETE FROM {table.name}")
-            _insert(
-                tx,
-                table.name,
-                [c.name for c in table.columns],
-                [[as_written(r.get(c.name), c) for c in table.columns] for r in rows],
-            )
-            digest = checksum(rows, table)
+            _insert(tx, table.name, [c.name for c in table.columns], written)
             tx.execute(
                 "INSERT INTO lif_projection_tables (name, rows, checksum, reference_date, position, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET rows = excluded.rows, checksum = excluded.checksum, reference_date = excluded.reference_date, position = excluded.position, updated_at = excluded.updated_at",
-                (table.name, len(rows), digest, context.reference_date.isoformat(), top, now),
+                (table.name, count, digest, context.reference_date.isoformat(), top, now),
             )
-            run.tables[table.name] = {"rows": len(rows), "checksum": digest}
+            run.tables[table.name] = {"rows": count, "checksum": digest}
     if erased:  # no copy of the opened text left behind in the database files
         purge(out, ["lif_projection_state", *(t.name for t in tables)])
     return run
