@@ -13,6 +13,7 @@ assembly that fills it and the reads that gather its rows: one definition, read 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from lif_core.domain.base import LifAggregate, LifEvent
 from lif_core.errors import NotFoundError
 from lif_core.eventlog.log import StoredRow, read_streams
 from lif_core.eventlog.store import Store
+from lif_core.privacy.vault import DataKeys, is_sealed, sealed_key
 
 __all__ = [
     "Evidence",
@@ -208,6 +210,10 @@ class TrailInput:
     cited_streams: dict[str, str] = field(default_factory=dict)
     related_streams: tuple[str, ...] = ()
     seal: Seal | None = None
+    #: The data keys the rows' sealed values are under that were destroyed (name: when), so the
+    #: trail says "erased" where it would say "sealed". Key states live beside the log, not in
+    #: it; a pack carries them as they stood when it was made.
+    erased: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -218,6 +224,7 @@ class TrailInput:
             "rows": [r.to_dict() for r in self.rows],
             "cited_streams": dict(sorted(self.cited_streams.items())),
             "related_streams": list(self.related_streams),
+            **({"erased": dict(sorted(self.erased.items()))} if self.erased else {}),
         }
 
     @classmethod
@@ -231,6 +238,7 @@ class TrailInput:
             cited_streams={str(k): str(v) for k, v in data["cited_streams"].items()},
             related_streams=tuple(str(s) for s in data["related_streams"]),
             seal=seal,
+            erased={str(k): str(v) for k, v in (data.get("erased") or {}).items()},
         )
 
 
@@ -336,16 +344,41 @@ def gather(store: Store, reference: str, seal: Seal | None = None) -> TrailInput
     related_rows = [
         r for r in read_streams(store, set(related) - cited_set - {stream_id}) if r.version == 1
     ]
+    rows = tuple(item_rows + cited_rows + related_rows)
     return TrailInput(
         reference=reference,
         kind=kind,
         stream_id=stream_id,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        rows=tuple(item_rows + cited_rows + related_rows),
+        rows=rows,
         cited_streams=cited_streams,
         related_streams=tuple(related),
         seal=seal if seal is not None else latest_seal(store),
+        erased=_erased_keys(store, rows),
     )
+
+
+def _sealed_names(value: Any) -> Iterator[str]:
+    if is_sealed(value):
+        yield str(sealed_key(value))
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _sealed_names(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _sealed_names(v)
+
+
+def _erased_keys(store: Store, rows: Iterable[StoredRow]) -> dict[str, str]:
+    """Of the data keys the rows' sealed values are under, those destroyed, and when (no key
+    is opened: whether a key was destroyed is read from the key table)."""
+    names = {
+        n for r in rows if not r.type.startswith("IngestionRun.") for n in _sealed_names(r.data())
+    }
+    if not names:
+        return {}
+    states = DataKeys(store).states(names)
+    return {name: str(at) for name, (gone, at, _) in states.items() if gone}
 
 
 def build_trail(store: Store, reference: str, *, seal: Seal | None = None) -> Trail:
@@ -394,7 +427,7 @@ def assemble(source: TrailInput) -> Trail:
     for d in own:
         if d.row.type.endswith(".Corrected") and d.data.get("corrects"):
             corrected_by.setdefault(str(d.data["corrects"]), []).append(d.event_id)
-    events = tuple(_event(d, own_ids, by_event, corrected_by) for d in own)
+    events = tuple(_event(d, own_ids, by_event, corrected_by, source.erased) for d in own)
     citing: dict[str, list[TrailEvent]] = {}
     for event in events:
         for cited in event.cites:
@@ -426,6 +459,7 @@ def _event(
     own_ids: set[str],
     by_event: dict[str, _Decoded],
     corrected_by: dict[str, list[str]],
+    erased: dict[str, str],
 ) -> TrailEvent:
     data = d.data
     causation = _causation(data)
@@ -438,11 +472,11 @@ def _event(
         version=d.row.version,
         event_id=d.event_id,
         type=d.row.type,
-        summary=describe(d.row.type, data, label),
+        summary=describe(d.row.type, data, label, erased),
         recorded_at=d.recorded_at,
         valid_time=valid_time(d.row.type, data),
         actor=str(data.get("actor") or ""),
-        rationale=rationale(data),
+        rationale=rationale(data, erased),
         correlation=None if data.get("correlation") is None else str(data["correlation"]),
         causation=causation,
         cites=tuple(c for c in causation if c not in own_ids),
@@ -453,7 +487,7 @@ def _event(
     )
 
 
-def _version(d: _Decoded) -> RecordVersion:
+def _version(d: _Decoded, erased: dict[str, str]) -> RecordVersion:
     data = d.data
     prov = data.get("provenance")
     provenance = None
@@ -476,7 +510,7 @@ def _version(d: _Decoded) -> RecordVersion:
         notification_id=d.row.notification_id,
         version=d.row.version,
         type=d.row.type,
-        summary=describe(d.row.type, data),
+        summary=describe(d.row.type, data, erased=erased),
         recorded_at=d.recorded_at,
         valid_time=valid_time(d.row.type, data),
         attributes=dict(attributes) if isinstance(attributes, dict) else {},
@@ -529,8 +563,8 @@ def _evidence(
         )
         return Evidence(event_id, "missing", where, cited_by, stream_id=stream)
     stream_rows = by_stream.get(d.row.stream_id, [])
-    later = tuple(_version(x) for x in stream_rows if x.row.version > d.row.version)
-    cited = _version(d)
+    later = tuple(_version(x, source.erased) for x in stream_rows if x.row.version > d.row.version)
+    cited = _version(d, source.erased)
     is_record = d.row.stream_type == "SourceRecord"
     data = d.data
     if not is_record:
@@ -585,7 +619,7 @@ def _related(
                 reference=reference,
                 stream_id=stream,
                 found=True,
-                summary=describe(first.row.type, data),
+                summary=describe(first.row.type, data, erased=source.erased),
                 recorded_at=first.recorded_at,
                 actor=str(data.get("actor") or ""),
                 integrity=first.integrity,

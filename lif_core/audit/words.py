@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lif_core.privacy.vault import is_sealed, sealed_key
@@ -115,20 +115,30 @@ _WORDS: dict[str, Words] = {
 _CORRECTED = ("Learning.Corrected", "Action.Corrected", "Measure.Corrected")
 
 
-def _sealed_words(value: Any) -> Any:
+def _sealed_words(value: Any, erased: Mapping[str, str]) -> Any:
     """A sealed value (a record's text, carried over by a policy) as words: the trail and the
-    pack show the stored form, never the text, so no erasure can leave the text in them."""
+    pack show the stored form, never the text, so no erasure can leave the text in them; once
+    its key is destroyed, they say so and when (``erased``: key name to the erasure's time)."""
     if is_sealed(value):
-        return f"[sealed under {sealed_key(value)}]"
-    if isinstance(value, dict) and not is_sealed(value):
-        return {k: _sealed_words(v) for k, v in value.items()}
+        key = str(sealed_key(value))
+        if key in erased:
+            return f"[erased on {erased[key][:10]}: {key}]"
+        return f"[sealed under {key}]"
+    if isinstance(value, dict):
+        return {k: _sealed_words(v, erased) for k, v in value.items()}
     return value
 
 
-def describe(event_type: str, data: dict[str, Any], corrected: str = "") -> str:
-    """One sentence for one event. ``corrected`` names the event a correction corrects."""
+def describe(
+    event_type: str,
+    data: dict[str, Any],
+    corrected: str = "",
+    erased: Mapping[str, str] | None = None,
+) -> str:
+    """One sentence for one event. ``corrected`` names the event a correction corrects;
+    ``erased`` the destroyed data keys (name to when), so a sealed value reads as erased."""
     if not event_type.startswith("IngestionRun."):
-        data = {k: _sealed_words(v) for k, v in data.items()}
+        data = {k: _sealed_words(v, erased or {}) for k, v in data.items()}
     if "_unreadable" in data:
         return f"unreadable: {data['_unreadable']}"
     if event_type in _CORRECTED:
@@ -159,12 +169,12 @@ def valid_time(event_type: str, data: dict[str, Any]) -> str | None:
     return None
 
 
-def rationale(data: dict[str, Any]) -> str | None:
+def rationale(data: dict[str, Any], erased: Mapping[str, str] | None = None) -> str | None:
     """Why, as recorded with the event (a correction's reason counts)."""
     for name in ("rationale", "reason"):
         value = data.get(name)
         if is_sealed(value):
-            return str(_sealed_words(value))
+            return str(_sealed_words(value, erased or {}))
         if isinstance(value, str) and value.strip():
             return value
     return None

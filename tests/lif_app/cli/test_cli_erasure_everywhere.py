@@ -6,6 +6,7 @@ policies carry into the learning register."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from database_bytes import database_bytes
@@ -64,6 +65,23 @@ def test_erased_text_is_nowhere_and_every_chain_verifies(store_url: str, tmp_pat
     register = (tmp_path / "after" / "register.csv").read_text(encoding="utf-8")
     assert "[erased]" in register
     assert "intact" in _lif(store_url, "audit", "verify")
-    # A trail (and so a pack) carries the sealed form: it says where the text was sealed.
+
+    # A trail (and so a pack) carries the sealed form, never the text: before the erasure it
+    # says where the text was sealed, after it that the key was destroyed (the same key).
+    def sealed_under(text: str) -> str:
+        return text.split("identified “[sealed under ", 1)[1].split("]", 1)[0]
+
+    pack_before = (tmp_path / "before" / "pack").rglob("*")
+    text_before = "".join(p.read_text(encoding="utf-8") for p in pack_before if p.is_file())
+    key = sealed_under(text_before)
+    assert key.startswith("record:") and key in erased["destroyed"]
     trail = _lif(store_url, "audit", "trail", "LRN-2024-031")
-    assert "identified “[sealed under record:" in trail
+    assert "[sealed under" not in trail
+    [erased_words] = re.findall(rf"identified “(\[erased on \d{{4}}-\d\d-\d\d: {key}\])", trail)
+    pack_after = (tmp_path / "after" / "pack").rglob("*")
+    text_after = "".join(p.read_text(encoding="utf-8") for p in pack_after if p.is_file())
+    assert erased_words in text_after and "[sealed under" not in text_after
+    # the pack made after the erasure still checks with no store (its trail rebuilt from its rows)
+    assert "the pack checks" in _lif(
+        store_url, "audit", "check-pack", str(tmp_path / "after" / "pack")
+    )
