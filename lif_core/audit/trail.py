@@ -13,7 +13,7 @@ assembly that fills it and the reads that gather its rows: one definition, read 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from lif_core.domain.base import LifAggregate, LifEvent
 from lif_core.errors import NotFoundError
 from lif_core.eventlog.log import StoredRow, read_streams
 from lif_core.eventlog.store import Store
-from lif_core.privacy.vault import DataKeys, is_sealed, sealed_key
+from lif_core.privacy.vault import DataKeys, sealed_key, sealed_values
 
 __all__ = [
     "Evidence",
@@ -358,22 +358,15 @@ def gather(store: Store, reference: str, seal: Seal | None = None) -> TrailInput
     )
 
 
-def _sealed_names(value: Any) -> Iterator[str]:
-    if is_sealed(value):
-        yield str(sealed_key(value))
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _sealed_names(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _sealed_names(v)
-
-
 def _erased_keys(store: Store, rows: Iterable[StoredRow]) -> dict[str, str]:
     """Of the data keys the rows' sealed values are under, those destroyed, and when (no key
     is opened: whether a key was destroyed is read from the key table)."""
     names = {
-        n for r in rows if not r.type.startswith("IngestionRun.") for n in _sealed_names(r.data())
+        n
+        for r in rows
+        if not r.type.startswith("IngestionRun.")
+        for value in sealed_values(r.data())
+        if (n := sealed_key(value))
     }
     if not names:
         return {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from lif_core.domain import Erasure, IngestionRun
 from lif_core.errors import ConfigError, NotFoundError
 from lif_core.eventlog.log import append
 from lif_core.eventlog.store import Store
-from lif_core.privacy.vault import DataKeys, is_sealed, sealed_key
+from lif_core.privacy.vault import DataKeys, is_sealed, sealed_key, sealed_values
 
 __all__ = ["RETENTION_ACTOR", "ErasureResult", "erase", "erase_expired", "expired_runs"]
 
@@ -66,17 +65,6 @@ def _one_key(keys: DataKeys, prefix: str, given: str, what: str) -> list[str]:
     return names
 
 
-def _sealed_values(value: Any) -> Iterator[dict[str, str]]:
-    if is_sealed(value):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _sealed_values(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _sealed_values(item)
-
-
 def _matching(store: Store, keys: DataKeys, text: str) -> list[str]:
     """Every live key one of whose sealed values, opened, holds ``text`` (case ignored)."""
     wanted = text.casefold()
@@ -85,7 +73,7 @@ def _matching(store: Store, keys: DataKeys, text: str) -> list[str]:
         if b'"$sealed"' not in notification.state:
             continue
         event = store.decode(notification)
-        for value in _sealed_values(dict(vars(event))):
+        for value in sealed_values(dict(vars(event))):
             name = sealed_key(value)
             if name is None or name in found:
                 continue

@@ -27,7 +27,7 @@ import hmac
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -53,6 +53,7 @@ __all__ = [
     "run_key_name",
     "seal",
     "sealed_key",
+    "sealed_values",
     "wrap_key_name",
 ]
 
@@ -102,6 +103,18 @@ def is_sealed(value: Any) -> bool:
 def sealed_key(value: Any) -> str | None:
     """The name of the data key ``value`` is sealed under (None: not sealed)."""
     return str(value[SEALED]) if is_sealed(value) else None
+
+
+def sealed_values(value: Any) -> Iterator[dict[str, str]]:
+    """Every sealed value in ``value`` (an event's data: dicts and lists nested), in order."""
+    if is_sealed(value):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from sealed_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from sealed_values(item)
 
 
 class DataKeys:
