@@ -21,7 +21,7 @@ def lif_serve(
     args: list[str], env: dict[str, str], log: Path, probe: str = "/api/v1", port: int = 0
 ) -> Iterator[str]:
     """`lif serve --port P ARGS…` until the block ends; yields its base URL once ``probe``
-    answers 200 (60 s deadline; an exit or a timeout fails the test with the server's log).
+    answers 200 (180 s deadline; an exit or a timeout fails the test with the server's log).
     ``port``: one chosen beforehand (default: a free one)."""
     port = port or free_port()
     lif = Path(sys.executable).with_name("lif")
@@ -33,7 +33,7 @@ def lif_serve(
             env={**os.environ, **env},
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     try:
         while True:
             if process.poll() is not None:
@@ -45,7 +45,7 @@ def lif_serve(
             except (urllib.error.URLError, ConnectionError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"lif serve did not answer within 60 s:\n{log.read_text()}")
+                pytest.fail(f"lif serve did not answer within 180 s:\n{log.read_text()}")
             time.sleep(0.1)
         yield base
     finally:
