@@ -29,7 +29,7 @@ def chromium() -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def server(demo_store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`lif serve` on a free port, polled until it answers (60 s deadline)."""
+    """`lif serve` on a free port, polled until it answers (tests/support/serving.py)."""
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {"LIF_STORE": demo_store.url, "LIF_HOME": str(demo_store.home)}
     with lif_serve([], env, log) as base:
