@@ -181,12 +181,12 @@ def generate(path: Path, rows: int) -> Path:
 def _ingest(url: str, path: str, profile: str | None) -> dict[str, Any]:
     with Store(url) as store:
         loaded = LoadedSource(SOURCE, "bench", "bench", "0")
-        profiler = cProfile.Profile() if profile else None
+        profiler = cProfile.Profile()
         started = time.perf_counter()
-        if profiler:
+        if profile:
             profiler.enable()
         result = ingest_file(store, loaded, Path(path))
-        if profiler:
+        if profile:
             profiler.disable()
             profiler.dump_stats(profile)
         seconds = time.perf_counter() - started
@@ -211,18 +211,18 @@ def _raw_insert(url: str) -> dict[str, Any]:
         rows = [(uuid.uuid4(), v, t, bytes(s)) for _, v, t, s in stored]
         if store.dialect == "sqlite":
             assert store.url.path is not None
-            conn = sqlite3.connect(store.url.path, isolation_level=None)
-            conn.execute(
+            sqlite_conn = sqlite3.connect(store.url.path, isolation_level=None)
+            sqlite_conn.execute(
                 "CREATE TABLE bench_raw (originator_id TEXT, originator_version INTEGER, topic TEXT,"
                 " state BLOB, PRIMARY KEY (originator_id, originator_version))"
             )
             hex_rows = [(u.hex, v, t, s) for u, v, t, s in rows]
             started = time.perf_counter()
-            conn.execute("BEGIN")
-            conn.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?)", hex_rows)
-            conn.execute("COMMIT")
+            sqlite_conn.execute("BEGIN")
+            sqlite_conn.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?)", hex_rows)
+            sqlite_conn.execute("COMMIT")
             seconds = time.perf_counter() - started
-            conn.close()
+            sqlite_conn.close()
         else:
             import psycopg
 

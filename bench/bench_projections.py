@@ -119,18 +119,21 @@ def _domain(store: Any, items: int, half: int, rng: random.Random) -> None:
         item.prioritise(rng.choice(["high", "medium", "low"]), "board priority", ACTOR)
         item.accept("agreed", ACTOR)
         item.disseminate("newsletter", identified + timedelta(days=30), "practitioners", ACTOR)
+        # The owner is drawn before the due date, as always, so a seed builds the same data.
+        owner = rng.choice(["LCH", "LTHT", "West Yorkshire Police"])
+        due = identified + timedelta(days=rng.randrange(30, 400))
         action = Action.raise_action(
             reference=f"ACT-{identified.year}-{n:06d}",
             description=f"Act on learning {n}",
-            owner_agency=rng.choice(["LCH", "LTHT", "West Yorkshire Police"]),
-            due=identified + timedelta(days=rng.randrange(30, 400)),
+            owner_agency=owner,
+            due=due,
             raised_on=identified,
             learning_reference=item.reference,
             actor=ACTOR,
         )
         action.progress("under way", "amber", ACTOR)
         if rng.random() < 0.6:
-            action.complete(action.due + timedelta(days=rng.randrange(-30, 30)), None, ACTOR)
+            action.complete(due + timedelta(days=rng.randrange(-30, 30)), None, ACTOR)
         batch += [item, action]
         flush()
     if half == 0:
