@@ -22,7 +22,16 @@ from lif_core.domain.base import LifAggregate
 from lif_core.errors import ConfigError
 from lif_core.eventlog.store import Store
 
-__all__ = ["EVIDENCE", "RATIONALE", "Argument", "Context", "Creation", "Decision"]
+__all__ = [
+    "EVIDENCE",
+    "RATIONALE",
+    "Argument",
+    "Context",
+    "Creation",
+    "Decision",
+    "DomainCommand",
+    "calls",
+]
 
 # How a value that does not parse is described, by the type it should have been.
 _EXPECTED = {date: "a date like 2025-03-31", Decimal: "a number", int: "a whole number"}
@@ -100,6 +109,41 @@ class Context:
     def meta(self) -> dict[str, Any]:
         """The keyword arguments every domain command takes besides its own."""
         return {"causation": list(self.causation), "correlation": self.correlation}
+
+
+@dataclass(frozen=True)
+class DomainCommand:
+    """A decision's ``record`` in the shape nearly every decision has: call the item's domain
+    command ``method`` with the values of the arguments named in ``passes``, in that order, then
+    who decides, the arguments named in ``keywords`` by name, and the run's causation and
+    correlation (:attr:`Context.meta`). Made by :func:`calls`; a decision whose command wants a
+    value changed first (``--rag`` in lower case) writes its own ``record`` function instead.
+    """
+
+    method: str
+    passes: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    def __call__(self, item: Any, arguments: Any, context: Context) -> Any:
+        command = getattr(item, self.method)
+        named = {name: getattr(arguments, name) for name in self.keywords}
+        values = [getattr(arguments, name) for name in self.passes]
+        return command(*values, context.actor, **named, **context.meta)
+
+    def check(self, declaration: _Declaration) -> None:
+        """Refuse, when the table is made, a command the item lacks or an argument it lacks."""
+        where = f"decision {declaration.key!r} calls {self.method}"
+        if not callable(getattr(declaration.aggregate, self.method, None)):
+            raise ConfigError(f"{where}, which {declaration.aggregate.__name__} does not have")
+        declared = {argument.name for argument in declaration.arguments}
+        missing = [name for name in (*self.passes, *self.keywords) if name not in declared]
+        if missing:
+            raise ConfigError(f"{where} with {', '.join(missing)}, which it does not declare")
+
+
+def calls(method: str, *passes: str, keywords: tuple[str, ...] = ()) -> DomainCommand:
+    """``record=calls("reschedule", "due", "rationale")``: see :class:`DomainCommand`."""
+    return DomainCommand(method, passes, keywords)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,6 +258,10 @@ class Decision(_Declaration):
     domain command and returns the event it made (a refusal raises and writes nothing)."""
 
     record: Callable[[Any, Any, Context], Any]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.record, DomainCommand):
+            self.record.check(self)
 
 
 @dataclass(frozen=True, kw_only=True)

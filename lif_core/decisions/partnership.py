@@ -17,6 +17,7 @@ from lif_core.decisions.declarations import (
     Context,
     Creation,
     Decision,
+    calls,
 )
 from lif_core.decisions.partners import partner_directory
 from lif_core.domain import Action, Learning, Measure, Partner, Priority
@@ -119,7 +120,7 @@ PARTNERSHIP_DECISIONS: tuple[Creation | Decision, ...] = (
         name="retire",
         help="Record that a partner left the partnership (its history stays and still resolves).",
         arguments=(RATIONALE,),
-        record=lambda item, a, c: item.retire(a.rationale, c.actor, **c.meta),
+        record=calls("retire", "rationale"),
     ),
     # --- priorities ---------------------------------------------------------------------------
     Creation(
@@ -158,7 +159,7 @@ PARTNERSHIP_DECISIONS: tuple[Creation | Decision, ...] = (
         name="retire",
         help="Retire a priority (a new annual report set others).",
         arguments=(RATIONALE,),
-        record=lambda item, a, c: item.retire(a.rationale, c.actor, **c.meta),
+        record=calls("retire", "rationale"),
     ),
     # --- learning: cascade inside an agency, good practice ------------------------------------
     Decision(
@@ -184,16 +185,14 @@ PARTNERSHIP_DECISIONS: tuple[Creation | Decision, ...] = (
             EVIDENCE,
         ),
         agency_of=_cascade_partner,
-        record=lambda item, a, c: item.cascade(
-            a.partner, a.channel, a.on, a.note, c.actor, **c.meta
-        ),
+        record=calls("cascade", "partner", "channel", "on", "note"),
     ),
     Decision(
         aggregate=Learning,
         name="good-practice",
         help="Mark a learning item as good practice to spread (a strength, beside areas for improvement).",
         arguments=(RATIONALE, EVIDENCE),
-        record=lambda item, a, c: item.identify_good_practice(a.rationale, c.actor, **c.meta),
+        record=calls("identify_good_practice", "rationale"),
     ),
     # --- measures: the turn-the-curve narrative -----------------------------------------------
     Decision(
@@ -220,16 +219,7 @@ PARTNERSHIP_DECISIONS: tuple[Creation | Decision, ...] = (
             ),
             RATIONALE,
         ),
-        record=lambda item, a, c: item.narrate(
-            a.period,
-            a.story,
-            list(a.partner),
-            a.what_works,
-            list(a.action),
-            a.rationale,
-            c.actor,
-            **c.meta,
-        ),
+        record=calls("narrate", "period", "story", "partner", "what_works", "action", "rationale"),
     ),
 )
 """Appended to :data:`lif_core.decisions.table.DECISIONS`."""

@@ -23,6 +23,7 @@ from lif_core.decisions.declarations import (
     Context,
     Creation,
     Decision,
+    calls,
 )
 from lif_core.decisions.partnership import PARTNERSHIP_DECISIONS
 from lif_core.domain import Action, Learning, Measure
@@ -134,21 +135,21 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             RATIONALE,
             EVIDENCE,
         ),
-        record=lambda item, a, c: item.prioritise(a.priority, a.rationale, c.actor, **c.meta),
+        record=calls("prioritise", "priority", "rationale"),
     ),
     Decision(
         aggregate=Learning,
         name="accept",
         help="Accept a learning item for action.",
         arguments=(RATIONALE, EVIDENCE),
-        record=lambda item, a, c: item.accept(a.rationale, c.actor, **c.meta),
+        record=calls("accept", "rationale"),
     ),
     Decision(
         aggregate=Learning,
         name="decline",
         help="Decline a learning item (it will not be disseminated).",
         arguments=(RATIONALE, EVIDENCE),
-        record=lambda item, a, c: item.decline(a.rationale, c.actor, **c.meta),
+        record=calls("decline", "rationale"),
     ),
     Decision(
         aggregate=Learning,
@@ -164,7 +165,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             Argument("on", datatype=date, today=True, help="Date shared (default today)."),
             Argument("audience", help="Who it was shared with."),
         ),
-        record=lambda item, a, c: item.disseminate(a.channel, a.on, a.audience, c.actor, **c.meta),
+        record=calls("disseminate", "channel", "on", "audience"),
     ),
     Decision(
         aggregate=Learning,
@@ -174,7 +175,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             Argument("evidence", required=True, cited=True, help="Source record id."),
             Argument("note", help="What it shows."),
         ),
-        record=lambda item, a, c: item.link_evidence(a.evidence, a.note, c.actor, **c.meta),
+        record=calls("link_evidence", "evidence", "note"),
     ),
     Decision(
         aggregate=Learning,
@@ -185,9 +186,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             RATIONALE,
             EVIDENCE,
         ),
-        record=lambda item, a, c: item.assess_embedding(
-            a.assessment, a.rationale, c.actor, **c.meta
-        ),
+        record=calls("assess_embedding", "assessment", "rationale"),
     ),
     Decision(
         aggregate=Learning,
@@ -201,14 +200,14 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             ),
             EVIDENCE,
         ),
-        record=lambda item, a, c: item.close(a.rationale, c.actor, override=a.override, **c.meta),
+        record=calls("close", "rationale", keywords=("override",)),
     ),
     Decision(
         aggregate=Learning,
         name="reopen",
         help="Reopen a closed learning item.",
         arguments=(RATIONALE, EVIDENCE),
-        record=lambda item, a, c: item.reopen(a.rationale, c.actor, **c.meta),
+        record=calls("reopen", "rationale"),
     ),
     _correction(
         Learning,
@@ -253,7 +252,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             Argument("due", datatype=date, required=True, help="The new due date."),
             RATIONALE,
         ),
-        record=lambda item, a, c: item.reschedule(a.due, a.rationale, c.actor, **c.meta),
+        record=calls("reschedule", "due", "rationale"),
     ),
     Decision(
         aggregate=Action,
@@ -265,7 +264,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             EVIDENCE,
         ),
         agency_of=_owner_agency,
-        record=lambda item, a, c: item.complete(a.on, a.note, c.actor, **c.meta),
+        record=calls("complete", "on", "note"),
     ),
     Decision(
         aggregate=Action,
@@ -289,7 +288,7 @@ DECISIONS: tuple[Creation | Decision, ...] = (
         name="cancel",
         help="Cancel an action.",
         arguments=(RATIONALE,),
-        record=lambda item, a, c: item.cancel(a.rationale, c.actor, **c.meta),
+        record=calls("cancel", "rationale"),
     ),
     _correction(
         Action,
@@ -304,14 +303,14 @@ DECISIONS: tuple[Creation | Decision, ...] = (
             Argument("target", datatype=Decimal, required=True, help="The new target."),
             RATIONALE,
         ),
-        record=lambda item, a, c: item.set_target(a.target, a.rationale, c.actor, **c.meta),
+        record=calls("set_target", "target", "rationale"),
     ),
     Decision(
         aggregate=Measure,
         name="retire",
         help="Retire a measure.",
         arguments=(RATIONALE,),
-        record=lambda item, a, c: item.retire(a.rationale, c.actor, **c.meta),
+        record=calls("retire", "rationale"),
     ),
     _correction(
         Measure,
