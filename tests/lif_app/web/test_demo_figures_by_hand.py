@@ -1,0 +1,184 @@
+"""The figures ``make demo`` prints, each worked out by hand from the shipped sample files.
+
+Every expected value below was read off ``ingestors/samples/…`` (and the two things the demo
+does itself, in ``lif_app/demo.py``: it raises ACT-2025-101 and verifies the impact of
+ACT-2025-032) with the arithmetic in the comments; none is computed by the code under test.
+The store is the demo's own (``demo_store``, built once per session in conftest.py), projected
+on the day the suite runs: every due date below is in 2025, so any day after 31/12/2025 judges
+them the same way (the first test checks that precondition).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from read_tables import written
+
+from lif_core.eventlog.store import Store
+
+
+@pytest.fixture(scope="module")
+def store(demo_store) -> Iterator[Store]:
+    with Store(demo_store.url) as s:
+        yield s
+
+
+def _rows(store: Store, table: str, sql: str) -> list[dict[str, Any]]:
+    with store.read() as tx:
+        query = tx.execute(sql)
+        cursor = getattr(query.cursor, "sqlite_cursor", query.cursor)
+        names = [d[0] for d in cursor.description]
+        return [written(table, names, r) for r in query.fetchall()]
+
+
+def _printed(output: str, title: str) -> list[list[str]]:
+    """The cells of each line of the body of a table the demo printed."""
+    body = output.split(title, 1)[1].split("└", 1)[0].split("┡", 1)[1].splitlines()[1:]
+    return [[c.strip() for c in line.strip().strip("│").split("│")] for line in body]
+
+
+# Every action the demo's samples state WITH a due date, as the sources state it.
+# Columns: due (as last stated), completed (the day the source states), completed_by (no day
+# given: the day of the first statement that said complete), and the verdict of the on-time
+# measure, with why.
+#
+# ingestors/samples/action-plans/AP-CSPR-2024-02-exported-2025-{03-31,06-30,09-30}.csv
+# (the export of 31/03 has no 'Date completed' column; 034 is missing from the 30/09 export):
+#   ACT-2025-031 due 31/05, moved to 30/09 in the June export; 'Date completed' 19/09 (Sept
+#                export); 19/09 <= 30/09                                     -> ON TIME
+#   ACT-2025-032 due 30/04; 'Date completed' 15/04 (June export); 15/04 <= 30/04 -> ON TIME
+#                (Blue in Sept; the demo also verifies its impact: impact-verified)
+#   ACT-2025-033 due 31/05; 'Date completed' 04/08 (Sept export); 04/08 > 31/05 -> LATE
+#   ACT-2025-034 due 31/03; Complete in the 31/03 export, which has no completion-day column:
+#                done by 31/03 at the latest; 31/03 <= 31/03                 -> ON TIME
+#                (Blue in June: impact-verified)
+#   ACT-2025-035 due 30/09; Not started / In progress in every export: still open after its
+#                due date on the reference date                              -> LATE
+#   ACT-2025-036 due 30/04; In progress on 31/03, Complete on 30/06 with no day: done
+#                between 31/03 and 30/06, which straddles 30/04              -> UNKNOWN
+#                (Blue in Sept: impact-verified)
+# ingestors/samples/deep-dive/actions.csv (Due date, Status, Date completed):
+#   DD-2024-03/A01 due 31/03/2025, Complete 20/03/2025                      -> ON TIME
+#   DD-2024-03/A02 due 30/06/2025, Embedded 30/05/2025 (embedded = complete) -> ON TIME
+#   DD-2024-03/A03 due 28/02/2025, Complete 10/02/2025                      -> ON TIME
+#   DD-2025-01/A01 due 30/09/2025, In progress, no date: open past due      -> LATE
+#   DD-2025-01/A02 due 31/07/2025, Not started: open past due               -> LATE
+# ingestors/samples/jtai/leeds-jtai-tracker-2025-{06,12}.csv (Status as at 30/06/2025 and
+# 15/12/2025; the tracker gives no completion day):
+#   A1.1 due 30/09/2025: In progress 30/06, Complete 15/12: done between, straddles 30/09
+#                                                                            -> UNKNOWN
+#   A1.2 due 31/12/2025: Not started 30/06, In progress 15/12: open past due -> LATE
+#   A2.1 due 31/08/2025: Complete as at 30/06: done by 30/06 <= 31/08       -> ON TIME
+#                (Complete and embedded 15/12: impact-verified)
+#   A3.1 due 30/09/2025: In progress 30/06, Complete 15/12: straddles 30/09  -> UNKNOWN
+# lif_app/demo.py raises ACT-2025-101 itself: due 31/12/2025, never completed -> LATE
+JTAI = "JTAI-LEEDS-2025-02-03-"
+DATED_ACTIONS: dict[str, tuple[str, str | None, str | None, str]] = {
+    "ACT-2025-031": ("2025-09-30", "2025-09-19", None, "on time"),
+    "ACT-2025-032": ("2025-04-30", "2025-04-15", None, "on time"),
+    "ACT-2025-033": ("2025-05-31", "2025-08-04", None, "late"),
+    "ACT-2025-034": ("2025-03-31", None, "2025-03-31", "on time"),
+    "ACT-2025-035": ("2025-09-30", None, None, "late"),
+    "ACT-2025-036": ("2025-04-30", None, "2025-06-30", "unknown"),
+    "DD-2024-03/A01": ("2025-03-31", "2025-03-20", None, "on time"),
+    "DD-2024-03/A02": ("2025-06-30", "2025-05-30", None, "on time"),
+    "DD-2024-03/A03": ("2025-02-28", "2025-02-10", None, "on time"),
+    "DD-2025-01/A01": ("2025-09-30", None, None, "late"),
+    "DD-2025-01/A02": ("2025-07-31", None, None, "late"),
+    JTAI + "A1-1": ("2025-09-30", None, "2025-12-15", "unknown"),
+    JTAI + "A1-2": ("2025-12-31", None, None, "late"),
+    JTAI + "A2-1": ("2025-08-31", None, "2025-06-30", "on time"),
+    JTAI + "A3-1": ("2025-09-30", None, "2025-12-15", "unknown"),
+    "ACT-2025-101": ("2025-12-31", None, None, "late"),
+}
+# How action_status shows each verdict: completed_on_time is 1 / 0 for a completion judged on
+# time / late, empty for an open action (it is late through `overdue`) and for an unknown one.
+SHOWN = {
+    ("on time", True): (1, 0),
+    ("late", True): (0, 0),
+    ("late", False): (None, 1),
+    ("unknown", True): (None, 0),
+}
+# The actions every other source states carry no due date, so the measure leaves them out:
+# none of these sample files has a due-date column, and counting their action rows by hand
+# (as tests/lif_core/test_actions_from_every_source.py does) gives
+#   cdop 5, hmicfrs 6, multi-agency-audits 4, other-inspections 7, section-11 7,
+#   section-175 5, single-agency-audits 6 = 40 actions with no due date.
+UNDATED = {
+    "cdop": 5,
+    "hmicfrs": 6,
+    "multi-agency-audits": 4,
+    "other-inspections": 7,
+    "section-11": 7,
+    "section-175": 5,
+    "single-agency-audits": 6,
+}
+
+
+def test_the_demo_on_time_figure_is_7_of_13_judged_across_trackers_reviews_and_inspections(
+    demo_store, store: Store
+) -> None:
+    actions = {
+        r["reference"]: r
+        for r in _rows(
+            store,
+            "action_status",
+            "SELECT reference, sources, due, completed, completed_by, status, "
+            "completed_on_time, overdue, reference_date FROM action_status",
+        )
+    }
+    [judged_on] = {r["reference_date"] for r in actions.values()}
+    assert judged_on > "2025-12-31", "the demo is judged on the day it runs: after every due date"
+
+    dated = {k: r for k, r in actions.items() if r["due"] is not None}
+    assert {k: (r["due"], r["completed"], r["completed_by"]) for k, r in dated.items()} == {
+        k: v[:3] for k, v in DATED_ACTIONS.items()
+    }
+    for reference, (_, completed, completed_by, verdict) in DATED_ACTIONS.items():
+        row = actions[reference]
+        done = (completed or completed_by) is not None
+        assert row["status"] in (
+            ("completed", "impact-verified") if done else ("open", "in-progress")
+        )
+        assert (row["completed_on_time"], row["overdue"]) == SHOWN[verdict, done], reference
+    undated: dict[str, int] = {}
+    for row in actions.values():
+        if row["due"] is None:
+            undated[row["sources"]] = undated.get(row["sources"], 0) + 1
+    assert undated == UNDATED
+
+    # Tally of the verdicts above, all due in 2025 (one yearly period):
+    #   on time: 031, 032, 034, DD-2024-03/A01, A02, A03, JTAI A2.1          = 7
+    #   late:    033, 035, DD-2025-01/A01, A02, JTAI A1.2, ACT-2025-101       = 6
+    #   unknown: 036, JTAI A1.1, A3.1 (left out of the value)                 = 3
+    #   7 of the 13 judged (7 + 6) = 53.846… % -> 53.8 %
+    verdicts = [v[3] for v in DATED_ACTIONS.values()]
+    assert [verdicts.count(v) for v in ("on time", "late", "unknown")] == [7, 6, 3]
+    # Report card: one period only, so the baseline line is flat through it (forecast 53.8)
+    # and it is a baseline period (curve not judged); target 80, higher is better, and
+    # 53.8 < 72 (90 % of 80): red.
+    [row] = _rows(
+        store,
+        "impact_monitoring",
+        "SELECT period_start, period_end, value, numerator, denominator, unknown, forecast, "
+        "target, baseline, curve_turned, rag FROM impact_monitoring "
+        "WHERE measure = 'MEA-ACTIONS-ON-TIME'",
+    )
+    assert row == {
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "value": 53.8,
+        "numerator": 7.0,
+        "denominator": 13.0,
+        "unknown": 3,
+        "forecast": 53.8,
+        "target": 80.0,
+        "baseline": 1,
+        "curve_turned": None,
+        "rag": "red",
+    }
+    card = _printed(demo_store.demo_output, "OBA report card summary")
+    [cells] = [c for c in card if "MEA-ACTIONS-ON-TIME" in c]
+    assert cells[3:] == ["2025-12-31", "53.8%", "53.8", "80", "baseline", "red"]
