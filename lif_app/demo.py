@@ -23,6 +23,7 @@ from rich.table import Table
 from lif_app.demo_partnership import record_partners, record_partnership
 from lif_core.audit.verify import make_seal, verify
 from lif_core.config import lif_home
+from lif_core.config import store_url as config_store_url
 from lif_core.domain import Action, Learning, Measure, SourceRecord
 from lif_core.errors import NotFoundError
 from lif_core.eventlog.store import Store
@@ -246,7 +247,7 @@ def run_demo(store_url: str | None = None, console: Console | None = None) -> di
     if not console.is_terminal:
         console.width = 160
     _dagster_home()
-    url = store_url or os.environ.get("LIF_STORE") or f"sqlite:///{Path('.lif/lif.db').resolve()}"
+    url = config_store_url(store_url).url  # --store, else LIF_STORE, else $LIF_HOME/lif.db
     with Store(url) as store:
         # The register first: every agency name the samples use is checked against it.
         record_partners(store, BUSINESS_UNIT)

@@ -14,6 +14,7 @@ from lif_core.errors import ConfigError
 __all__ = [
     "InputLimits",
     "StoreURL",
+    "default_store",
     "input_limits",
     "lif_home",
     "limit_setting",
@@ -23,7 +24,10 @@ __all__ = [
     "store_url",
 ]
 
-DEFAULT_STORE = "sqlite:///.lif/lif.db"
+DEFAULT_HOME = ".lif"
+"""``LIF_HOME`` when it is not set: ``.lif`` under the working directory."""
+STORE_FILE = "lif.db"
+"""The default store's file name, in ``LIF_HOME``."""
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -104,14 +108,29 @@ class StoreURL:
         )
 
 
+def _home() -> Path:
+    return Path(os.environ.get("LIF_HOME") or DEFAULT_HOME).resolve()
+
+
+def default_store() -> str:
+    """The store without ``--store`` or ``LIF_STORE``: ``sqlite:///$LIF_HOME/lif.db``.
+
+    It follows ``LIF_HOME`` as the key file does (``$LIF_HOME/kek.key``), so setting only
+    ``LIF_HOME`` keeps a store and the key it was written with together. The path is absolute
+    (``LIF_HOME`` resolved against the working directory now), so a process started elsewhere
+    with the URL (the demo's Dagster run) opens the same file. Nothing is created here.
+    """
+    return f"sqlite:///{_home() / STORE_FILE}"
+
+
 def store_url(url: str | None = None) -> StoreURL:
-    """The configured store: the argument, else ``LIF_STORE``, else ``sqlite:///.lif/lif.db``."""
-    return StoreURL.parse(url or os.environ.get("LIF_STORE") or DEFAULT_STORE)
+    """The configured store: the argument, else ``LIF_STORE``, else :func:`default_store`."""
+    return StoreURL.parse(url or os.environ.get("LIF_STORE") or default_store())
 
 
 def lif_home() -> Path:
     """``LIF_HOME`` (default ``.lif`` under the working directory), created on first use."""
-    home = Path(os.environ.get("LIF_HOME") or ".lif").resolve()
+    home = _home()
     home.mkdir(parents=True, exist_ok=True)
     return home
 

@@ -92,9 +92,10 @@ a column's type or meaning will be a new version, its old view kept.
 
 ## Connecting a reporting tool
 
-- **SQLite** (the default store, `LIF_STORE=sqlite:///.lif/lif.db`): the tables and views are in
-  that file. Power BI and Excel: *Get Data → ODBC* with the SQLite ODBC driver, DSN pointing at
-  the file. Tableau: *Other Databases (ODBC)* with the same driver. Open it read-only (the
+- **SQLite** (the default store `$LIF_HOME/lif.db`, that is `.lif/lif.db` unless `LIF_HOME` is
+  set; or the file `LIF_STORE=sqlite:///path/lif.db` names): the tables and views are in that
+  file. Power BI and Excel: *Get Data → ODBC* with the SQLite ODBC driver, DSN pointing at the
+  file. Tableau: *Other Databases (ODBC)* with the same driver. Open it read-only (the
   driver's `ReadOnly` option, or a copy): `lif project` writes to it while it runs. On SQLite
   one process writes at a time: `lif project`, the policies, a seal or a decision run beside an
   ingest wait for its current file's transaction (up to 30 s each) rather than fail with

@@ -4,6 +4,8 @@
 set -euo pipefail
 set -m
 cd "$(dirname "$0")/.."
+# LIF_HOME holds the default store (lif.db, unless LIF_STORE is set) and the key file (kek.key),
+# as for `make demo` and every `lif` command run from this folder.
 export LIF_HOME="${LIF_HOME:-$PWD/.lif}"
 export DAGSTER_HOME="${DAGSTER_HOME:-$LIF_HOME/dagster}"
 mkdir -p "$DAGSTER_HOME"

@@ -1,13 +1,12 @@
-"""The one resource: the store URL (``LIF_STORE``; the embedded SQLite file by default)."""
+"""The one resource: the store URL (``LIF_STORE``; by default the SQLite file ``$LIF_HOME/lif.db``)."""
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 
-from lif_core.config import DEFAULT_STORE, lif_home
+from lif_core.config import lif_home, store_url
 from lif_core.eventlog.store import Store
 
 
@@ -17,7 +16,8 @@ class LifStore(dg.ConfigurableResource):  # type: ignore[type-arg]
     url: str = ""
 
     def resolved_url(self) -> str:
-        return self.url or os.environ.get("LIF_STORE") or DEFAULT_STORE
+        """``url``, else ``LIF_STORE``, else ``$LIF_HOME/lif.db``: the CLI's rule (lif_core.config)."""
+        return store_url(self.url or None).url
 
     @contextmanager
     def open(self) -> Iterator[Store]:

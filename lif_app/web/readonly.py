@@ -65,7 +65,8 @@ class ReadOnlyStore(Store):
         if not path.is_file():
             raise StoreError(
                 f"no store at {path.resolve()}: build one first with `lif demo` "
-                "(or point --store / LIF_STORE at an existing one)"
+                "(or point --store / LIF_STORE at an existing one; without them the store is "
+                "$LIF_HOME/lif.db)"
             )
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lif_core.config import lif_home
 from lif_core.errors import ConfigError
 
-__all__ = ["KeyWrapper", "LocalKek", "key_wrapper"]
+__all__ = ["KeyWrapper", "LocalKek", "WrongKekError", "key_wrapper"]
 
 _NONCE = 12
 
@@ -45,17 +45,42 @@ class KeyWrapper(Protocol):
     def unwrap(self, wrapped: bytes, name: str) -> bytes: ...
 
 
+class WrongKekError(ConfigError):
+    """A data key does not unwrap under the configured KEK: the store was written with another.
+
+    The message names both places, the store (once :class:`~lif_core.privacy.vault.DataKeys`
+    adds it) and where the KEK came from, and how the two are found by default.
+    """
+
+    def __init__(self, name: str, key_id: str, origin: str, store: str = "") -> None:
+        self.name, self.key_id, self.origin = name, key_id, origin
+        of_store = f" of the store {store}" if store else ""
+        super().__init__(
+            f"the data key {name!r}{of_store} does not unwrap under the key-encryption key "
+            f"{key_id} from {origin}: the store was written with another key-encryption key. "
+            "Without --store or LIF_STORE the store is $LIF_HOME/lif.db, beside the key file "
+            "$LIF_HOME/kek.key: set LIF_HOME to the folder that holds both, or point "
+            "LIF_KEK_FILE (or LIF_KEK, LIF_KMS) at the key this store was written with"
+        )
+
+    def in_store(self, store: str) -> WrongKekError:
+        """The same error, naming the store (its URL, password masked)."""
+        return WrongKekError(self.name, self.key_id, self.origin, store)
+
+
 class LocalKek:
     """A KEK held by this process (from ``LIF_KEK`` or a key file): AES-256-GCM, the data key's
-    name as associated data, so a wrapped key moved to another name does not unwrap."""
+    name as associated data, so a wrapped key moved to another name does not unwrap.
+    ``origin`` says where the KEK came from, for the error when a key does not unwrap."""
 
-    __slots__ = ("_aead", "key_id")
+    __slots__ = ("_aead", "key_id", "origin")
 
-    def __init__(self, kek: bytes) -> None:
+    def __init__(self, kek: bytes, origin: str = "LIF_KEK") -> None:
         if len(kek) != 32:
             raise ConfigError(f"the key-encryption key must be 32 bytes, not {len(kek)}")
         self._aead = AESGCM(kek)
         self.key_id = "local:" + hashlib.sha256(b"lif-kek-id" + kek).hexdigest()[:16]
+        self.origin = origin
 
     def wrap(self, data_key: bytes, name: str) -> bytes:
         nonce = os.urandom(_NONCE)
@@ -65,10 +90,7 @@ class LocalKek:
         try:
             return self._aead.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], name.encode())
         except InvalidTag:
-            raise ConfigError(
-                f"the data key {name!r} does not unwrap under the key-encryption key "
-                f"{self.key_id}: LIF_KEK or the key file is not the one the store was written with"
-            ) from None
+            raise WrongKekError(name, self.key_id, self.origin) from None
 
 
 def _decode(text: str, where: str) -> bytes:
@@ -112,7 +134,8 @@ def _cached(kms: str, kek: str, key_file: str) -> KeyWrapper:
         return wrapper
     if kek:
         return LocalKek(_decode(kek, "LIF_KEK"))
-    return LocalKek(_key_file(Path(key_file)))
+    path = Path(key_file).resolve()
+    return LocalKek(_key_file(path), f"the key file {path}")
 
 
 def key_wrapper() -> KeyWrapper:

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from lif_core.errors import StoreError
 from lif_core.eventlog.store import Store, Tx
-from lif_core.privacy.keys import KeyWrapper, key_wrapper
+from lif_core.privacy.keys import KeyWrapper, WrongKekError, key_wrapper
 
 __all__ = [
     "CONTENT_HMAC",
@@ -141,6 +141,12 @@ class DataKeys:
             self._wrapper = key_wrapper()
         return self._wrapper
 
+    def _unwrap(self, wrapped: bytes, name: str) -> bytes:
+        try:
+            return self.wrapper.unwrap(wrapped, name)
+        except WrongKekError as exc:
+            raise exc.in_store(self.store.url.masked) from None
+
     def create(self, tx: Tx, name: str) -> bytes:
         """A new data key called ``name``, stored wrapped inside ``tx``."""
         data_key = AESGCM.generate_key(bit_length=256)
@@ -163,7 +169,7 @@ class DataKeys:
             return self.create(tx, name)
         if row[0] is None:
             raise StoreError(f"the data key {name!r} was erased; it cannot be used again")
-        data_key = self.wrapper.unwrap(bytes(row[0]), name)
+        data_key = self._unwrap(bytes(row[0]), name)
         self._cache[name] = data_key
         return data_key
 
@@ -211,7 +217,7 @@ class DataKeys:
                     parent = self.key(kek_id[len(_PARENT) :])
                     data_key = None if parent is None else _unwrap_under(parent, wrapped, name)
                 else:
-                    data_key = self.wrapper.unwrap(wrapped, name)
+                    data_key = self._unwrap(wrapped, name)
             self._cache[name] = data_key
         return self._cache[name]
 

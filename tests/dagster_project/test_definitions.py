@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -249,3 +250,41 @@ def test_rejected_rows_are_erased_by_a_daily_schedule(
     with Store(url) as store:
         [event] = [store.decode(n) for n in store.iter_notifications(topics=[topic])]
         assert DataKeys(store).open(event.raw) == ERASED
+
+
+def test_the_store_resource_defaults_to_lif_home_as_the_cli_does_and_lif_store_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The definitions' own resource (no URL given), with only LIF_HOME set: its store is
+    $LIF_HOME/lif.db, and the CLI run afterwards with the same setting opens it with the same KEK."""
+    from typer.testing import CliRunner
+
+    from lif_app.cli.app import app
+
+    for name in ("LIF_STORE", "LIF_KEK", "LIF_KEK_FILE", "LIF_KMS"):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "lif-home"  # the fixture's LIF_HOME
+    definitions = load_definitions()
+    resource = definitions.resources["lif"]
+    assert resource.resolved_url() == f"sqlite:///{home}/lif.db"
+
+    key = source_key("learning-log")
+    assets = [a for a in definitions.assets or [] if isinstance(a, dg.AssetsDefinition)]
+    result = dg.materialize(
+        assets,
+        selection=dg.AssetSelection.assets(key),
+        resources=definitions.resources,
+        run_config={"ops": {"__".join(key.path): {"config": {"samples": True}}}},
+    )
+    assert result.success
+    assert (home / "lif.db").is_file() and (home / "kek.key").is_file()
+    # The policies open the sealed statements Dagster wrote: only the same KEK unwraps them.
+    policies = CliRunner().invoke(app, ["policies", "run", "--json"])
+    assert policies.exit_code == 0, policies.output
+    # The learning log's sample alone: 9 items identified + 9 citations + 14 disseminations
+    # + 3 impact evidence (as in test_materialize.py's count for the same source); no actions.
+    written = json.loads(policies.stdout)["events_written"]
+    assert written == {"learning": 9 + 9 + 14 + 3, "actions": 0}
+
+    monkeypatch.setenv("LIF_STORE", f"sqlite:///{tmp_path}/other.db")
+    assert definitions.resources["lif"].resolved_url() == f"sqlite:///{tmp_path}/other.db"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lif_core.config import DEFAULT_STORE, StoreURL, lif_home, mask_url, store_url
+from lif_core.config import StoreURL, default_store, lif_home, mask_url, store_url
 from lif_core.errors import ConfigError
 
 
@@ -108,7 +108,25 @@ def test_store_url_prefers_the_argument_then_lif_store_then_the_default(monkeypa
     assert store_url().path == tmp_path / "env.db"
 
     monkeypatch.delenv("LIF_STORE")
-    assert store_url().url == DEFAULT_STORE
+    monkeypatch.setenv("LIF_HOME", str(tmp_path / "home"))
+    assert store_url().url == f"sqlite:///{tmp_path}/home/lif.db"
+
+
+def test_the_default_store_is_lif_db_in_lif_home_beside_the_key_file(monkeypatch, tmp_path):
+    monkeypatch.delenv("LIF_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    # Neither set: .lif/lif.db under the working folder, as before LIF_HOME placed the store.
+    monkeypatch.delenv("LIF_HOME", raising=False)
+    assert default_store() == f"sqlite:///{tmp_path}/.lif/lif.db"
+    assert store_url().path == tmp_path / ".lif" / "lif.db"
+    assert not (tmp_path / ".lif").exists()  # naming the default creates nothing
+
+    # A relative LIF_HOME is taken from the working folder, then made absolute, so a process
+    # given the URL from elsewhere (the demo's Dagster run) opens the same file.
+    monkeypatch.setenv("LIF_HOME", "state/lif")
+    assert default_store() == f"sqlite:///{tmp_path}/state/lif/lif.db"
+    assert store_url().path == lif_home() / "lif.db"
 
 
 def test_lif_home_is_created_on_first_use(monkeypatch, tmp_path):

@@ -124,6 +124,40 @@ def test_the_demo_report_folder_is_per_store(
     assert sqlite.name.startswith("sqlite-lif-") and pg.name.startswith("postgresql-test-lif-")
 
 
+def test_the_demo_hook_says_lif_serve_alone_for_the_store_in_lif_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lif serve`` with no setting opens $LIF_HOME/lif.db, so for that store the hint needs no
+    LIF_STORE; for a store elsewhere it names it. (Empty stores: no seal, so no report.)"""
+    import io
+
+    from rich.console import Console
+
+    from lif_app.web.demo_hook import after_demo
+
+    monkeypatch.delenv("LIF_STORE", raising=False)
+    monkeypatch.setenv("LIF_HOME", str(tmp_path / "home"))
+    hints = {}
+    for name, url in (
+        ("home", f"sqlite:///{tmp_path}/home/lif.db"),
+        ("elsewhere", f"sqlite:///{tmp_path}/elsewhere/lif.db"),
+    ):
+        Store(url).close()
+        out = io.StringIO()
+        after_demo(url, Console(file=out, width=200))
+        [hints[name]] = [
+            line for line in out.getvalue().splitlines() if line.startswith("web view")
+        ]
+    assert hints["home"].split() == ["web", "view", ".venv/bin/lif", "serve", *SERVE_TAIL]
+    assert hints["elsewhere"].split() == [
+        *("web", "view", f"LIF_STORE='sqlite:///{tmp_path}/elsewhere/lif.db'", ".venv/bin/lif"),
+        *("serve", *SERVE_TAIL),
+    ]
+
+
+SERVE_TAIL = ["(then", "http://127.0.0.1:8000;", "read-only)"]
+
+
 def test_the_public_report_shows_action_and_learning_counts_as_they_are(
     report: Path, store: Store
 ) -> None:
