@@ -182,3 +182,164 @@ def test_the_demo_on_time_figure_is_7_of_13_judged_across_trackers_reviews_and_i
     card = _printed(demo_store.demo_output, "OBA report card summary")
     [cells] = [c for c in card if "MEA-ACTIONS-ON-TIME" in c]
     assert cells[3:] == ["2025-12-31", "53.8%", "53.8", "80", "baseline", "red"]
+
+
+# The demo's measures (lif_app/demo.py MEASURES), every period, as impact_monitoring holds them:
+# (period_start, value, numerator, denominator, forecast, baseline, curve_turned, rag).
+# Baselines are the first 2 periods; the forecast is the least-squares line through them, so
+# with two points it passes through both and rises by their difference each period after.
+# RAG against the target: higher is better -> green at or above it, amber at or above 90 % of
+# it, red below; lower is better -> green at or below it, amber at or below 110 % of it, red above.
+REPORT_CARD: dict[str, list[tuple[Any, ...]]] = {
+    # performance/pmf-indicators-2025-06.csv, ICPC-15WD, area Leeds, the three yearly rows
+    # (the quarters, the months, England and statistical neighbours are other periods / areas):
+    #   2022-23 85.3 (1012 of 1187), 2023-24 87.3 (1043 of 1195), 2024-25 86.5 (1071 of 1238).
+    # Line through 85.3, 87.3: +2.0 a year -> 2024-25 forecast 87.3 + 2.0 = 89.3; 86.5 is below
+    # it and higher is better: not turned. Target 90: 85.3, 87.3 and 86.5 are all >= 81
+    # (90 % of 90) and < 90: amber.
+    "MEA-ICPC-15WD": [
+        ("2022-04-01", 85.3, 1012.0, 1187.0, 85.3, 1, None, "amber"),
+        ("2023-04-01", 87.3, 1043.0, 1195.0, 87.3, 1, None, "amber"),
+        ("2024-04-01", 86.5, 1071.0, 1238.0, 89.3, 0, 0, "amber"),
+    ],
+    # the same file, CPP-REPEAT, Leeds: 21.1 (231 of 1094), 22.1 (248 of 1121), 19.9 (229 of
+    # 1150). Line +1.0 a year -> forecast 22.1 + 1.0 = 23.1; 19.9 is below it and lower is
+    # better: turned. Target 20: 21.1 <= 22 (110 % of 20) amber; 22.1 > 22 red; 19.9 <= 20 green.
+    "MEA-CPP-REPEAT": [
+        ("2022-04-01", 21.1, 231.0, 1094.0, 21.1, 1, None, "amber"),
+        ("2023-04-01", 22.1, 248.0, 1121.0, 22.1, 1, None, "red"),
+        ("2024-04-01", 19.9, 229.0, 1150.0, 23.1, 0, 1, "green"),
+    ],
+    # school-health-survey/survey-2023-24.csv and survey-2024-25.csv, Year 10, SAF01 "Do you feel
+    # safe at school?", Yes: 72.0 (2801 of 3890) and 73.1 (3001 of 4105); the measure takes the
+    # stated percentage (no numerator). Academic years from 1 September. Both periods are the
+    # baseline: forecast = the values, curve not judged. Target 80: 72.0 is exactly 90 % of 80,
+    # which still counts amber; 73.1 amber.
+    "MEA-SAFE-AT-SCHOOL": [
+        ("2023-09-01", 72.0, None, None, 72.0, 1, None, "amber"),
+        ("2024-09-01", 73.1, None, None, 73.1, 1, None, "amber"),
+    ],
+    # learning-log/learning-log-exported-2025-09-30.xlsx, one sharing per channel on its
+    # 'Date disseminated':
+    #   2024: LRN-2024-031 (7-minute briefing; Newsletter, 20/11/2024)                 = 2
+    #   2025: LRN-2024-032 1 (13/01), LRN-2025-014 3 (10/03), -015 2 (10/03), -016 2 (10/03),
+    #         -017 2 (03/02), -018 1 (01/07), -020 1 (16/06); -019 not shared  = 1+3+2+2+2+1+1 = 12
+    # Both periods are the baseline; no target, so no RAG.
+    "MEA-LEARNING-SHARED": [
+        ("2024-01-01", 2.0, 2.0, None, 2.0, 1, None, None),
+        ("2025-01-01", 12.0, 12.0, None, 12.0, 1, None, None),
+    ],
+    # worked in the first test of this file
+    "MEA-ACTIONS-ON-TIME": [("2025-01-01", 53.8, 7.0, 13.0, 53.8, 1, None, "red")],
+}
+
+
+def test_every_period_of_every_demo_measure_is_worked_out_by_hand(store: Store) -> None:
+    rows = _rows(
+        store,
+        "impact_monitoring",
+        "SELECT measure, period_start, value, numerator, denominator, forecast, baseline, "
+        "curve_turned, rag FROM impact_monitoring ORDER BY measure, period_start",
+    )
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for r in rows:
+        found.setdefault(r.pop("measure"), []).append(tuple(r.values()))
+    assert found.keys() == REPORT_CARD.keys()
+    for measure, periods in REPORT_CARD.items():
+        # the forecast is stored rounded to 4 places of a float fit: compare to 1e-9 of that
+        assert [p[:4] + p[5:] for p in found[measure]] == [p[:4] + p[5:] for p in periods]
+        assert [p[4] for p in found[measure]] == pytest.approx([p[4] for p in periods], abs=1e-9)
+
+
+def test_the_printed_and_published_report_cards_show_the_hand_worked_figures(
+    demo_store,
+) -> None:
+    import json
+
+    # The demo's summary: the latest period of each measure, as printed.
+    card = {c[2]: c[3:] for c in _printed(demo_store.demo_output, "OBA report card summary")}
+    assert card == {
+        "MEA-CPP-REPEAT": ["2025-03-31", "19.9%", "23.1", "20", "yes", "green"],
+        "MEA-ICPC-15WD": ["2025-03-31", "86.5%", "89.3", "90", "no", "amber"],
+        "MEA-SAFE-AT-SCHOOL": ["2025-08-31", "73.1%", "73.1", "80", "baseline", "amber"],
+        "MEA-LEARNING-SHARED": ["2025-12-31", "12", "12.0", "", "baseline", ""],
+        "MEA-ACTIONS-ON-TIME": ["2025-12-31", "53.8%", "53.8", "80", "baseline", "red"],
+    }
+    # The published report (lif report): every period of every card, the same figures.
+    data = json.loads((demo_store.report / "data.json").read_text(encoding="utf-8"))
+    published = {
+        m["reference"]: [
+            (p["period"], p["value"], p["forecast"], p["curve_turned"], p["rag"])
+            for p in m["periods"]
+        ]
+        for result in data["report_cards"]
+        for category in result["categories"]
+        for m in category["measures"]
+    }
+    assert published == {
+        "MEA-ICPC-15WD": [
+            ("2022-23", "85.3%", "85.3%", None, "amber"),
+            ("2023-24", "87.3%", "87.3%", None, "amber"),
+            ("2024-25", "86.5%", "89.3%", False, "amber"),
+        ],
+        "MEA-CPP-REPEAT": [
+            ("2022-23", "21.1%", "21.1%", None, "amber"),
+            ("2023-24", "22.1%", "22.1%", None, "red"),
+            ("2024-25", "19.9%", "23.1%", True, "green"),
+        ],
+        "MEA-SAFE-AT-SCHOOL": [
+            ("2023-24", "72%", "72%", None, "amber"),
+            ("2024-25", "73.1%", "73.1%", None, "amber"),
+        ],
+        "MEA-LEARNING-SHARED": [("2024", "2", "2", None, None), ("2025", "12", "12", None, None)],
+        "MEA-ACTIONS-ON-TIME": [("2025", "53.8%", "53.8%", None, "red")],
+    }
+
+
+def test_learning_shared_is_counted_per_channel_on_its_day_in_the_register_and_report(
+    demo_store, store: Store
+) -> None:
+    import json
+
+    # learning-log-exported-2025-09-30.xlsx, 'Dissemination channel' (one sharing per channel):
+    shared = {
+        "LRN-2024-031": 2,  # 7-minute briefing; Newsletter
+        "LRN-2024-032": 1,  # Learning sheet
+        "LRN-2025-014": 3,  # Published review; 7-minute briefing; Practitioner briefing
+        "LRN-2025-015": 2,  # Published review; 7-minute briefing
+        "LRN-2025-016": 2,  # Published review; Newsletter
+        "LRN-2025-017": 2,  # Published review; Training
+        "LRN-2025-018": 1,  # Newsletter
+        "LRN-2025-020": 1,  # Learning sheet
+    }  # LRN-2025-019 has no channel; no other source states a sharing
+    rows = _rows(
+        store,
+        "learning_register",
+        "SELECT reference, dissemination_count FROM learning_register",
+    )
+    assert {r["reference"]: r["dissemination_count"] for r in rows if r["dissemination_count"]} == (
+        shared
+    )
+    data = json.loads((demo_store.report / "data.json").read_text(encoding="utf-8"))
+    dissemination = data["dissemination"]
+    # Items: appreciative-inquiry/findings.csv 7 + deep-dive/findings.csv 6 +
+    # practice-reviews/learning-points.csv 7 + the learning log's 9 = 29, less the 4 review
+    # points the learning log names as its own (LRN-2025-014/-015/-016 = CSPR-2024-02/LP01-03,
+    # LRN-2025-017 = LLR-2024-01/LP01) = 25. Shared: the 8 above; times 2+1+3+2+2+2+1+1 = 14.
+    assert (
+        dissemination["learning_items"],
+        dissemination["items_shared"],
+        dissemination["times_shared"],
+    ) == (25, 8, 14)
+    # Items per channel, in the platform's channel names ('7-minute briefing' is a briefing
+    # sheet): published review 014, 015, 016, 017 = 4; briefing sheet 031, 014, 015 = 3;
+    # newsletter 031, 016, 018 = 3; learning sheet 032, 020 = 2; practitioner briefing 014 = 1;
+    # training 017 = 1.
+    assert {c["channel"]: c["learning_items"] for c in dissemination["channels"]} == {
+        "published review": 4,
+        "briefing sheet and resources": 3,
+        "newsletter": 3,
+        "learning sheet": 2,
+        "practitioner briefing": 1,
+        "training": 1,
+    }
