@@ -29,6 +29,7 @@ from lif_core.errors import NotFoundError
 from lif_core.eventlog.store import Store
 from lif_core.ingestion import ingest_file
 from lif_core.plugins.host import load_plugins
+from projections.action_status import owner_names
 
 __all__ = ["MEASURES", "run_demo"]
 
@@ -417,7 +418,7 @@ def _print(store: Store, console: Console) -> dict[str, Any]:
     by_agency: dict[str, Counter[str]] = {}
     for partners, agency, rag, count in actions:
         # A shared action counts once for each partner it resolves to, as the web view counts it.
-        for owner in partners.split("; ") if partners else [agency]:
+        for owner in owner_names({"owner_partner_name": partners, "owner_agency": agency}):
             by_agency.setdefault(owner, Counter())[rag or "cancelled"] += int(count)
     table = Table(
         "owner agency",

@@ -129,6 +129,16 @@ def _on_time(item: dict[str, Any]) -> bool | None:
     return False if after is not None and after > due else None
 
 
+def owner_names(row: dict[str, Any]) -> list[str]:
+    """The partners an action_status row is owned by, each once (its ``owner_partner_name`` split
+    where a shared action names several), or its agency as written when none resolves.
+
+    Totals by agency count a shared action once for each of them (the demo, the web view, the
+    report and ``partner_register`` alike)."""
+    names = row.get("owner_partner_name")
+    return names.split("; ") if names else [row["owner_agency"]]
+
+
 def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
     from projections.partners import directory
 

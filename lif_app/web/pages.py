@@ -35,6 +35,7 @@ from lif_core.decisions import DECISIONS, Creation
 from lif_core.domain import Action
 from lif_core.errors import ForbiddenError
 from lif_core.eventlog.store import Store
+from projections.action_status import owner_names
 
 __all__ = [
     "ITEM_PAGES",
@@ -231,11 +232,12 @@ def actions(request: Request) -> Response:
     everything = all_rows(store, "action_status")
     by_agency: dict[str, Counter[str]] = {}
     for row in everything:
-        # Each partner once, whatever spelling its actions used (issue 15).
-        agency = row.get("owner_partner_name") or row["owner_agency"]
-        counts = by_agency.setdefault(agency, Counter())
-        counts[row["rag"] or "cancelled"] += 1
-        counts["overdue"] += int(bool(row["overdue"]))
+        # Each partner once, whatever spelling its actions used; a shared action once for each
+        # partner that shares it (issue 15).
+        for agency in owner_names(row):
+            counts = by_agency.setdefault(agency, Counter())
+            counts[row["rag"] or "cancelled"] += 1
+            counts["overdue"] += int(bool(row["overdue"]))
     return render_page(
         request,
         "site/actions.html",

@@ -343,3 +343,83 @@ def test_learning_shared_is_counted_per_channel_on_its_day_in_the_register_and_r
         "practitioner briefing": 1,
         "training": 1,
     }
+
+
+# Actions by owner partner and RAG, each action of the samples placed by hand. RAG: cancelled
+# none; impact verified blue; complete green; open past its due date red (also overdue);
+# otherwise amber. Owners as the files write them, resolved through the demo's partner register
+# (lif_app/demo_partnership.py: "Leeds City Council Children and Families" is LCC, "LCH" the
+# community trust, "National Probation Service" and "Leeds Probation Delivery Unit" the
+# Probation Service, the two Section 175 schools "Leeds schools"). Each of the 4
+# multi-agency-audit actions is owned by the 4 agencies its audit involved, and counts once
+# for each (MACA-2024-01: LCC, LCH, LTHT, WYP; MACA-2024-02: LCC, WYP, LYPFT, ICB).
+#   LCC   red: ACT-2025-101, DD-2025-01/A01, JTAI A1.2; amber: MACA x4; green: ACT-2025-031,
+#         DD-2024-03/A02, JTAI A1.1, A3.1, HMI Probation YJS R3; blue: ACT-2025-034     = 13
+#   LCH   amber: CDOP-2023-24-R1, MACA-2024-01 x3, its 3 single-agency audit actions;
+#         green: DD-2024-03/A01; blue: ACT-2025-032                                    = 9
+#   LSCP business unit  green: DD-2024-03/A03; blue: ACT-2025-036                      = 2
+#   LTHT  amber: CDOP-2023-24-R2, CDOP-2024-25-R1, MACA-2024-01 x3, Section 11 standards 4
+#         and 5, its single-agency audit action; green: ACT-2025-033                   = 9
+#   Leeds Youth Justice Service  green: YJS R1 (Closed 15/01/2026)                     = 1
+#   LYPFT amber: CDOP-2024-25-R2, MACA-2024-02                                         = 2
+#   Leeds schools  amber: Section 175, Beckside 6 and 8, Harewood Lane 3, 4 and 9       = 5
+#   ICB   red: ACT-2025-035; amber: CDOP-2024-25-R3, MACA-2024-02, YJS R2, Section 11
+#         standard 4; blue: JTAI A2.1                                                  = 6
+#   Probation  amber: PDU R1, Section 11 standard 7; cancelled: PDU R2 (Superseded)    = 3
+#   WYFRS amber: AFI-2 (Open); green: AFI-1 (Closed 30/09/2025)                        = 2
+#   WYP   red: DD-2025-01/A02; amber: HMICFRS AFI-3, MACA x4, Section 11 standards 4, 5
+#         and 8, its 2 single-agency audit actions; green: AFI-1, AFI-2 (Closed);
+#         cancelled: CoC-1 (Superseded)                                                = 14
+#   HMP/YOI Wetherby  amber: recommendations 1.1 (Open), 1.2 (In progress)             = 2
+# (red, amber, green, blue, overdue, total with the cancelled ones)
+BY_PARTNER = {
+    "Leeds City Council": (3, 4, 5, 1, 3, 13),
+    "Leeds Community Healthcare NHS Trust": (0, 7, 1, 1, 0, 9),
+    "Leeds Safeguarding Children Partnership business unit": (0, 0, 1, 1, 0, 2),
+    "Leeds Teaching Hospitals NHS Trust": (0, 8, 1, 0, 0, 9),
+    "Leeds Youth Justice Service": (0, 0, 1, 0, 0, 1),
+    "Leeds and York Partnership NHS Foundation Trust": (0, 2, 0, 0, 0, 2),
+    "Leeds schools": (0, 5, 0, 0, 0, 5),
+    "NHS West Yorkshire Integrated Care Board": (1, 4, 0, 1, 1, 6),
+    "Probation Service, West Yorkshire": (0, 2, 0, 0, 0, 3),
+    "West Yorkshire Fire and Rescue Service": (0, 1, 1, 0, 0, 2),
+    "West Yorkshire Police": (1, 10, 2, 0, 1, 14),
+    "HMP/YOI Wetherby": (0, 2, 0, 0, 0, 2),
+}
+
+
+def test_actions_by_partner_and_rag_are_the_same_hand_worked_counts_in_demo_and_report(
+    demo_store,
+) -> None:
+    import json
+
+    printed = {
+        c[0]: tuple(int(n) for n in c[1:])
+        for c in _printed(demo_store.demo_output, "Action status by RAG and agency")
+    }
+    assert printed == {k: v[:4] for k, v in BY_PARTNER.items()}
+    data = json.loads((demo_store.report / "data.json").read_text(encoding="utf-8"))
+    published = {
+        a["agency"]: tuple(a[k] for k in ("red", "amber", "green", "blue", "overdue", "total"))
+        for a in data["actions_by_agency"]
+    }
+    assert published == BY_PARTNER
+
+
+def test_the_web_view_counts_actions_by_partner_as_the_report_does(demo_store) -> None:
+    import re
+
+    from starlette.testclient import TestClient
+
+    from lif_app.web.app import create_app
+
+    with TestClient(create_app(demo_store.url)) as client:
+        page = client.get("/actions")
+    assert page.status_code == 200
+    summary = page.text.split('<table class="summary">', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for row in re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", summary, re.S):
+        name = re.sub(r"<[^>]+>", "", row.split("</th>", 1)[0]).replace("&amp;", "&")
+        rows[name.strip()] = tuple(int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row))
+    # red, amber, green, blue, overdue: the hand-worked counts above
+    assert rows == {k: v[:5] for k, v in BY_PARTNER.items()}

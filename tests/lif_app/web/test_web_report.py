@@ -163,12 +163,15 @@ def test_the_public_report_shows_action_and_learning_counts_as_they_are(
 ) -> None:
     """Counts of actions and learning items are not people: even the small ones are published."""
     with store.read() as tx:
-        # Totals by agency count each partner once, under its full name (issue 15).
+        # Totals by agency count each partner once, under its full name, and a shared action
+        # ("A; B") once for each partner that shares it (issue 15).
         rows = tx.execute(
             "SELECT COALESCE(owner_partner_name, owner_agency), rag FROM action_status"
         ).fetchall()
         items = tx.execute("SELECT COUNT(*) FROM learning_register").fetchone()[0]
-    cells = Counter((agency, rag or "cancelled") for agency, rag in rows)
+    cells = Counter(
+        (agency, rag or "cancelled") for owners, rag in rows for agency in owners.split("; ")
+    )
     assert any(0 < n < THRESHOLD for n in cells.values())
     data = json.loads((report / "data.json").read_text(encoding="utf-8"))
     published = {a["agency"]: a for a in data["actions_by_agency"]}
