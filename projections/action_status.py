@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,6 +22,8 @@ TOPICS = {
     "Action.Cancelled",
 }
 DUE_SOON = timedelta(days=14)
+OPEN = ("open", "in-progress")
+COMPLETE = ("completed", "impact-verified")
 
 
 def apply(state: dict[str, Any], event: EventView) -> set[str]:
@@ -140,18 +144,19 @@ def owner_names(row: dict[str, Any]) -> list[str]:
 
 
 def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
-    from projections.partners import directory
+    from projections.partners import directory, resolved
 
     today = context.reference_date
     partners = directory(states)
     out = []
     for stream_id, item in states.get(NAME, {}).items():
-        open_ = item["status"] in ("open", "in-progress")
+        open_ = item["status"] in OPEN
         due = item["due"]
         overdue = open_ and due is not None and due < today
         citations = sorted(
             (item.get("citations") or {}).values(), key=lambda c: (c["source"], c["key"])
         )
+        owner_partner, owner_partner_name = resolved(partners, item["owner_agency"])
         out.append(
             {
                 "reference": item["reference"],
@@ -159,12 +164,8 @@ def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dic
                 "learning_reference": item["learning_reference"],
                 "description": item["description"],
                 "owner_agency": item["owner_agency"],
-                "owner_partner": "; ".join(owners)
-                if (owners := partners.resolve_all(item["owner_agency"]))
-                else None,
-                "owner_partner_name": "; ".join(partners.names[o] for o in owners)
-                if owners
-                else None,
+                "owner_partner": owner_partner,
+                "owner_partner_name": owner_partner_name,
                 "raised": item["raised_on"],
                 "due": due,
                 "original_due": item["original_due"],
@@ -188,6 +189,32 @@ def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dic
             }
         )
     return out
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    """How a set of :func:`action_rows` adds up, for every read model that counts actions (the
+    learning register, partners, reviews, narratives' plans): ``open`` is open or in progress,
+    ``overdue`` open and past due at the reference date, ``complete`` completed with or without
+    verified impact; a cancelled action counts in ``total`` only."""
+
+    total: int
+    open: int
+    overdue: int
+    complete: int
+    impact_verified: int
+
+
+def action_counts(rows: Iterable[dict[str, Any]]) -> ActionCounts:
+    """Count ``rows`` (action_status rows: a learning item's, a partner's, a plan's actions)."""
+    statuses = [(row["status"], bool(row["overdue"])) for row in rows]
+    return ActionCounts(
+        total=len(statuses),
+        open=sum(status in OPEN for status, _ in statuses),
+        overdue=sum(overdue for _, overdue in statuses),
+        complete=sum(status in COMPLETE for status, _ in statuses),
+        impact_verified=sum(status == "impact-verified" for status, _ in statuses),
+    )
 
 
 TABLES = [

@@ -154,7 +154,7 @@ def _restore(item: dict[str, Any], restores: dict[str, Any]) -> None:
 
 
 def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
-    from projections.action_status import action_rows
+    from projections.action_status import action_counts, action_rows
     from projections.learning_reach import channel_names, reach_columns
 
     reach = reach_columns(states)
@@ -170,6 +170,7 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
             for name in (item["reference"], *(item.get("also_known_as") or []))
             for a in by_learning.get(name, [])
         ]
+        counts = action_counts(actions)
         decision = item["last_decision"] or {}
         out.append(
             {
@@ -189,13 +190,11 @@ def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[st
                 "dissemination_channels": channel_names(item["channels"]),
                 "dissemination_count": item["disseminations"],
                 "last_disseminated": item["last_disseminated"],
-                "actions_total": len(actions),
-                "actions_open": sum(a["status"] in ("open", "in-progress") for a in actions),
-                "actions_overdue": sum(bool(a["overdue"]) for a in actions),
-                "actions_complete": sum(
-                    a["status"] in ("completed", "impact-verified") for a in actions
-                ),
-                "actions_impact_verified": sum(a["status"] == "impact-verified" for a in actions),
+                "actions_total": counts.total,
+                "actions_open": counts.open,
+                "actions_overdue": counts.overdue,
+                "actions_complete": counts.complete,
+                "actions_impact_verified": counts.impact_verified,
                 "evidence_count": len(item["evidence"]),
                 "embedding_assessment": item["embedding"],
                 "last_change": item["last_change"],

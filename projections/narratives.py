@@ -43,7 +43,7 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
 
 
 def narrative_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
-    from projections.action_status import action_rows
+    from projections.action_status import action_counts, action_rows
 
     found = directory(states)
     actions = {row["reference"]: row for row in action_rows(states, context)}
@@ -51,7 +51,7 @@ def narrative_rows(states: dict[str, dict[str, Any]], context: Context) -> list[
     for key, story in states.get(NAME, {}).items():
         if key.startswith("m:"):
             continue
-        plan = [actions[a] for a in story["actions"] if a in actions]
+        plan = action_counts(actions[a] for a in story["actions"] if a in actions)
         out.append(
             {
                 "measure": story["measure"],
@@ -60,8 +60,8 @@ def narrative_rows(states: dict[str, dict[str, Any]], context: Context) -> list[
                 "partners": "; ".join(found.resolve(p) or p for p in story["partners"]),
                 "what_works": story["what_works"],
                 "action_plan": "; ".join(story["actions"]),
-                "action_plan_open": sum(a["status"] in ("open", "in-progress") for a in plan),
-                "action_plan_overdue": sum(bool(a["overdue"]) for a in plan),
+                "action_plan_open": plan.open,
+                "action_plan_overdue": plan.overdue,
                 "recorded_by": story["by"],
                 "recorded_at": story["at"],
                 "rationale": story["rationale"],

@@ -86,6 +86,15 @@ def directory(states: dict[str, dict[str, Any]]) -> Directory:
     return found
 
 
+def resolved(found: Directory, name: str | None) -> tuple[str | None, str | None]:
+    """The partner(s) an agency name resolves to: (short names, full names), each joined by
+    '; ' for a shared owner; ``(None, None)`` when it resolves to none."""
+    owners = found.resolve_all(name)
+    if not owners:
+        return None, None
+    return "; ".join(owners), "; ".join(found.names[o] for o in owners)
+
+
 def named_agencies(states: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
     """Every (where, reference, name as written) the log names an agency in."""
     out = [
@@ -107,25 +116,21 @@ def named_agencies(states: dict[str, dict[str, Any]]) -> list[tuple[str, str, st
 
 
 def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
-    from projections.action_status import action_rows
+    from projections.action_status import action_counts, action_rows
 
     found = directory(states)
-    actions: dict[str, Counter[str]] = {}
+    owned: dict[str, list[dict[str, Any]]] = {}
     for row in action_rows(states, context):
         # A shared action counts once for each partner that shares it.
         for partner in found.resolve_all(row["owner_agency"]) or []:
-            counts = actions.setdefault(partner, Counter())
-            counts["total"] += 1
-            counts["open"] += row["status"] in ("open", "in-progress")
-            counts["overdue"] += bool(row["overdue"])
-            counts["complete"] += row["status"] in ("completed", "impact-verified")
+            owned.setdefault(partner, []).append(row)
     cascaded: Counter[str] = Counter()
     for item in states.get("reach", {}).values():
         for confirmed in {found.resolve(p) for p in item["cascades"]} - {None}:
             cascaded[str(confirmed)] += 1
     out = []
     for stream_id, item in _partners(states).items():
-        counts = actions.get(item["reference"], Counter())
+        counts = action_counts(owned.get(item["reference"], []))
         out.append(
             {
                 "reference": item["reference"],
@@ -136,10 +141,10 @@ def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[
                 "statutory": item["statutory"],
                 "learning_link_role": item["learning_link_role"],
                 "status": item["status"],
-                "actions_total": counts["total"],
-                "actions_open": counts["open"],
-                "actions_overdue": counts["overdue"],
-                "actions_complete": counts["complete"],
+                "actions_total": counts.total,
+                "actions_open": counts.open,
+                "actions_overdue": counts.overdue,
+                "actions_complete": counts.complete,
                 "learning_cascaded": cascaded[item["reference"]],
                 "added_at": item["added_at"],
                 "last_change": item["last_change"],
@@ -155,14 +160,13 @@ def _names(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str
         uses.setdefault((name, where), []).append(reference)
     out = []
     for (name, where), references in uses.items():
-        owners = found.resolve_all(name)
-        partner = "; ".join(owners) if owners else None
+        partner, partner_name = resolved(found, name)
         out.append(
             {
                 "name": name,
                 "used_as": where,
                 "partner": partner,
-                "partner_name": "; ".join(found.names[o] for o in owners) if owners else None,
+                "partner_name": partner_name,
                 "resolved": partner is not None,
                 "close_matches": None
                 if partner or not found.names

@@ -176,7 +176,7 @@ def _timeliness(states: dict[str, dict[str, Any]], context: Context) -> list[dic
 
 
 def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
-    from projections.action_status import action_rows
+    from projections.action_status import action_counts, action_rows
 
     _, points_of = _declared()
     points: dict[tuple[str, str], int] = {}
@@ -202,7 +202,7 @@ def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[
         # A review's learning items and actions: those whose reference is the review's,
         # then "/" (CSPR-2024-02/LP01), as the learning points' references are.
         own = [r for r in learning if r.startswith(reference + "/")]
-        its_actions = [x for x in actions if x["learning_reference"] in own]
+        counts = action_counts(x for x in actions if x["learning_reference"] in own)
         rules = judged.get(reference, [])
         statuses = [r["status"] for r in rules]
         worst = next((s for s in _ORDER if s in statuses), None)
@@ -218,9 +218,9 @@ def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[
                 **{f"{m}_date": dates[m] for m in MILESTONES},
                 "learning_points": points.get((record["source"], reference), 0),
                 "learning_items": len(own),
-                "actions_total": len(its_actions),
-                "actions_open": sum(x["status"] in ("open", "in-progress") for x in its_actions),
-                "actions_overdue": sum(bool(x["overdue"]) for x in its_actions),
+                "actions_total": counts.total,
+                "actions_open": counts.open,
+                "actions_overdue": counts.overdue,
                 "timeliness": worst,
                 "timeliness_detail": "; ".join(_said(r) for r in rules),
                 "reference_date": context.reference_date,
