@@ -83,6 +83,7 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
             "counts": {},
             "failure": None,
             "rejections": [],
+            "rejected_before": [],
         }
         return {run_key}
     run = state.get(run_key)
@@ -106,6 +107,10 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         run["failure"] = (
             None if kind.endswith("Completed") else f"{d['failure_kind']}: {d['reason']}"
         )
+        # Earlier rejections of the same file this run met again (not kept twice): still open.
+        run["rejected_before"] = [
+            [ref["run_id"], ref["event_version"]] for ref in d.get("rejected_before") or ()
+        ]
         if run["status"] == "completed":
             src = _entity(
                 state,
@@ -196,6 +201,7 @@ def _runs(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str,
                 "unchanged": counts.get("unchanged"),
                 "withdrawn": counts.get("withdrawn"),
                 "rejected": counts.get("rejected"),
+                "rejected_before": counts.get("rejected_before", 0) if counts else None,
                 "failure": run["failure"],
             }
         )
@@ -208,18 +214,29 @@ def _origin_name(origin: str) -> str:
 
 def _rejections(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
     runs = [r for k, r in states.get(NAME, {}).items() if k.startswith("run:")]
-    # A rejection is resolved once a later run of the same source over a file of the same name completed.
-    latest_ok: dict[tuple[str, str], Any] = {}
+    # A rejection is superseded once a later run of the same source over a file of the same
+    # name completed — unless that run read the same file again (the partner register had
+    # changed) and met the same rejection again: it names those, and they stay open.
+    latest_ok: dict[tuple[str, str], dict[str, Any]] = {}
     for run in runs:
         if run["status"] == "completed":
             key = (run["source"], _origin_name(run["origin"]))
-            if key not in latest_ok or run["started_at"] > latest_ok[key]:
-                latest_ok[key] = run["started_at"]
+            if key not in latest_ok or run["started_at"] > latest_ok[key]["started_at"]:
+                latest_ok[key] = run
+    met_again = {
+        (run_id, version)
+        for run in latest_ok.values()
+        for run_id, version in run.get("rejected_before") or ()
+    }
     out = []
     for run in runs:
         for rej in run["rejections"]:
             later = latest_ok.get((run["source"], _origin_name(run["origin"])))
-            resolved = later is not None and later > run["started_at"]
+            resolved = (
+                later is not None
+                and later["started_at"] > run["started_at"]
+                and (run["run_id"], rej["version"]) not in met_again
+            )
             out.append(
                 {
                     "run_id": run["run_id"],
@@ -298,6 +315,14 @@ TABLES = [
             ),
             Column("rejected", "INTEGER", "Rows rejected (kept, see the rejections table)."),
             Column(
+                "rejected_before",
+                "INTEGER",
+                "Rows rejected exactly as an earlier run over the same file (same sha256) "
+                "rejected them: not kept again, that rejection stays open (a file read again "
+                "after the partner register changed). 0 for runs from before it was counted.",
+                since=2,
+            ),
+            Column(
                 "failure",
                 "TEXT",
                 "For a failed run: the kind (configuration, input, plugin-bug) and reason.",
@@ -344,7 +369,9 @@ TABLES = [
             Column(
                 "status",
                 "TEXT",
-                "awaiting review, or superseded by a later run of a file of the same name.",
+                "awaiting review, or superseded by a later run of a file of the same name (a run "
+                "that read the same file again and met the same rejection leaves it awaiting "
+                "review: it is kept once).",
             ),
         ),
     ),

@@ -60,6 +60,11 @@ def summary_line(path: Path, result: IngestResult) -> str:
     )
     if c.get("redecoded"):
         line += f"  {c['redecoded']} cells decoded with the source's fallback encoding"
+    if c.get("rejected_before"):
+        line += (
+            f"  {c['rejected_before']} rejected as an earlier run over this file rejected them"
+            " (kept once: `lif rejects list`)"
+        )
     if result.status == "dry-run":
         line += " [yellow]dry run: nothing written[/]"
     elif c["rejected"]:

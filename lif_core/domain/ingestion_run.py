@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from lif_core.domain.base import LifAggregate, LifCreated, LifEvent
@@ -37,6 +38,11 @@ class IngestionRun(LifAggregate):
     class Completed(LifEvent):
         counts: dict[str, int]
         seconds: float
+        # The rejections of earlier runs over this same file (by sha256) that this run met
+        # again, unchanged, and so did not keep again: ``{"run_id", "event_version"}`` each.
+        # They are still open; the rest of those runs' rejections are superseded. Runs
+        # recorded before this field existed are read with none.
+        rejected_before: Sequence[dict[str, Any]] = ()
 
         def evolve(self, agg: Any) -> None:
             agg.status = "completed"

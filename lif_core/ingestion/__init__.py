@@ -6,6 +6,7 @@ The public API is here (``from lif_core.ingestion import ingest_file``). The mod
 - ``writer``: what each record means against the index (recorded, revised, withdrawn, rejected);
 - ``wire``: records crossing from the reading process to the writer, ready to write;
 - ``source_index``: the index of record streams, snapshots and files ingested (its SQL);
+- ``on_record``: rejections earlier runs over the same file kept (a file read again keeps each once);
 - ``parallel``: chunks, which reader parses which, and when to fork; ``forked``: the forking;
 - ``results``: the origin of an input and the result of its ingestion;
 - ``readers``: CSV, XLSX, JSON and JSONL streamed as rows; ``parse``: validation and the guard;

@@ -17,12 +17,17 @@ from lif_core.domain import IngestionRun
 from lif_core.errors import InputError, PluginError
 from lif_core.eventlog.log import append, lock_for_append
 from lif_core.eventlog.store import Store
-from lif_core.ingestion.agencies import AgencyCheck, agency_check, refused_for_agency
+from lif_core.ingestion.agencies import agency_check, refused_for_agency
 from lif_core.ingestion.forked import ChildFailed, forked_chunks
+from lif_core.ingestion.on_record import RejectionsOnRecord
 from lif_core.ingestion.parallel import Chunk, owned, read_chunks, readers_for, reads_in_child
 from lif_core.ingestion.readers import read_rows, read_some_rows
 from lif_core.ingestion.results import COUNTS, IngestResult, Origin, file_origin
-from lif_core.ingestion.source_index import already_ingested, remember_ingested
+from lif_core.ingestion.source_index import (
+    already_ingested,
+    remember_ingested,
+    runs_remembered_under,
+)
 from lif_core.ingestion.writer import RunWriter
 from lif_core.plugins.host import LoadedSource
 from lif_core.plugins.spec import Row
@@ -62,18 +67,24 @@ def ingest_rows(
     if origin.dedupe and not dry_run:
         seen = already_ingested(store, loaded.name, origin.sha256)
         if seen is None and agencies is not None:
-            seen = already_ingested(store, loaded.name, _with_register(origin.sha256, agencies))
+            fingerprint = agencies.directory.fingerprint()
+            seen = already_ingested(store, loaded.name, _with_register(origin.sha256, fingerprint))
         if seen:
             result.status = "skipped"
             result.run_id = seen[0]
             result.message = f"already ingested (run {seen[0]} at {seen[1]}); nothing written"
             result.seconds = time.perf_counter() - started
             return result
+    on_record: RejectionsOnRecord | None = None
+    if origin.dedupe and agencies is not None:
+        # Read before against another register: its rejections are on record already.
+        earlier = runs_remembered_under(store, loaded.name, _with_register(origin.sha256))
+        on_record = RejectionsOnRecord.of_runs(store, earlier) if earlier else None
     run: RunWriter | None = None
     try:
         with store.transaction(commit=not dry_run) as tx:
             lock_for_append(store, tx)
-            run = RunWriter(store, tx, loaded, origin, actor, run_id)
+            run = RunWriter(store, tx, loaded, origin, actor, run_id, on_record)
             run.started(dry_run=dry_run)
             source, wire = loaded.source, run.wire
             chunks: Iterable[Chunk]
@@ -104,7 +115,10 @@ def ingest_rows(
             result.counts = run.counts
             result.seconds = time.perf_counter() - started
             completed = run.run_event(
-                IngestionRun.Completed, counts=dict(run.counts), seconds=round(result.seconds, 3)
+                IngestionRun.Completed,
+                counts=dict(run.counts),
+                seconds=round(result.seconds, 3),
+                rejected_before=run.rejected_before,
             )
             append(store, tx, [completed])
             if origin.dedupe and not dry_run:
@@ -113,7 +127,7 @@ def ingest_rows(
                 # name, ingesting the file again records those rows (the rest write nothing).
                 remembered = origin.sha256
                 if unknown_agency and agencies is not None:
-                    remembered = _with_register(origin.sha256, agencies)
+                    remembered = _with_register(origin.sha256, agencies.directory.fingerprint())
                 remember_ingested(tx, loaded.name, remembered, run_id, origin.uri)
     except (PluginError, InputError, ChildFailed) as exc:
         failure = _failure(loaded, exc)
@@ -130,6 +144,11 @@ def ingest_rows(
         return result
     result.status = "dry-run" if dry_run else "completed"
     parts = ", ".join(f"{result.counts[k]} {k}" for k in COUNTS[1:6])
+    if result.counts["rejected_before"]:
+        parts += (
+            f" and {result.counts['rejected_before']} rejected as an earlier run over this file"
+            " rejected them (kept once, not again)"
+        )
     if result.counts["redecoded"]:
         parts += f" ({result.counts['redecoded']} cells decoded with the fallback encoding)"
     result.message = f"{parts} ({result.counts['read']} rows read in {result.seconds:.1f} s)" + (
@@ -138,19 +157,21 @@ def ingest_rows(
     return result
 
 
-def _with_register(sha256: str, agencies: AgencyCheck) -> str:
-    """The key a file is remembered by when it was checked against this partner register."""
-    return f"{sha256}@partners:{agencies.directory.fingerprint()}"
+def _with_register(sha256: str, fingerprint: str = "") -> str:
+    """The key a file is remembered by when it was checked against the partner register with
+    this fingerprint (without one: what the keys of every register begin with)."""
+    return f"{sha256}@partners:{fingerprint}"
 
 
 def _check_reject_rate(loaded: LoadedSource, counts: dict[str, int]) -> None:
     """Fail the input if more of its rows were rejected than its source allows."""
     ceiling = loaded.source.max_reject_rate
-    if ceiling is not None and counts["read"] and counts["rejected"] / counts["read"] > ceiling:
+    rejected = counts["rejected"] + counts["rejected_before"]  # kept now or by an earlier run
+    if ceiling is not None and counts["read"] and rejected / counts["read"] > ceiling:
         raise PluginError(
             loaded.name,
             "input",
-            f"{counts['rejected']} of {counts['read']} rows rejected, "
+            f"{rejected} of {counts['read']} rows rejected, "
             f"above this source's ceiling of {ceiling:.0%}",
         )
 

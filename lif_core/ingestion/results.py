@@ -12,9 +12,20 @@ from lif_core.ingestion.input_checks import open_input
 
 __all__ = ["COUNTS", "IngestResult", "Origin", "file_origin"]
 
-COUNTS = ("read", "recorded", "revised", "unchanged", "withdrawn", "rejected", "redecoded")
-"""What a result counts: rows read, what became of the records in them, and ``redecoded``:
-cells decoded again with the source's fallback encoding."""
+COUNTS = (
+    "read",
+    "recorded",
+    "revised",
+    "unchanged",
+    "withdrawn",
+    "rejected",
+    "redecoded",
+    "rejected_before",
+)
+"""What a result counts: rows read, what became of the records in them (``rejected``: rows
+refused and kept), ``redecoded``: cells decoded again with the source's fallback encoding, and
+``rejected_before``: rows refused exactly as an earlier run over the same file kept them, so
+not kept again (a file read again after the partner register changed)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,13 @@ from typing import Any, NamedTuple
 
 from lif_core.eventlog.store import Store, Tx
 
-__all__ = ["IndexEntry", "SourceIndex", "already_ingested", "remember_ingested"]
+__all__ = [
+    "IndexEntry",
+    "SourceIndex",
+    "already_ingested",
+    "remember_ingested",
+    "runs_remembered_under",
+]
 
 _ENTRY_COLUMNS = (
     "stream_id, version, chain_head, content_hash, valid_from, as_of, withdrawn, last_run, "
@@ -223,6 +229,18 @@ def already_ingested(store: Store, source: str, sha256: str) -> tuple[str, str] 
             (source, sha256),
         ).fetchone()
     return (str(row[0]), str(row[1])) if row else None
+
+
+def runs_remembered_under(store: Store, source: str, prefix: str) -> list[str]:
+    """The runs of this source remembered under a key that begins with ``prefix`` (a file
+    checked against partner registers: ``SHA256@partners:``), oldest first."""
+    with store.read() as tx:
+        rows = tx.execute(
+            "SELECT run_id FROM lif_ingested WHERE source = ? AND origin_sha256 LIKE ? "
+            "ORDER BY recorded_at, run_id",
+            (source, f"{prefix}%"),
+        ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def remember_ingested(tx: Tx, source: str, sha256: str, run_id: str, uri: str) -> None:

@@ -3,7 +3,10 @@
 A record new to the index is ``Recorded`` (its event made where it was read, see
 :mod:`lif_core.ingestion.wire`); one that changed is ``Revised``; one a newer snapshot no
 longer holds is ``Withdrawn``; a row the host refused is a ``RecordRejected`` event on the
-run's own stream. Everything a run writes is inside the one transaction it is given.
+run's own stream — unless an earlier run over the same file kept the same rejection
+(:mod:`lif_core.ingestion.on_record`): then it is counted ``rejected_before`` and named in the
+run's ``Completed`` event instead. Everything a run writes is inside the one transaction it
+is given.
 
 Fields a kind seals (free text and personal fields) are stored sealed under the record's own
 data key: a new record's key is made where it is read (:mod:`lif_core.ingestion.wire`) and kept
@@ -29,6 +32,7 @@ from lif_core.errors import PluginError
 from lif_core.eventlog.codec import GENESIS, plain
 from lif_core.eventlog.log import append, append_rows, stored_row
 from lif_core.eventlog.store import Store, Tx
+from lif_core.ingestion.on_record import RejectionsOnRecord
 from lif_core.ingestion.parse import Rejection, canonical_json, locator_text
 from lif_core.ingestion.results import COUNTS, Origin
 from lif_core.ingestion.source_index import IndexEntry, SourceIndex
@@ -76,7 +80,14 @@ class RunWriter:
     """One ingestion of one origin, inside one transaction: its events, counts and index."""
 
     def __init__(
-        self, store: Store, tx: Tx, loaded: LoadedSource, origin: Origin, actor: str, run_id: str
+        self,
+        store: Store,
+        tx: Tx,
+        loaded: LoadedSource,
+        origin: Origin,
+        actor: str,
+        run_id: str,
+        on_record: RejectionsOnRecord | None = None,
     ) -> None:
         self.store, self.tx, self.loaded, self.origin = store, tx, loaded, origin
         self.source = loaded.source
@@ -93,6 +104,8 @@ class RunWriter:
         self.keys = DataKeys(store)
         self.sealed_fields = sealed_fields(self.source)
         self.new_keys: list[tuple[str, bytes]] = []  # record keys this chunk keeps (wrapped)
+        self.on_record = on_record  # rejections earlier runs over this same file kept
+        self.rejected_before: list[dict[str, Any]] = []  # those this run met again
 
     @functools.cached_property
     def sealer(self) -> RecordSealer:
@@ -348,14 +361,20 @@ class RunWriter:
                     index[r.key] = new
                     upserts[kind_name, r.key] = new.row(source, kind_name, r.key, r.scope)
         for rejection in rejections:
-            self.counts["rejected"] += 1
             if self.source.on_bad_record == "fail-fast":
+                self.counts["rejected"] += 1
                 raise PluginError(
                     source,
                     "input",
                     f"rejected at {locator_text(rejection.locator)}: "
                     f"{'; '.join(rejection.reasons)} (this source fails fast)",
                 )
+            earlier = self.on_record.take(rejection) if self.on_record else None
+            if earlier is not None:  # kept already, in the same words: not a second time
+                self.counts["rejected_before"] += 1
+                self.rejected_before.append(earlier)
+                continue
+            self.counts["rejected"] += 1
             rows.append(
                 stored_row(
                     self.store,

@@ -97,6 +97,7 @@ def test_json_reports_every_file_with_counts_status_and_run(lif) -> None:
         "withdrawn": 0,
         "rejected": 7,
         "redecoded": 0,
+        "rejected_before": 0,
     }
     assert file["source"] == "wyp-referrals" and len(file["run_id"]) == 36
 

@@ -119,6 +119,7 @@ def test_the_same_records_in_another_file_write_no_record_event(
         "withdrawn": 0,
         "rejected": 0,
         "redecoded": 0,
+        "rejected_before": 0,
     }
     assert len(_record_events(store)) == before
 
