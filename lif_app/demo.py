@@ -29,7 +29,7 @@ from lif_core.errors import NotFoundError
 from lif_core.eventlog.store import Store
 from lif_core.ingestion import ingest_file
 from lif_core.plugins.host import load_plugins
-from projections.action_status import owner_names
+from projections.action_status import action_counts, owner_names
 
 __all__ = ["MEASURES", "run_demo"]
 
@@ -342,19 +342,16 @@ def _unknown_agency(store: Store, console: Console) -> None:
 
 def _actions_by_source(rows: list[Any]) -> Table:
     """Where the actions come from: inspections, reviews, audits and trackers alike."""
-    counts: dict[tuple[str, str], Counter[str]] = {}
+    by_source: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for sources, title, status, overdue in rows:
         key = (sources or "(raised in the platform)", title or "")
-        tally = counts.setdefault(key, Counter())
-        tally["actions"] += 1
-        tally["open"] += status in ("open", "in-progress")
-        tally["overdue"] += bool(overdue)
-        tally["completed"] += status in ("completed", "impact-verified")
-        tally["impact verified"] += status == "impact-verified"
+        by_source.setdefault(key, []).append({"status": status, "overdue": overdue})
     columns = ("actions", "open", "overdue", "completed", "impact verified")
     table = Table("source", "what it is", *columns, title="Actions by the source they rest on")
-    for (source, title), tally in sorted(counts.items()):
-        table.add_row(source, title, *(str(tally[c]) for c in columns))
+    for (source, title), actions in sorted(by_source.items()):
+        c = action_counts(actions)
+        counted = (c.total, c.open, c.overdue, c.complete, c.impact_verified)
+        table.add_row(source, title, *(str(n) for n in counted))
     return table
 
 
