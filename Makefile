@@ -36,7 +36,7 @@ lint:
 	$(BIN)/lint-imports
 
 typecheck:
-	$(BIN)/mypy lif_core lif_app bench
+	$(BIN)/mypy lif_core lif_app projections bench
 
 pytest:
 	$(BIN)/pytest -q
