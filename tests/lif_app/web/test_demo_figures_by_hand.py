@@ -423,3 +423,89 @@ def test_the_web_view_counts_actions_by_partner_as_the_report_does(demo_store) -
         rows[name.strip()] = tuple(int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row))
     # red, amber, green, blue, overdue: the hand-worked counts above
     assert rows == {k: v[:5] for k, v in BY_PARTNER.items()}
+
+
+def test_actions_by_the_source_they_rest_on_are_counted_by_hand(demo_store) -> None:
+    printed = {
+        c[0]: tuple(int(n) for n in c[2:])
+        for c in _printed(demo_store.demo_output, "Actions by the source they rest on")
+        if c[0]
+    }
+    # (actions, open, overdue, completed, impact verified); statuses as the files state them,
+    # open = open or in progress, overdue = open past its due date (every one due in 2025):
+    assert printed == {
+        # ACT-2025-101: raised by the demo, never completed, due 31/12/2025
+        "(raised in the platform)": (1, 1, 1, 0, 0),
+        # the tracker: 031 033 complete, 032 034 036 Blue or verified by the demo, 035 open
+        "action-plans": (6, 1, 1, 5, 3),
+        # CDOP recommendations state no status nor due date: open, never overdue
+        "cdop": (5, 5, 0, 0, 0),
+        # DD-2024-03/A01-A03 complete or embedded (embedded is complete, not impact);
+        # DD-2025-01/A01 in progress, A02 not started, both past due
+        "deep-dive": (5, 2, 2, 3, 0),
+        # WYP AFI-1 and AFI-2 Closed, WYFRS AFI-1 Closed; WYP AFI-3 and WYFRS AFI-2 open;
+        # WYP CoC-1 Superseded (cancelled: in no column but the count); no due dates
+        "hmicfrs": (6, 2, 0, 3, 0),
+        # A1.1, A3.1 Complete, A2.1 Complete and embedded (impact); A1.2 open past 31/12/2025
+        "jtai": (4, 1, 1, 3, 1),
+        # audits, Section 11 and Section 175 state actions with no status nor due date
+        "multi-agency-audits": (4, 4, 0, 0, 0),
+        # YJS R1 and R3 Closed; YJS R2, PDU R1, Wetherby 1.1 and 1.2 open; PDU R2 Superseded
+        "other-inspections": (7, 4, 0, 2, 0),
+        "section-11": (7, 7, 0, 0, 0),
+        "section-175": (5, 5, 0, 0, 0),
+        "single-agency-audits": (6, 6, 0, 0, 0),
+    }
+
+
+def test_the_published_themes_count_learning_items_and_those_shared_by_hand(demo_store) -> None:
+    import json
+
+    # Themes of the 25 register items, from appreciative-inquiry/findings.csv (AI),
+    # deep-dive/findings.csv (DD), practice-reviews/learning-points.csv (LP) and the learning
+    # log (LRN; 014-017 are CSPR-2024-02/LP01-03 and LLR-2024-01/LP01, same themes); the
+    # shared ones are the 8 of the learning log with a channel (031, 032, 014-018, 020):
+    #   Neglect: LP04, DD-2024-03/F01, F02, LRN-2025-014*, 020*                       5, 2 shared
+    #   Voice of the child: AI-2024-02/F03, AI-2025-01/F02, LRN-2024-031*, 2025-015*   4, 2
+    #   Domestic abuse: LLR-2024-01/LP02 (declined, still an item), LRN-2024-031*, 017* 3, 2
+    #   Early help: AI-2024-02/F01, DD-2024-03/F02, F03                                 3, 0
+    #   Exploitation: DD-2025-01/F03, LRN-2024-032*, RR-2025-02/LP01                    3, 1
+    #   Information sharing: AI-2025-01/F03, DD-2025-01/F01, LRN-2025-016*              3, 1
+    #   Working together: AI-2024-02/F01, F02, F04                                      3, 0
+    #   Professional curiosity: AI-2025-01/F03, LRN-2025-015*                           2, 1
+    #   Tools: LP04, LRN-2025-020*                                                      2, 1
+    #   Was not brought: DD-2024-03/F01, LRN-2025-014*                                  2, 1
+    #   one item each: Non-mobile babies (017*), Online safety (032*), Safer sleeping
+    #   (018*) shared; Care leavers, Child protection conferences, Housing, Missing from
+    #   home, Pre-birth, Relationships, Return home interviews, Think family, Timeliness,
+    #   Transitions not shared.
+    expected = {
+        "Neglect": (5, 2),
+        "Voice of the child": (4, 2),
+        "Domestic abuse": (3, 2),
+        "Early help": (3, 0),
+        "Exploitation": (3, 1),
+        "Information sharing": (3, 1),
+        "Working together": (3, 0),
+        "Professional curiosity": (2, 1),
+        "Tools": (2, 1),
+        "Was not brought": (2, 1),
+        **dict.fromkeys(("Non-mobile babies", "Online safety", "Safer sleeping"), (1, 1)),
+        **dict.fromkeys(
+            (
+                "Care leavers",
+                "Child protection conferences",
+                "Housing",
+                "Missing from home",
+                "Pre-birth",
+                "Relationships",
+                "Return home interviews",
+                "Think family",
+                "Timeliness",
+                "Transitions",
+            ),
+            (1, 0),
+        ),
+    }
+    data = json.loads((demo_store.report / "data.json").read_text(encoding="utf-8"))
+    assert {t["theme"]: (t["learning_items"], t["shared"]) for t in data["themes"]} == expected
