@@ -40,12 +40,14 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    url = f"sqlite:///{root / 'lif.db'}"
+    # `make demo` names no store: the demo's store is the default one, $LIF_HOME/lif.db.
+    url = f"sqlite:///{home / 'lif.db'}"
     out = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIF_HOME", str(home))
         mp.setenv("DAGSTER_HOME", str(dagster_home))
-        summary = run_demo(url, Console(file=out, width=160))
+        mp.delenv("LIF_STORE", raising=False)
+        summary = run_demo(None, Console(file=out, width=160))
         assert summary["ok"], out.getvalue()[-3000:]
         with Store(url) as store:
             result = ingest_file(store, load_plugins().sources["cdop"], REJECTED_FILE)

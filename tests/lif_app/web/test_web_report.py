@@ -96,6 +96,11 @@ def test_after_demo_builds_the_report_and_says_how_to_start_lif_serve(demo_store
     text = demo_store.after_demo_output
     assert f"{demo_store.report / 'index.html'}" in text
     assert "lif serve" in text and "http://127.0.0.1:8000" in text
+    # The demo was given only LIF_HOME: its store is $LIF_HOME/lif.db, which `lif serve` with
+    # the same setting opens, so the hint needs no LIF_STORE.
+    assert f"store            sqlite:///{demo_store.home}/lif.db" in demo_store.demo_output
+    assert (demo_store.home / "lif.db").is_file()
+    assert "LIF_STORE" not in text
     assert sorted(p.name for p in demo_store.report.iterdir()) == [
         ".lif-report.json",
         "actions.html",
