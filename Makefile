@@ -36,7 +36,7 @@ lint:
 	$(BIN)/lint-imports
 
 typecheck:
-	$(BIN)/mypy lif_core lif_app projections bench
+	$(BIN)/mypy lif_core lif_app projections ingestors dagster_project bench scripts
 
 pytest:
 	$(BIN)/pytest -q

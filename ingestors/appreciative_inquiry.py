@@ -175,6 +175,8 @@ def _inquiry(row: Row) -> list[Emit]:
             },
         )
     ]
+    if held is None:  # not held yet, so nobody is listed as taking part (checked above)
+        return emits
     emits += [
         Emit(
             "participation",

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,11 @@ from lif_core.plugins import (
     grade_slug,
     hookimpl,
 )
+
+if TYPE_CHECKING:  # a type checker reads a slug as text; pydantic checks it against the scale
+    Rating = str
+else:
+    Rating = one_of(CQC_RATING)
 
 __all__ = ["COLUMNS", "DOMAINS", "SOURCE", "layout_of", "register_sources"]
 
@@ -110,7 +115,7 @@ class RatingRecord(BaseModel):
     domain: Domain = Field(
         description="Key question rated: Overall, Safe, Effective, Caring, Responsive or Well-led"
     )
-    rating: one_of(CQC_RATING) = Field(description="The rating on the common scale")
+    rating: Rating = Field(description="The rating on the common scale")
     rating_wording: str = Field(description="The rating as the file wrote it (case drift kept)")
     publication_date: date = Field(
         description="Date the rating was published (the report date in the derived history)"

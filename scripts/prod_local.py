@@ -183,7 +183,7 @@ def _workspace(text: str, compose: dict[str, Any], m: Mapping) -> str:
             port = str(server.get("port"))
             # A port no compose command serves stays as it is (and nothing answers there).
             server["port"] = m.ports.get(port, server.get("port"))
-    return yaml.safe_dump(data, sort_keys=False)
+    return str(yaml.safe_dump(data, sort_keys=False))
 
 
 def render(state: Path) -> None:

@@ -53,7 +53,7 @@ def source_asset(loaded: LoadedSource) -> dg.AssetsDefinition:
     )
     def ingest(
         context: dg.AssetExecutionContext, config: IngestConfig, lif: LifStore
-    ) -> dg.MaterializeResult:
+    ) -> dg.MaterializeResult[None]:
         if config.files:
             files = [Path(f) for f in config.files]
         elif config.samples:
@@ -101,7 +101,7 @@ def assets() -> dg.Definitions:
         group_name="log",
         description="Decision events implied by evidence (tracker exports, learning logs, reviews), recorded exactly once.",
     )
-    def policies(context: dg.AssetExecutionContext, lif: LifStore) -> dg.MaterializeResult:
+    def policies(context: dg.AssetExecutionContext, lif: LifStore) -> dg.MaterializeResult[None]:
         with lif.open() as store:
             result = run_policies(store)
         context.log.info(str(result.as_dict()))
