@@ -189,7 +189,12 @@ def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[
     for row in _timeliness(states, context):
         judged.setdefault(row["reference"], []).append(row)
     actions = action_rows(states, context)
-    learning = [item["reference"] for item in states.get("learning", {}).values()]
+    # Every name of each item: a learning point merged into a learning log item keeps the
+    # point's reference among the item's, whichever of the two was recorded first.
+    learning = [
+        (item["reference"], *(item.get("also_known_as") or []))
+        for item in states.get("learning", {}).values()
+    ]
     out = []
     for record, declared in _reviews(states):
         a = record["attributes"]
@@ -199,10 +204,11 @@ def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[
             m: _day(a.get(declared["dates"][m])) if m in declared["dates"] else None
             for m in MILESTONES
         }
-        # A review's learning items and actions: those whose reference is the review's,
+        # A review's learning items and actions: those with a reference that is the review's,
         # then "/" (CSPR-2024-02/LP01), as the learning points' references are.
-        own = [r for r in learning if r.startswith(reference + "/")]
-        counts = action_counts(x for x in actions if x["learning_reference"] in own)
+        own = [names for names in learning if any(n.startswith(reference + "/") for n in names)]
+        named = {n for names in own for n in names}
+        counts = action_counts(x for x in actions if x["learning_reference"] in named)
         rules = judged.get(reference, [])
         statuses = [r["status"] for r in rules]
         worst = next((s for s in _ORDER if s in statuses), None)
@@ -274,7 +280,7 @@ TABLES = [
             Column(
                 "learning_items",
                 "INTEGER",
-                "Learning items of the register whose reference is the review's followed by '/'.",
+                "Learning items of the register with a reference (its own or another it is also known as) that is the review's followed by '/'.",
             ),
             Column("actions_total", "INTEGER", "Actions raised against those learning items."),
             Column("actions_open", "INTEGER", "Of those, open or in progress."),

@@ -153,3 +153,37 @@ def test_a_review_type_any_plugin_declares_is_registered(store: Store, monkeypat
         date(2025, 5, 15),
         "on-time",
     )
+
+
+def test_a_review_s_learning_and_actions_are_the_same_whichever_source_came_first(
+    tmp_path: Any,
+) -> None:
+    """The learning log names CSPR-2024-02/LP01-03 as its LRN-2025-014/-015/-016: one item
+    each, under whichever reference was recorded first. The review's counts must not depend on
+    which that was (before, recording the log first gave the review 1 item and 0 actions)."""
+    from lif_core.policies import run_policies
+
+    plugins = load_plugins()
+    orders = {
+        "reviews first": ["practice-reviews", "learning-log", "action-plans"],
+        "log first": ["learning-log", "action-plans", "practice-reviews"],
+    }
+    found = {}
+    for name, sources in orders.items():
+        with Store(f"sqlite:///{tmp_path / (name.replace(' ', '-') + '.db')}") as store:
+            for source in sources:
+                loaded = plugins.sources[source]
+                for path in sample_inputs(loaded.source):
+                    assert ingest_file(store, loaded, path).status == "completed"
+                run_policies(store)
+            project(store, reference_date=date(2026, 1, 31))
+            row = _rows(store, "review_register")["CSPR-2024-02"]
+            found[name] = tuple(
+                row[c]
+                for c in ("learning_points", "learning_items", "actions_total", "actions_open")
+            )
+    # practice-reviews/learning-points.csv: CSPR-2024-02 points 1-4, four items (LP01-03 are
+    # the log's LRN-2025-014/-015/-016). The tracker AP-CSPR-2024-02 links its actions to
+    # them: 031 032 033 036 to LRN-2025-014, 034 to -015, 035 to -016 = 6 actions, of which
+    # 035 alone is still open (In progress in the 30/09/2025 export).
+    assert found == {"reviews first": (4, 4, 6, 1), "log first": (4, 4, 6, 1)}

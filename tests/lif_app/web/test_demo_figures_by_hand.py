@@ -509,3 +509,43 @@ def test_the_published_themes_count_learning_items_and_those_shared_by_hand(demo
     }
     data = json.loads((demo_store.report / "data.json").read_text(encoding="utf-8"))
     assert {t["theme"]: (t["learning_items"], t["shared"]) for t in data["themes"]} == expected
+
+
+def test_each_demo_review_s_learning_actions_and_timeliness_are_worked_by_hand(
+    store: Store,
+) -> None:
+    rows = _rows(
+        store,
+        "review_register",
+        "SELECT reference, learning_points, learning_items, actions_total, actions_open, "
+        "actions_overdue, timeliness FROM review_register",
+    )
+    found = {r.pop("reference"): tuple(r.values()) for r in rows}
+    # (learning points, learning items, actions, open, overdue, timeliness)
+    assert found == {
+        # appreciative-inquiry/findings.csv: AI-2024-02 findings 1-4, AI-2025-01 1-3;
+        # AI-2025-02 (inquiries.csv) has none yet. No actions, no timescale for the type.
+        "AI-2024-02": (4, 4, 0, 0, 0, None),
+        "AI-2025-01": (3, 3, 0, 0, 0, None),
+        "AI-2025-02": (0, 0, 0, 0, 0, None),
+        # deep-dive/findings.csv: 3 findings each; actions.csv: DD-2024-03 A1-A3 all complete;
+        # DD-2025-01 A1 (in progress), A2 (not started) open past 30/09 and 31/07/2025.
+        "DD-2024-03": (3, 3, 3, 0, 0, None),
+        "DD-2025-01": (3, 3, 2, 2, 2, None),
+        "DD-2025-02": (0, 0, 0, 0, 0, None),
+        # practice-reviews: CSPR-2024-02 points 1-4 (LP01-03 are the learning log's
+        # LRN-2025-014/-015/-016); the tracker's 6 actions answer them, 035 still open past
+        # 30/09/2025. Commissioned 20/03/2024: published by 20/09/2024 (six months), published
+        # 05/03/2025: late.
+        "CSPR-2024-02": (4, 4, 6, 1, 1, "late"),
+        # commissioned 10/02/2025, due 10/08/2025, not published: overdue.
+        "CSPR-2025-01": (0, 0, 0, 0, 0, "overdue"),
+        # LLR-2024-01 points 1 (the log's LRN-2025-017) and 2 (declined by the demo, still an
+        # item); no timescale for learning lessons reviews.
+        "LLR-2024-01": (2, 2, 0, 0, 0, None),
+        # Rapid reviews: working days worked in tests/projections/test_review_register.py:
+        # RR-2024-03 notified in 5 of 5, reviewed in 14 of 15: on time; RR-2025-02 notified
+        # in 7 of 5 (Christmas between): late. RR-2025-02 point 1, accepted by the demo.
+        "RR-2024-03": (0, 0, 0, 0, 0, "on-time"),
+        "RR-2025-02": (1, 1, 0, 0, 0, "late"),
+    }
