@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -212,31 +213,46 @@ def _origin_name(origin: str) -> str:
     return origin.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def _rejections(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
-    runs = [r for k, r in states.get(NAME, {}).items() if k.startswith("run:")]
-    # A rejection is superseded once a later run of the same source over a file of the same
-    # name completed — unless that run read the same file again (the partner register had
-    # changed) and met the same rejection again: it names those, and they stay open.
-    latest_ok: dict[tuple[str, str], dict[str, Any]] = {}
+def superseded(runs: Iterable[Mapping[str, Any]]) -> set[tuple[str, int]]:
+    """(run id, event version) of every rejection a later run superseded.
+
+    A rejection is superseded once a later run of the same source over a file of the same
+    name completed — unless that run read the same file again (the partner register had
+    changed) and met the same rejection again: it names those (``rejected_before``), and they
+    stay open. Each run: ``run_id``, ``source``, ``origin``, ``started_at``, ``status``,
+    ``rejected_before`` (``[run id, event version]`` pairs) and ``rejections`` (each with its
+    event ``version``). The ``rejections`` table and ``lif rejects`` both ask this.
+    """
+    runs = list(runs)
+    latest_ok: dict[tuple[str, str], Mapping[str, Any]] = {}
     for run in runs:
         if run["status"] == "completed":
             key = (run["source"], _origin_name(run["origin"]))
             if key not in latest_ok or run["started_at"] > latest_ok[key]["started_at"]:
                 latest_ok[key] = run
     met_again = {
-        (run_id, version)
+        (str(run_id), int(version))
         for run in latest_ok.values()
         for run_id, version in run.get("rejected_before") or ()
     }
+    out: set[tuple[str, int]] = set()
+    for run in runs:
+        later = latest_ok.get((run["source"], _origin_name(run["origin"])))
+        if later is None or later["started_at"] <= run["started_at"]:
+            continue
+        for rej in run["rejections"]:
+            if (run["run_id"], rej["version"]) not in met_again:
+                out.add((run["run_id"], rej["version"]))
+    return out
+
+
+def _rejections(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
+    runs = [r for k, r in states.get(NAME, {}).items() if k.startswith("run:")]
+    gone = superseded(runs)
     out = []
     for run in runs:
         for rej in run["rejections"]:
-            later = latest_ok.get((run["source"], _origin_name(run["origin"])))
-            resolved = (
-                later is not None
-                and later["started_at"] > run["started_at"]
-                and (run["run_id"], rej["version"]) not in met_again
-            )
+            resolved = (run["run_id"], rej["version"]) in gone
             out.append(
                 {
                     "run_id": run["run_id"],

@@ -21,12 +21,14 @@ from lif_core.eventlog.store import Store
 from lif_core.ingestion import FORMATS, IngestResult, ingest_file
 from lif_core.plugins.host import LoadedSource, PluginFailure, load_plugins
 from lif_core.privacy.vault import DataKeys
+from projections.catalogue import superseded
 
 __all__ = ["ingest", "rejected_runs", "rejections_of", "rejects_app", "summary_line"]
 
 _STARTED = get_topic(IngestionRun.Started)
 _REJECTED = get_topic(IngestionRun.RecordRejected)
 _FAILED = get_topic(IngestionRun.Failed)
+_COMPLETED = get_topic(IngestionRun.Completed)
 _GOLDEN = {"expected.jsonl", "expected-rejections.jsonl"}
 
 
@@ -62,8 +64,8 @@ def summary_line(path: Path, result: IngestResult) -> str:
         line += f"  {c['redecoded']} cells decoded with the source's fallback encoding"
     if c.get("rejected_before"):
         line += (
-            f"  {c['rejected_before']} rejected as an earlier run over this file rejected them"
-            " (kept once: `lif rejects list`)"
+            f"  {c['rejected_before']} rejected as before (kept once, by an earlier run over "
+            "this file: `lif rejects list`)"
         )
     if result.status == "dry-run":
         line += " [yellow]dry run: nothing written[/]"
@@ -184,10 +186,11 @@ rejects_app = typer.Typer(
 app.add_typer(rejects_app, name="rejects")
 
 
-def rejected_runs(store: Store, source: str | None = None) -> list[dict[str, Any]]:
-    """Runs that rejected rows, oldest first: run id, source, origin, when, how many."""
+def _runs(store: Store) -> dict[str, dict[str, Any]]:
+    """Every ingestion run in the log with its rejections' versions, how it ended and the
+    earlier rejections it met again: what :func:`projections.catalogue.superseded` reads."""
     runs: dict[str, dict[str, Any]] = {}
-    for notification in store.iter_notifications(topics=[_STARTED, _REJECTED]):
+    for notification in store.iter_notifications(topics=[_STARTED, _REJECTED, _COMPLETED, _FAILED]):
         event = store.decode(notification)
         run_id = str(event.correlation)
         if isinstance(event, IngestionRun.Started):
@@ -195,20 +198,49 @@ def rejected_runs(store: Store, source: str | None = None) -> list[dict[str, Any
                 "run_id": run_id,
                 "source": event.source,
                 "origin": event.origin,
-                "started_at": event.timestamp.isoformat(timespec="seconds"),
-                "rejected": 0,
+                "started_at": event.timestamp,
+                "status": "started",
+                "rejected_before": [],
+                "rejections": [],
             }
-        elif run_id in runs:
-            runs[run_id]["rejected"] += 1
+            continue
+        run = runs.get(run_id)
+        if run is None:
+            continue
+        if isinstance(event, IngestionRun.RecordRejected):
+            run["rejections"].append({"version": event.originator_version})
+        elif isinstance(event, IngestionRun.Completed):
+            run["status"] = "completed"
+            run["rejected_before"] = [
+                [r["run_id"], r["event_version"]] for r in event.rejected_before
+            ]
+        else:
+            run["status"] = "failed"
+    return runs
+
+
+def rejected_runs(store: Store, source: str | None = None) -> list[dict[str, Any]]:
+    """Runs that rejected rows, oldest first: run id, source, origin, when, how many, and how
+    many of them are still open (awaiting review: not superseded by a later run)."""
+    runs = _runs(store)
+    gone = superseded(runs.values())
     return [
-        run
+        {
+            "run_id": run["run_id"],
+            "source": run["source"],
+            "origin": run["origin"],
+            "started_at": run["started_at"].isoformat(timespec="seconds"),
+            "rejected": len(run["rejections"]),
+            "open": sum((run["run_id"], r["version"]) not in gone for r in run["rejections"]),
+        }
         for run in runs.values()
-        if run["rejected"] and (source is None or run["source"] == source)
+        if run["rejections"] and (source is None or run["source"] == source)
     ]
 
 
 def rejections_of(store: Store, run_id: str) -> dict[str, Any]:
-    """One run's rejections (a unique prefix of the run id will do), with the run's outcome."""
+    """One run's rejections (a unique prefix of the run id will do), with the run's outcome;
+    each rejection awaiting review, or superseded by a later run (as the rejections table says)."""
     if len(run_id) < 8:
         raise NotFoundError(f"run id {run_id!r} is too short: give at least 8 characters")
     run: dict[str, Any] | None = None
@@ -234,6 +266,7 @@ def rejections_of(store: Store, run_id: str) -> dict[str, Any]:
         elif isinstance(event, IngestionRun.RecordRejected):
             rejections.append(
                 {
+                    "event_version": event.originator_version,
                     "locator": dict(event.locator),
                     "record_kind": event.record_kind,
                     "reasons": _reasons(keys, event.reasons),
@@ -247,6 +280,10 @@ def rejections_of(store: Store, run_id: str) -> dict[str, Any]:
         )
     if run is None:
         raise NotFoundError(f"no ingestion run {run_id!r}: `lif rejects list` shows the runs")
+    gone = superseded(_runs(store).values())
+    for item in rejections:
+        later = (run["run_id"], item["event_version"]) in gone
+        item["status"] = "superseded by a later run" if later else "awaiting review"
     return {**run, "rejections": rejections}
 
 
@@ -268,7 +305,7 @@ def rejects_list(
     source: str | None = typer.Argument(None, help="Only this source's runs."),
     json_out: bool = JsonOpt,
 ) -> None:
-    """The ingestion runs that rejected rows, with how many."""
+    """The ingestion runs that rejected rows, with how many, and how many are still open."""
     with open_store() as store:
         runs = rejected_runs(store, source)
     if json_out:
@@ -279,7 +316,7 @@ def rejects_list(
         return
     table = Table()
     table.add_column("run", no_wrap=True, min_width=36)
-    for column in ("source", "file", "started", "rejected"):
+    for column in ("source", "file", "started", "rejected", "open"):
         table.add_column(column, overflow="fold")
     for run in runs:
         table.add_row(
@@ -288,9 +325,13 @@ def rejects_list(
             Path(run["origin"]).name,
             run["started_at"],
             str(run["rejected"]),
+            str(run["open"]),
         )
     console.print(table)
-    console.print("[dim]`lif rejects show RUN_ID` shows where, why and the row[/]")
+    console.print(
+        "[dim]open: awaiting review, not superseded by a later run over a file of the same "
+        "name; `lif rejects show RUN_ID` shows where, why and the row[/]"
+    )
 
 
 @rejects_app.command("show")
@@ -321,7 +362,8 @@ def rejects_show(
     for item in run["rejections"]:
         where = ", ".join(f"{k} {v}" for k, v in item["locator"].items()) or "(whole file)"
         kind = f" [dim]({item['record_kind']})[/]" if item["record_kind"] else ""
-        console.print(f"\n[bold]{escape(where)}[/]{kind}", highlight=False)
+        status = "" if item["status"] == "awaiting review" else f"  [dim]{item['status']}[/]"
+        console.print(f"\n[bold]{escape(where)}[/]{kind}{status}", highlight=False)
         for reason in item["reasons"]:
             console.print(f"  [red]•[/] {escape(reason)}", highlight=False)
         if isinstance(item["raw"], str):

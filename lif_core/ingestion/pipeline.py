@@ -146,8 +146,8 @@ def ingest_rows(
     parts = ", ".join(f"{result.counts[k]} {k}" for k in COUNTS[1:6])
     if result.counts["rejected_before"]:
         parts += (
-            f" and {result.counts['rejected_before']} rejected as an earlier run over this file"
-            " rejected them (kept once, not again)"
+            f" and {result.counts['rejected_before']} rejected as before (kept once, by an "
+            "earlier run over this file)"
         )
     if result.counts["redecoded"]:
         parts += f" ({result.counts['redecoded']} cells decoded with the fallback encoding)"

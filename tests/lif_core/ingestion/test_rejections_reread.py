@@ -16,7 +16,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from lif_app.cli.app import app
-from lif_app.cli.ingest import rejections_of
+from lif_app.cli.ingest import rejected_runs, rejections_of
 from lif_core.decisions import create, decide, declaration
 from lif_core.decisions.erasure import erase
 from lif_core.domain import IngestionRun
@@ -131,6 +131,15 @@ def test_a_row_the_new_register_accepts_is_recorded_and_its_rejection_superseded
         (first.run_id, 3, "superseded by a later run"),
         (first.run_id, 4, "awaiting review"),
     ]
+    # `lif rejects list` and `show` say the same: of the first run's 2 rejections, 1 is open.
+    assert [(r["run_id"], r["rejected"], r["open"]) for r in rejected_runs(store)] == [
+        (first.run_id, 2, 1)
+    ]
+    shown = rejections_of(store, first.run_id)["rejections"]
+    assert [(r["locator"]["line"], r["status"]) for r in shown] == [
+        (3, "superseded by a later run"),
+        (4, "awaiting review"),
+    ]
     # A third register: line 4 is still the one open rejection, kept once.
     _partner(store, "LCC", "Leeds City Council")
     third = ingest_file(store, loaded, section_11)
@@ -183,9 +192,9 @@ def test_lif_ingest_and_lif_rejects_list_count_each_rejection_once(
     again = lif("ingest", "section-11", str(section_11))
     # Worked by hand: nothing new (line 2 unchanged), the 2 wrong rows already on record.
     assert "0 recorded, 0 revised, 1 unchanged, 0 withdrawn, 0 rejected" in again.stdout
-    assert "2 rejected as an earlier run over this file rejected them" in again.stdout
+    assert "2 rejected as before (kept once, by an earlier run over this file" in again.stdout
     listed: list[dict[str, Any]] = json.loads(lif("rejects", "list", "--json").stdout)
-    assert [(r["source"], r["rejected"]) for r in listed] == [("section-11", 2)]
+    assert [(r["source"], r["rejected"], r["open"]) for r in listed] == [("section-11", 2, 2)]
     # The web view's and Dagster's count: rejections awaiting review.
     project(store)
     with store.read() as tx:
