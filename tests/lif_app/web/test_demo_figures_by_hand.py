@@ -549,3 +549,43 @@ def test_each_demo_review_s_learning_actions_and_timeliness_are_worked_by_hand(
         "RR-2024-03": (0, 0, 0, 0, 0, "on-time"),
         "RR-2025-02": (1, 1, 0, 0, 0, "late"),
     }
+
+
+def test_the_per_source_totals_of_the_sources_sampled_more_than_once_are_worked_by_hand(
+    demo_store,
+) -> None:
+    printed = {
+        c[0]: tuple(int(n) for n in c[1:])
+        for c in _printed(demo_store.demo_output, "Per-source summary")
+    }
+    # (files, recorded, revised, withdrawn, rejected): a later file restating a record with
+    # anything changed revises it; a snapshot source withdraws what a later file leaves out;
+    # an "append" source (trackers of inspections) does not.
+    assert {k: printed[k] for k in HAND_TOTALS} == HAND_TOTALS
+
+
+HAND_TOTALS = {
+    # AP-CSPR-2024-02 exports: 31/03 six actions recorded; 30/06 all six restated with a new
+    # progress note (and more) = 6 revised; 30/09 five restated and changed = 5 revised, 034
+    # left out = 1 withdrawn. 6 recorded, 6 + 5 = 11 revised.
+    "action-plans": (3, 6, 11, 1, 0),
+    # 2025-03: WYP 8 grades + AFI-1, AFI-2, AFI-3, CoC-1 (12), WYFRS 8 grades + AFI-1, AFI-2
+    # (10) = 22 recorded; 2025-09: WYP AFI-1, AFI-3 and WYFRS AFI-1 with a new status = 3.
+    "hmicfrs": (2, 22, 3, 0, 0),
+    # 2025-06: 3 strengths, 3 areas for improvement, 4 actions = 10; 2025-12: the 4 actions
+    # with a new status as at 15/12/2025 = 4 revised.
+    "jtai": (2, 10, 4, 0, 0),
+    # 2025-10: YJS 12 ratings + 3 recommendations, PDU 6 + 2, Wetherby 4 + 2 = 29;
+    # 2026-01: YJS R1, R2 and PDU R2 with a new status = 3 revised.
+    "other-inspections": (2, 29, 3, 0, 0),
+    # 2025-08-31: 8 providers + 7 inspections (2999003 not yet inspected) = 15;
+    # 2025-11-30: EY999009 new (1) with its inspection of 18/11/2025 (1), 2999003's first
+    # inspection of 05/09/2025 (1) = 3 more recorded, 18 in all; the 7 providers restated are
+    # each revised (the snapshot's 'as at' date is one of a provider's fields); 2999006 left
+    # out = 1 withdrawn.
+    "ofsted-early-years": (2, 18, 7, 1, 0),
+    # section-11-2024-25.csv: 4 agencies x 8 standards = 32; the demo's late return
+    # (lif_app/demo_section_11_late_return.csv) names an agency the register does not know:
+    # both its rows rejected and kept.
+    "section-11": (2, 32, 0, 0, 2),
+}
