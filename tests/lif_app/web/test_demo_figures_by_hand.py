@@ -591,3 +591,26 @@ HAND_TOTALS = {
     # both its rows rejected and kept.
     "section-11": (2, 32, 0, 0, 2),
 }
+
+
+def test_the_web_view_s_home_page_totals_are_worked_by_hand(demo_store) -> None:
+    from starlette.testclient import TestClient
+
+    from lif_app.web.app import create_app
+
+    with TestClient(create_app(demo_store.url)) as client:
+        page = client.get("/")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    # 25 learning items (worked in the learning-shared test above)
+    assert "25 learning items" in text
+    # actions per source, as in the actions-by-source test: 1 + 6 + 5 + 5 + 6 + 4 + 4 + 7 +
+    # 7 + 5 + 6 = 56
+    assert "56 actions by agency" in text
+    # measure periods: ICPC 3 + CPP 3 + safe at school 2 + learning shared 2 + on time 1 = 11
+    assert "11 measure periods" in text
+    # one catalogue row per built-in source, each with its sample ingested (README: 36)
+    assert "36 sources" in text
+    # rejected rows kept: the demo's late Section 11 return 2 + the fixture's
+    # cdop/bad/cdop-errors.csv, whose bad/expected-rejections.jsonl lists 13 = 15
+    assert "15 rejected rows" in text
