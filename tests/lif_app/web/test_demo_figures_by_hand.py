@@ -404,6 +404,23 @@ def test_actions_by_partner_and_rag_are_the_same_hand_worked_counts_in_demo_and_
         for a in data["actions_by_agency"]
     }
     assert published == BY_PARTNER
+    # partner_register: total, open (the red and amber ones: open past due, or open), overdue;
+    # the register's 13th partner, the early years settings, owns none.
+    with Store(demo_store.url) as store:
+        rows = _rows(
+            store,
+            "partner_register",
+            "SELECT name, actions_total, actions_open, actions_overdue FROM partner_register",
+        )
+    assert {
+        r["name"]: (r["actions_total"], r["actions_open"], r["actions_overdue"]) for r in rows
+    } == {
+        **{
+            k: (total, red + amber, overdue)
+            for k, (red, amber, _, _, overdue, total) in BY_PARTNER.items()
+        },
+        "Leeds early years settings": (0, 0, 0),
+    }
 
 
 def test_the_web_view_counts_actions_by_partner_as_the_report_does(demo_store) -> None:
