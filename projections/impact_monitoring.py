@@ -420,7 +420,7 @@ TABLES = [
             Column(
                 "rag",
                 "TEXT",
-                "Against the target: green met, amber within 10%, red otherwise; empty without a target.",
+                "Against the target: green met, amber within 10% of it (exactly 10% off is still amber: 72 against a target of 80), red otherwise; empty without a target.",
             ),
             Column("measure_status", "TEXT", "active or retired."),
             Column(
