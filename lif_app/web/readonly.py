@@ -6,6 +6,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import get_topic
+
 from lif_core.config import StoreURL, store_url
 from lif_core.errors import RefusedError, StoreError
 from lif_core.eventlog.log import check_readable
@@ -79,7 +82,7 @@ class ReadOnlyStore(Store):
     def _open_postgres_read_only(self) -> LifApplication:
         u = self.url
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": get_topic(ReadOnlyPostgresFactory),
             "POSTGRES_DBNAME": u.dbname,
             "POSTGRES_HOST": u.host,
             "POSTGRES_PORT": str(u.port),
@@ -91,14 +94,32 @@ class ReadOnlyStore(Store):
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "CREATE_TABLE": "false",
         }
-        app = LifApplication(env=env)
-        # The library opens its pool on construction; connections it makes from now on start
-        # read-only, and every transaction of ours is declared read-only (see transaction()).
-        recorder: Any = app.recorder
-        pool = recorder.datastore.pool
+        return LifApplication(env=env)
+
+
+class ReadOnlyPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL persistence, each connection of whose pool starts read-only.
+
+    Our own transactions also say ``SET TRANSACTION READ ONLY`` (see ``transaction()``); this
+    covers the library's own statements too, so nothing can write through this store.
+    """
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        # eventsourcing has no setting for extra connection options. Checked against
+        # eventsourcing 9.5.6 and psycopg_pool 3.3.3: the factory builds its psycopg_pool pool
+        # closed, with a dict of connection arguments, and opens it only when the recorder is
+        # made, after this; psycopg_pool reads ``pool.kwargs`` (an attribute it does not
+        # document) at every new connection, so the option set here reaches every connection.
+        # tests/lif_app/web/test_web_pages.py::test_every_pooled_postgresql_connection_starts_read_only
+        # fails if one connection of the pool is not read-only.
+        pool: Any = self.datastore.pool
+        if not pool.closed:
+            raise StoreError(
+                "eventsourcing opened its PostgreSQL pool before it could be made read-only: "
+                "this version of the library is not the one lif_app/web/readonly.py was checked against"
+            )
         pool.kwargs["options"] = "-c default_transaction_read_only=on"
-        pool.drain()
-        return app
 
 
 def _write_refused(exc: BaseException) -> bool:

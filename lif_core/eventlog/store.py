@@ -299,6 +299,10 @@ class Store:
         They wait on the pool's queues and run only the pool's work, so a process forked
         beside them that never touches the pool (``lif_core.ingestion.forked``) cannot block on them.
         """
+        # Found by name: psycopg_pool names its threads ``<pool name>-scheduler`` and
+        # ``<pool name>-worker-N`` (not documented; checked against psycopg_pool 3.3.3). Were
+        # that to change, none would be found and ingestion would not fork (slower, still
+        # correct); tests/lif_core/eventlog/test_library_internals.py fails first.
         pool = getattr(getattr(self.recorder, "datastore", None), "pool", None)
         name = getattr(pool, "name", None)
         if self.dialect != "postgresql" or not name:

@@ -30,7 +30,7 @@ from kafka.partitioner.default import murmur2
 
 from lif_core.eventlog.log import count_after
 from lif_core.eventlog.store import Store
-from lif_core.kafka._broker import BrokerError, ensure_topic, is_fatal
+from lif_core.kafka._broker import BrokerError, close_at_once, ensure_topic, is_fatal
 from lif_core.kafka.envelope import encode_envelopes, stream_key
 
 __all__ = ["Relay", "RelayReport", "RelaySettings", "RelayStatus", "relay_status", "tracking_name"]
@@ -192,18 +192,8 @@ class Relay:
     def _disconnect(self) -> None:
         self._on_topic = None
         producer, self._producer = self._producer, None
-        if producer is None:
-            return
-        try:
-            producer.close(timeout=0)
-        except KafkaError:
-            # kafka-python flushes before it closes, and refuses while records are pending
-            # for a broker that is gone: fail them (they are re-sent from the position), close.
-            producer._accumulator.abort_incomplete_batches()
-            try:
-                producer.close(timeout=0)
-            except KafkaError as exc:
-                log.warning("could not close the Kafka producer cleanly: %s", exc)
+        if producer is not None:
+            close_at_once(producer)  # what it still holds is re-sent from the position
 
     def _prepare(self, after: int) -> _Round | None:
         """The next page of the log after ``after``, its envelopes encoded (None: caught up)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -185,6 +187,37 @@ def test_postgresql_is_opened_read_only_too(pg_url: str) -> None:
                 tx.execute("INSERT INTO web_probe VALUES (1)")
         with store.read() as tx:
             assert tx.execute("SELECT COUNT(*) FROM web_probe").fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+def test_every_pooled_postgresql_connection_starts_read_only(pg_url: str) -> None:
+    """Not only our own transactions: each connection of the library's pool, those it made
+    before the read-only option was set included, starts read-only, so the library's own
+    save is refused as well (lif_app.web.readonly._pool_connections_read_only)."""
+    with Store(pg_url) as writable:
+        head = writable.max_notification_id()
+    store = open_read_only(pg_url)
+    try:
+        datastore = store.recorder.datastore
+        with contextlib.ExitStack() as held:  # all the pool may hold at once: 4 + 4 overflow
+            connections = [held.enter_context(datastore.get_connection()) for _ in range(8)]
+            settings = [
+                c.execute("SHOW default_transaction_read_only").fetchone() for c in connections
+            ]
+        assert settings == [{"default_transaction_read_only": "on"}] * 8
+        item = Learning.identify(
+            reference="LRN-2025-099",
+            title="Probe",
+            statement="Written through the library's own save.",
+            themes=["probe"],
+            source_kind="review",
+            identified_on=date(2025, 3, 3),
+            actor="probe",
+        )
+        with pytest.raises(Exception, match="read-only transaction"):
+            store.app.save(item)
+        assert store.max_notification_id() == head
     finally:
         store.close()
 

@@ -3,14 +3,16 @@
 Each bypass lives in one module, with a comment saying why: the aggregate's own attributes and
 UUID's slots in ``lif_core.domain.base``; the recorder's lock and notify statements and the
 transcoder's hooks in ``lif_core.eventlog.log`` and ``codec``; the standard library's C JSON
-encoder in ``codec.json_encoder``. eventsourcing is pinned (9.5); when it moves, these tests
-say which bypass to re-check.
+encoder in ``codec.json_encoder``; psycopg_pool's thread names in ``Store.pool_threads``.
+eventsourcing is pinned (9.5); when it or psycopg_pool moves, these tests say which bypass to
+re-check. (kafka-python's: tests/lif_core/kafka/test_library_internals.py.)
 """
 
 from __future__ import annotations
 
 import json
 import json.encoder
+import threading
 import types
 from datetime import date
 from importlib.metadata import version
@@ -111,3 +113,14 @@ def test_the_postgresql_recorder_locks_the_events_table_and_notifies(pg_url) -> 
             log.append(store, tx, _item().collect_events())
         assert "ExclusiveLock" in modes
         assert store.max_notification_id() == 1
+
+
+def test_the_postgresql_pools_threads_are_found_by_their_names(pg_url) -> None:
+    """Store.pool_threads finds psycopg_pool's threads by the names the pool gives them: every
+    thread that opening a PostgreSQL store started, and nothing else (so ingestion may fork)."""
+    before = set(threading.enumerate())
+    with Store(pg_url) as store:
+        started = {t for t in threading.enumerate() if t not in before and t.is_alive()}
+        found = set(store.pool_threads())
+    assert len(found) >= 2  # the pool's scheduler and at least one worker
+    assert found == started
