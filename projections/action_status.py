@@ -226,12 +226,20 @@ TABLES = [
         columns=(
             Column("reference", "TEXT", "The action's reference, e.g. ACT-2025-031."),
             Column("stream_id", "TEXT", "The id of the action's event stream."),
-            Column("learning_reference", "TEXT", "The learning item it answers, if any."),
+            Column(
+                "learning_reference",
+                "TEXT",
+                "The learning item it answers; empty when it answers none.",
+            ),
             Column("description", "TEXT", "What is to be done."),
             Column("owner_agency", "TEXT", "The agency that owns it."),
             Column("raised", "DATE", "The date it was raised."),
             Column("due", "DATE", "The current due date; empty when the source states none."),
-            Column("original_due", "DATE", "The due date when it was raised."),
+            Column(
+                "original_due",
+                "DATE",
+                "The due date when it was raised; empty when the source stated none.",
+            ),
             Column("status", "TEXT", "open, in-progress, completed, impact-verified or cancelled."),
             Column(
                 "rag",
@@ -252,22 +260,30 @@ TABLES = [
                 "Days past due at the reference date (0 when not overdue).",
             ),
             Column("times_rescheduled", "INTEGER", "How many times the due date was moved."),
-            Column("last_progress_note", "TEXT", "The latest progress update."),
-            Column("last_progress_on", "DATE", "When the latest progress update was recorded."),
+            Column(
+                "last_progress_note", "TEXT", "The latest progress update; empty until the first."
+            ),
+            Column(
+                "last_progress_on",
+                "DATE",
+                "When the latest progress update was recorded; empty until the first.",
+            ),
             Column(
                 "reported_rag",
                 "TEXT",
-                "The RAG the owner reported with the latest progress update.",
+                "The RAG the owner reported with the latest progress update; empty when none was reported.",
             ),
             Column(
-                "completed", "DATE", "The completion date, when someone (or the source) stated it."
+                "completed",
+                "DATE",
+                "The completion date, when someone (or the source) stated it; else empty.",
             ),
             Column(
                 "completed_on_time",
                 "BOOLEAN",
                 "True when completed on or before the due date, false when late; empty when not completed, when it has no due date, or when the source gave no completion day and the window it gives straddles the due date.",
             ),
-            Column("verified", "DATE", "When its impact was verified."),
+            Column("verified", "DATE", "When its impact was verified; empty until then."),
             Column("reference_date", "DATE", "The date overdue and RAG were judged against."),
             Column(
                 "last_change",
@@ -277,7 +293,7 @@ TABLES = [
             Column(
                 "completed_by",
                 "DATE",
-                "When the source gives no completion day: the day of the statement that first said it was complete (it was done by then at the latest).",
+                "When the source gives no completion day: the day of the statement that first said it was complete (it was done by then at the latest); else empty.",
                 since=2,
             ),
             Column(

@@ -182,10 +182,18 @@ TABLES = [
             Column("evidence_event_id", "TEXT", "The event id of that version."),
             Column("local_authority", "TEXT", "The local authority the rules treat as local."),
             Column("reference_date", "DATE", "The reference date of the build."),
-            Column("severity", "TEXT", "The grade or severity the source gives, if any.", since=2),
+            Column(
+                "severity",
+                "TEXT",
+                "The grade or severity the source gives; empty when it gives none.",
+                since=2,
+            ),
             Column("themes", "TEXT", "Practice themes, separated by '; '.", since=2),
             Column(
-                "responds", "TEXT", "The body that must respond, if the source names one.", since=2
+                "responds",
+                "TEXT",
+                "The body that must respond; empty when the source names none.",
+                since=2,
             ),
         ),
     )

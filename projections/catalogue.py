@@ -341,7 +341,7 @@ TABLES = [
             Column(
                 "failure",
                 "TEXT",
-                "For a failed run: the kind (configuration, input, plugin-bug) and reason.",
+                "For a failed run: the kind (configuration, input, plugin-bug) and reason; empty for a run that did not fail.",
             ),
         ),
     ),
@@ -365,7 +365,9 @@ TABLES = [
             ),
             Column("source", "TEXT", "The source."),
             Column("origin", "TEXT", "The file or message it came from."),
-            Column("record_kind", "TEXT", "The record kind, when the row got that far."),
+            Column(
+                "record_kind", "TEXT", "The record kind, when the row got that far; else empty."
+            ),
             Column(
                 "locator",
                 "JSON",

@@ -130,6 +130,24 @@ is dropped with its views and built again from the log in the same transaction.
 **SQLite** has no date, time, boolean or JSON type: DATE is ISO 8601 text (`2025-03-31`),
 TIMESTAMP ISO 8601 text in UTC (`2025-03-31T14:05:09.123456+00:00`), JSON is JSON text and
 BOOLEAN flags are INTEGER 1 or 0. Either way a flag is empty (NULL) where it does not apply.
+
+**Empty cells.** A cell is empty (NULL) only where its column's meaning below says when
+("empty until the first", "empty when the source states none"); a key column never is. A list
+column (its meaning says "separated by '; '") holds the empty text `''` for an empty list, and
+is NULL only where its meaning says it is empty. The page is checked against the tables
+`make demo` builds (`tests/lif_app/web/test_read_tables_doc.py`): every column, its type, the
+keys, the views, and which columns the demo leaves empty.
+
+## Other tables in the database
+
+Beside the read tables below, the database holds the event log itself (`stored_events` on
+SQLite), the platform's own bookkeeping (the tables named `lif_…`: projection positions, states
+and checksums, the Merkle tree and its signed heads, seals, data keys, indexes) and two tables
+of the policies: `policy_conflicts`, one row per time a source disagreed with a recorded decision
+(`policy`, `evidence_event_id`, `target`, `message`, `recorded_at`; `lif policies run` points
+to it), and `policy_learning_aliases`, the learning reference each other reference of the same
+learning resolves to. None of them is a versioned read table: their columns may change, so
+point reports at the tables and views below.
 """
 
 

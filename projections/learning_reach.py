@@ -150,12 +150,16 @@ TABLES = [
                 "1 when the partner confirmed it cascaded the item; 0 while that is awaited.",
             ),
             Column(
-                "channel", "TEXT", "How it was cascaded, by its name in the channel vocabulary."
+                "channel",
+                "TEXT",
+                "How it was cascaded, by its name in the channel vocabulary; empty until confirmed.",
             ),
-            Column("cascaded_on", "DATE", "The date the partner gave."),
-            Column("note", "TEXT", "What the partner said it did."),
-            Column("recorded_by", "TEXT", "Who recorded the confirmation."),
-            Column("recorded_at", "TIMESTAMP", "When it was recorded (UTC)."),
+            Column("cascaded_on", "DATE", "The date the partner gave; empty until confirmed."),
+            Column("note", "TEXT", "What the partner said it did; empty until confirmed."),
+            Column("recorded_by", "TEXT", "Who recorded the confirmation; empty until confirmed."),
+            Column(
+                "recorded_at", "TIMESTAMP", "When it was recorded (UTC); empty until confirmed."
+            ),
         ),
     )
 ]

@@ -241,18 +241,22 @@ TABLES = [
             Column(
                 "last_decision",
                 "TEXT",
-                "The latest decision: prioritised, accepted, declined, embeddingassessed, closed, reopened.",
+                "The latest decision: prioritised, accepted, declined, embeddingassessed, closed, reopened; empty until the first.",
             ),
             Column(
                 "last_decision_by",
                 "TEXT",
-                "Who made the latest decision (a person or policy:NAME).",
+                "Who made the latest decision (a person or policy:NAME); empty until the first.",
             ),
-            Column("last_decision_at", "TIMESTAMP", "When the latest decision was recorded (UTC)."),
+            Column(
+                "last_decision_at",
+                "TIMESTAMP",
+                "When the latest decision was recorded (UTC); empty until the first.",
+            ),
             Column(
                 "last_decision_rationale",
                 "TEXT",
-                "The rationale recorded with the latest decision.",
+                "The rationale recorded with the latest decision; empty until the first.",
             ),
             Column(
                 "dissemination_channels",
@@ -260,7 +264,11 @@ TABLES = [
                 "Channels used to share it, by their names in the channel vocabulary, separated by '; '.",
             ),
             Column("dissemination_count", "INTEGER", "How many times it was shared."),
-            Column("last_disseminated", "DATE", "The latest date it was shared."),
+            Column(
+                "last_disseminated",
+                "DATE",
+                "The latest date it was shared; empty until it is shared.",
+            ),
             Column(
                 "actions_total", "INTEGER", "Actions raised against it, cancelled ones included."
             ),
@@ -299,7 +307,12 @@ TABLES = [
             Column(
                 "agencies", "TEXT", "Agencies the learning involves, separated by '; '.", since=2
             ),
-            Column("audience", "TEXT", "Who it was shared with, as the source says.", since=2),
+            Column(
+                "audience",
+                "TEXT",
+                "Who it was shared with, as the source says; empty when the source does not say.",
+                since=2,
+            ),
             Column(
                 "also_known_as",
                 "TEXT",
@@ -316,13 +329,13 @@ TABLES = [
             Column(
                 "cascade_confirmed",
                 "TEXT",
-                "Partners (short names) that confirmed they cascaded it inside their own organisation.",
+                "Partners (short names) that confirmed they cascaded it inside their own organisation, separated by '; '.",
                 since=3,
             ),
             Column(
                 "cascade_awaited",
                 "TEXT",
-                "Active partners that have not confirmed yet (none for a declined item).",
+                "Active partners that have not confirmed yet (none for a declined item), separated by '; '.",
                 since=3,
             ),
             Column(
@@ -331,7 +344,9 @@ TABLES = [
                 "1 when marked good practice to spread (a strength); 0 for an area for improvement.",
                 since=3,
             ),
-            Column("priorities", "TEXT", "The priorities it is linked to.", since=3),
+            Column(
+                "priorities", "TEXT", "The priorities it is linked to, separated by '; '.", since=3
+            ),
         ),
     )
 ]

@@ -250,7 +250,7 @@ TABLES = [
             Column(
                 "close_matches",
                 "TEXT",
-                "When it does not: the partners' names closest to it, separated by '; '.",
+                "When it does not: the partners' names closest to it, separated by '; '; empty when it resolves.",
             ),
             Column("uses", "INTEGER", "How many items use the name so."),
             Column(

@@ -87,9 +87,11 @@ TABLES = [
             Column("status", "TEXT", "active or retired."),
             Column("learning_items", "TEXT", "Learning items linked to it, separated by '; '."),
             Column(
-                "strengths", "TEXT", "Of those, the ones marked good practice (what we do well)."
+                "strengths",
+                "TEXT",
+                "Of those, the ones marked good practice (what we do well), separated by '; '.",
             ),
-            Column("areas_for_improvement", "TEXT", "Of those, the others."),
+            Column("areas_for_improvement", "TEXT", "Of those, the others, separated by '; '."),
             Column("measures", "TEXT", "Measures linked to it, separated by '; '."),
             Column("set_by", "TEXT", "Who recorded it."),
             Column("set_at", "TIMESTAMP", "When it was recorded (UTC)."),

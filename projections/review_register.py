@@ -293,7 +293,7 @@ TABLES = [
             Column(
                 "timeliness_detail",
                 "TEXT",
-                "Each timescale in words, e.g. 'rapid-review: on time (14 of 15 working days)'.",
+                "Each timescale in words, separated by '; ', e.g. 'rapid-review: on time (14 of 15 working days)'.",
             ),
             Column("reference_date", "DATE", "The date overdue was judged against."),
         ),
