@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -375,3 +376,18 @@ def test_head_answers_like_get_without_a_body(client: TestClient) -> None:
     for path in (f"{API}/learning-register", "/register"):
         answer = client.head(path)
         assert answer.status_code == 200 and answer.content == b""
+
+
+def test_every_endpoint_the_api_lists_is_in_the_web_page_of_the_docs(client: TestClient) -> None:
+    """docs/web.md's endpoint table names every path GET /api/v1 lists (a listing by its
+    short form `/name`, a reference as REF), so a table served without a doc line fails."""
+    page = (Path(__file__).resolve().parents[3] / "docs" / "web.md").read_text(encoding="utf-8")
+    listed = [e["path"] for e in client.get(API).json()["endpoints"]]
+    assert len(listed) == len(ENDPOINTS)
+    missing = [
+        path
+        for path in listed
+        if f"`GET {path.replace('{reference}', 'REF')}`" not in page
+        and f"`{path.removeprefix(API)}`" not in page
+    ]
+    assert not missing, f"served but not in docs/web.md: {missing}"
