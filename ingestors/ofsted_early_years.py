@@ -132,7 +132,12 @@ class EarlyYearsProvider(_Outcome):
     latest_full_inspection_date: date | None = Field(
         None, description="Day of the latest full inspection; blank when not yet inspected."
     )
-    as_at: date = Field(description="The snapshot date, from the 'as at' title row.")
+    as_at: date = Field(
+        exclude=True,
+        description="The snapshot date, from the 'as at' title row. It dates the record (its "
+        "valid time) but is not part of its content, so a provider unchanged from one snapshot "
+        "to the next is not revised",
+    )
 
 
 class EarlyYearsInspection(_Outcome):

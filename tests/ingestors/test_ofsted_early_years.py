@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -133,4 +134,5 @@ def test_an_individuals_name_never_enters_the_log(tmp_path: Path, provider_type:
 def test_the_snapshot_date_is_read_from_the_title_row(tmp_path: Path, title: str) -> None:
     (provider,) = parse_one(tmp_path, NURSERY, title=title)
     assert isinstance(provider, ParsedRecord), provider
-    assert provider.attributes["as_at"] == "2025-12-31"
+    assert provider.valid_time.valid_from == date(2025, 12, 31)
+    assert "as_at" not in provider.attributes  # the record's date, not its content

@@ -599,10 +599,11 @@ HAND_TOTALS = {
     "other-inspections": (2, 29, 3, 0, 0),
     # 2025-08-31: 8 providers + 7 inspections (2999003 not yet inspected) = 15;
     # 2025-11-30: EY999009 new (1) with its inspection of 18/11/2025 (1), 2999003's first
-    # inspection of 05/09/2025 (1) = 3 more recorded, 18 in all; the 7 providers restated are
-    # each revised (the snapshot's 'as at' date is one of a provider's fields); 2999006 left
-    # out = 1 withdrawn.
-    "ofsted-early-years": (2, 18, 7, 1, 0),
+    # inspection of 05/09/2025 (1) = 3 more recorded, 18 in all; of the 7 providers restated
+    # (EY999001, 2999002, 2999003, EY999004, EY999005, 2999007, EY999008) only 2999003 differs
+    # (its latest inspection, outcome and safeguarding filled in) = 1 revised (the 'as at' date
+    # dates a provider, it is not part of it); 2999006 left out = 1 withdrawn.
+    "ofsted-early-years": (2, 18, 1, 1, 0),
     # section-11-2024-25.csv: 4 agencies x 8 standards = 32; the demo's late return
     # (lif_app/demo_section_11_late_return.csv) names an agency the register does not know:
     # both its rows rejected and kept.
