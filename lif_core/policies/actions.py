@@ -110,13 +110,23 @@ def run_actions(batch: Batch, event: Any, declared: Declared) -> None:
     note = text(pick(how.progress, a))
     note_changed = not old or pick(how.progress, old) != pick(how.progress, a)
     rag = (text(pick(how.rag, a)) or "").lower() or None
-    if note and note_changed and action.status in ("open", "in-progress"):
+    # A source that states "in progress" without a progress note still states the status: it is
+    # recorded as a progress report whose note says what was stated and when (no progress text
+    # is made up). Once in progress, the same statement read again writes nothing.
+    new_note = bool(note) and note_changed
+    stated_in_progress = state == "in-progress" and action.status == "open"
+    if action.status in ("open", "in-progress") and (new_note or stated_in_progress):
+        told = (
+            batch.sealed(note)
+            if note
+            else f"in progress in the source's statement of {stated}, with no progress note"
+        )
         attempt(
             batch,
             evidence,
             reference,
             lambda: action.progress(
-                batch.sealed(note),
+                told,
                 rag if rag in ("red", "amber", "green", "blue") else None,
                 batch.actor,
                 **cause,
