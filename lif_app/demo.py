@@ -128,6 +128,12 @@ def _dagster_home() -> None:
     os.environ.setdefault("DAGSTER_HOME", str(home))
 
 
+RUNNING = (
+    "Dagster's asset job is running (half a minute or so on a laptop; its own log is shown only "
+    "if a step fails)..."
+)
+
+
 def _materialize(url: str, sources: Sequence[str] = ()) -> bool:
     """Run the Dagster flow (every sample, or only ``sources``' -> policies -> projections) as
     its own process.
@@ -268,11 +274,13 @@ def run_demo(store_url: str | None = None, console: Console | None = None) -> di
         # The register first: every agency name the samples use is checked against it.
         record_partners(store, BUSINESS_UNIT)
     console.rule("[bold]1. Every source's sample, ingested by its own plugin (Dagster)")
+    console.print(RUNNING, style="dim", highlight=False)
     first = _materialize(url)
     with Store(url) as store:
         _unknown_agency(store, console)
         record_decisions(store)
     console.rule("[bold]2. Decisions recorded; policies and projections brought up to date")
+    console.print(RUNNING, style="dim", highlight=False)
     second = _materialize(url)
     with Store(url) as store:
         seal = make_seal(store, BUSINESS_UNIT)
