@@ -231,21 +231,29 @@ def actions(request: Request) -> Response:
     page = query_rows(store, listing, params)
     everything = all_rows(store, "action_status")
     by_agency: dict[str, Counter[str]] = {}
+    filter_by: dict[str, str] = {}
     for row in everything:
         # Each partner once, whatever spelling its actions used; a shared action once for each
         # partner that shares it (issue 15).
         for agency in owner_names(row):
             counts = by_agency.setdefault(agency, Counter())
+            counts["total"] += 1
             counts[row["rag"] or "cancelled"] += 1
             counts["overdue"] += int(bool(row["overdue"]))
+            # The link lists what the row counts: a partner by its resolved name (any spelling,
+            # each partner of a shared action), an agency no partner answers to as written.
+            filter_by[agency] = (
+                "owner_partner_name" if row["owner_partner_name"] else "owner_agency"
+            )
     return render_page(
         request,
         "site/actions.html",
         raise_action=_decisions(request, "action"),
         page=page,
         chosen={k: v[0] for k, v in params.items() if v},
-        by_agency=sorted(by_agency.items()),
+        by_agency=[(a, by_agency[a], filter_by[a]) for a in sorted(by_agency)],
         rags=RAGS,
+        partners=distinct_values(store, listing, "owner_partner_name"),
         agencies=distinct_values(store, listing, "owner_agency"),
         link=lambda **c: _link(request, **c),
     )

@@ -96,6 +96,8 @@ LISTINGS: tuple[Listing, ...] = (
         "action_status",
         "Action status",
         ("-overdue", "-days_overdue", "due", "reference"),
+        # A shared action names its partners "A; B": a partner's filter matches each of them.
+        list_columns=("owner_partner", "owner_partner_name"),
     ),
     Listing(
         "impact-monitoring",
