@@ -13,6 +13,7 @@ NAME = "actions"
 TOPICS = {
     "Action.Corrected",
     "Action.Raised",
+    "Action.LearningAdded",
     "Action.ProgressReported",
     "Action.Rescheduled",
     "Action.Completed",
@@ -33,6 +34,7 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         state[event.stream_id] = {
             "reference": d["reference"],
             "learning_reference": d["learning_reference"],
+            "learning_references": [d["learning_reference"]] if d["learning_reference"] else [],
             "description": d["description"],
             "owner_agency": d["owner_agency"],
             "raised_on": d["raised_on"],
@@ -78,6 +80,10 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         item["reported_rag"] = d["rag"]
         if item["status"] == "open":
             item["status"] = "in-progress"
+    elif kind == "LearningAdded":
+        answered = item.setdefault("learning_references", _first(item))
+        if d["learning_reference"] not in answered:
+            answered.append(d["learning_reference"])
     elif kind == "Rescheduled":
         item["due"] = d["due"]
         item["times_rescheduled"] += 1
@@ -102,6 +108,12 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
     elif kind == "Cancelled":
         item["status"] = "cancelled"
     return {event.stream_id}
+
+
+def _first(item: dict[str, Any]) -> list[str]:
+    """The items of a state stored before actions could answer several: the one it was raised
+    against (such a state is kept as it is until the projection next rebuilds)."""
+    return [item["learning_reference"]] if item["learning_reference"] else []
 
 
 def rag(item: dict[str, Any], today: date) -> str | None:
@@ -133,6 +145,14 @@ def _on_time(item: dict[str, Any]) -> bool | None:
     return False if after is not None and after > due else None
 
 
+def answered(row: dict[str, Any]) -> list[str]:
+    """Every learning item an action_status row answers (its ``learning_references`` split):
+    counts by learning item count a shared action once under each (learning_register,
+    review_register)."""
+    names = row.get("learning_references")
+    return names.split("; ") if names else []
+
+
 def owner_names(row: dict[str, Any]) -> list[str]:
     """The partners an action_status row is owned by, each once (its ``owner_partner_name`` split
     where a shared action names several), or its agency as written when none resolves.
@@ -162,6 +182,7 @@ def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dic
                 "reference": item["reference"],
                 "stream_id": stream_id,
                 "learning_reference": item["learning_reference"],
+                "learning_references": "; ".join(item.get("learning_references", _first(item))),
                 "description": item["description"],
                 "owner_agency": item["owner_agency"],
                 "owner_partner": owner_partner,
@@ -229,7 +250,7 @@ TABLES = [
             Column(
                 "learning_reference",
                 "TEXT",
-                "The learning item it answers; empty when it answers none.",
+                "The learning item it was raised against; empty when it answers none (the first of learning_references).",
             ),
             Column("description", "TEXT", "What is to be done."),
             Column("owner_agency", "TEXT", "The agency that owns it."),
@@ -321,6 +342,14 @@ TABLES = [
                 "TEXT",
                 "That partner's full name: what totals by agency group on (empty when unresolved).",
                 since=3,
+            ),
+            Column(
+                "learning_references",
+                "TEXT",
+                "Every learning item it answers, separated by '; ': the one it was raised against "
+                "first, then each one a later statement or decision added (empty when none). "
+                "Counts by learning item count the action under each.",
+                since=4,
             ),
         ),
     )

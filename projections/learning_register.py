@@ -154,22 +154,25 @@ def _restore(item: dict[str, Any], restores: dict[str, Any]) -> None:
 
 
 def _render(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
-    from projections.action_status import action_counts, action_rows
+    from projections.action_status import action_counts, action_rows, answered
     from projections.learning_reach import channel_names, reach_columns
 
     reach = reach_columns(states)
 
     by_learning: dict[str, list[dict[str, Any]]] = {}
     for row in action_rows(states, context):
-        if row["learning_reference"]:
-            by_learning.setdefault(row["learning_reference"], []).append(row)
+        for learning_reference in answered(row):
+            by_learning.setdefault(learning_reference, []).append(row)
     out = []
     for stream_id, item in states.get(NAME, {}).items():
-        actions = [
-            a
-            for name in (item["reference"], *(item.get("also_known_as") or []))
-            for a in by_learning.get(name, [])
-        ]
+        # An action naming the item by two of its names is still one action.
+        actions = list(
+            {
+                a["reference"]: a
+                for name in (item["reference"], *(item.get("also_known_as") or []))
+                for a in by_learning.get(name, [])
+            }.values()
+        )
         counts = action_counts(actions)
         decision = item["last_decision"] or {}
         out.append(
@@ -270,7 +273,9 @@ TABLES = [
                 "The latest date it was shared; empty until it is shared.",
             ),
             Column(
-                "actions_total", "INTEGER", "Actions raised against it, cancelled ones included."
+                "actions_total",
+                "INTEGER",
+                "Actions that answer it, cancelled ones included (an action answering several items counts under each).",
             ),
             Column("actions_open", "INTEGER", "Actions open or in progress."),
             Column(

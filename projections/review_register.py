@@ -176,7 +176,7 @@ def _timeliness(states: dict[str, dict[str, Any]], context: Context) -> list[dic
 
 
 def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:
-    from projections.action_status import action_counts, action_rows
+    from projections.action_status import action_counts, action_rows, answered
 
     _, points_of = _declared()
     points: dict[tuple[str, str], int] = {}
@@ -208,7 +208,8 @@ def _register(states: dict[str, dict[str, Any]], context: Context) -> list[dict[
         # then "/" (CSPR-2024-02/LP01), as the learning points' references are.
         own = [names for names in learning if any(n.startswith(reference + "/") for n in names)]
         named = {n for names in own for n in names}
-        counts = action_counts(x for x in actions if x["learning_reference"] in named)
+        # An action answering several of the review's items is one of its actions.
+        counts = action_counts(x for x in actions if named.intersection(answered(x)))
         rules = judged.get(reference, [])
         statuses = [r["status"] for r in rules]
         worst = next((s for s in _ORDER if s in statuses), None)
@@ -282,7 +283,11 @@ TABLES = [
                 "INTEGER",
                 "Learning items of the register with a reference (its own or another it is also known as) that is the review's followed by '/'.",
             ),
-            Column("actions_total", "INTEGER", "Actions raised against those learning items."),
+            Column(
+                "actions_total",
+                "INTEGER",
+                "Actions that answer those learning items (one answering several counts once).",
+            ),
             Column("actions_open", "INTEGER", "Of those, open or in progress."),
             Column("actions_overdue", "INTEGER", "Of those, overdue at the reference date."),
             Column(

@@ -64,6 +64,7 @@ _WORDS: dict[str, Words] = {
         f"raised for {d.get('owner_agency')}: {_quoted(d.get('description'))}, due {d.get('due')}"
         + (f", against {d.get('learning_reference')}" if d.get("learning_reference") else "")
     ),
+    "Action.LearningAdded": lambda d: f"answers {d.get('learning_reference')} as well",
     "Action.ProgressReported": lambda d: (
         "progress reported"
         + (f" (RAG {d.get('rag')})" if d.get("rag") else "")

@@ -39,6 +39,7 @@ class Action(LifAggregate):
     if TYPE_CHECKING:  # state set by the events below (not dataclass fields)
         reference: str
         learning_reference: str | None
+        learning_references: list[str]
         description: str
         owner_agency: str
         raised_on: date
@@ -63,6 +64,7 @@ class Action(LifAggregate):
         def evolve(self, agg: Any) -> None:
             agg.reference = self.reference
             agg.learning_reference = self.learning_reference
+            agg.learning_references = [self.learning_reference] if self.learning_reference else []
             agg.description = self.description
             agg.owner_agency = self.owner_agency
             agg.raised_on = self.raised_on
@@ -74,6 +76,18 @@ class Action(LifAggregate):
             agg.completed_by = None
             agg.completed_after = None
             agg.citations = []
+
+    class LearningAdded(LifEvent):
+        """One more learning item the action answers (the first is ``Raised``'s
+        ``learning_reference``): an action stated against several items answers each of them."""
+
+        learning_reference: str
+
+        def evolve(self, agg: Any) -> None:
+            answered = _answered(agg)
+            if self.learning_reference not in answered:
+                answered.append(self.learning_reference)
+            agg.learning_references = answered
 
     class ProgressReported(LifEvent):
         note: str
@@ -176,6 +190,15 @@ class Action(LifAggregate):
         )
         return action
 
+    def answer(self, learning_reference: str, actor: str, **meta: Any) -> Any:
+        """Record that the action answers one more learning item; nothing if it already does."""
+        self.require(bool(learning_reference.strip()), "a learning reference is needed")
+        if learning_reference in _answered(self):
+            return None
+        return self._record(
+            self.LearningAdded, actor=actor, learning_reference=learning_reference, **meta
+        )
+
     def _open(self, what: str) -> None:
         if self.status == "cancelled":
             self.refuse(f"{self.reference} was cancelled: it cannot be {what}")
@@ -255,3 +278,13 @@ class Action(LifAggregate):
         )
         self._open("cancelled")
         return self._record(self.Cancelled, actor=actor, rationale=rationale, **meta)
+
+
+def _answered(agg: Any) -> list[str]:
+    """The learning items an action answers; a state built before ``learning_references``
+    existed (a snapshot) holds only the first."""
+    answered = getattr(agg, "learning_references", None)
+    if answered is None:
+        first = getattr(agg, "learning_reference", None)
+        answered = [first] if first else []
+    return list(answered)

@@ -50,9 +50,9 @@ def run_actions(batch: Batch, event: Any, declared: Declared) -> None:
     due = as_date(pick(how.due, a))
     action = batch.load(Action, reference)
     old = before(event)
+    learning = as_list(pick(how.learning, a))
     if action is None:
         owner = text(pick(how.owner, a)) or "not named by the source"
-        learning = as_list(pick(how.learning, a))
         action = Action.raise_action(
             reference=reference,
             description=batch.sealed(text(pick(how.description, a)) or reference),
@@ -85,6 +85,7 @@ def run_actions(batch: Batch, event: Any, declared: Declared) -> None:
                     **cause,
                 ),
             )
+    _answer(batch, event, action, learning, as_list(pick(how.learning, old)) if old else [])
     attempt(
         batch,
         evidence,
@@ -188,6 +189,23 @@ def run_actions(batch: Batch, event: Any, declared: Declared) -> None:
         )
         for learning_reference in as_list(pick(how.learning, a)):
             _impact_on_learning(batch, event, learning_reference, shows)
+
+
+def _answer(batch: Batch, event: Any, action: Action, named: list[str], before: list[str]) -> None:
+    """Record every learning item the statement names that the action does not answer yet (at
+    raise: all but the first). An item a later statement drops stays answered: the action
+    answered it once, so only a decision takes it away; the policy records a conflict for one."""
+    for learning_reference in named:
+        if learning_reference not in action.learning_references:
+            action.answer(learning_reference, batch.actor, **meta(event))
+    dropped = [r for r in before if r not in named and r in action.learning_references]
+    if dropped:
+        batch.conflict(
+            str(event.event_id),
+            action.reference,
+            f"{event.source} no longer names {', '.join(dropped)} for {action.reference}; "
+            "it still answers them: not applied (decide whether it still does)",
+        )
 
 
 def _impact_on_learning(batch: Batch, event: Any, reference: str, shows: str) -> None:

@@ -74,6 +74,22 @@ def _refused(store: Store, aggregate, command, match: str) -> None:
 # --- actions ----------------------------------------------------------------------------------
 
 
+def test_an_action_answers_more_learning_items_each_recorded_once(store):
+    action = _saved(store, _action())
+    assert action.learning_references == ["LRN-2025-014"]
+    assert action.answer("LRN-2025-014", ACTOR) is None  # the one it was raised against
+    action.answer("LRN-2025-015", ACTOR)
+    action = _saved(store, action)
+    assert action.answer("LRN-2025-015", ACTOR) is None  # already answered: nothing recorded
+    assert action.pending_events == []
+    # rebuilt from the log: the first from Raised (its fields unchanged), then LearningAdded
+    assert (action.learning_reference, action.learning_references) == (
+        "LRN-2025-014",
+        ["LRN-2025-014", "LRN-2025-015"],
+    )
+    assert action.version == 2
+
+
 def test_a_cancelled_action_cannot_be_completed(store):
     action = _action()
     action.cancel("Superseded by the multi-agency template work", ACTOR)

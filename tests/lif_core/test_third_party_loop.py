@@ -269,3 +269,89 @@ def test_the_example_plugin_feeds_a_finding_an_action_and_a_measure(
     )
     # 2024: on time 1 (01) of the 2 judged (01, 02) = 50.0 %; 1 unknown (03)
     assert [_plain(r) for r in on_time] == [("2024-01-01", 50.0, 1.0, 2.0, 1)]
+
+
+def _tracker(tmp_path: Path, name: str, rows: list[list[str]]) -> Path:
+    path = tmp_path / name
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*HEADER, "learning"])
+        writer.writerows(rows)
+    return path
+
+
+def _action_row(reference: str, due: str, state: str, as_at: str, learning: str) -> list[str]:
+    text = f"Do {reference}."
+    return ["action", "", "North", "", reference, text, "", as_at, due, state, "", learning]
+
+
+def test_a_third_party_action_naming_two_learning_items_counts_under_each(
+    installed: None, store: Store, store_url: str, tmp_path: Path
+) -> None:
+    for ref in ("LRN-YV-1", "LRN-YV-2", "LRN-YV-3"):
+        identified = CliRunner().invoke(
+            app,
+            [
+                *("--store", store_url, "learning", "identify", "--ref", ref),
+                *("--title", f"Youth voice {ref}", "--statement", "Found by the youth service."),
+                *("--source-kind", "audit", "--identified-on", "2025-03-01"),
+            ],
+        )
+        assert identified.exit_code == 0, identified.stderr
+    plugin = load_plugins().get(NAME)
+    # 31/03: YV-A1 answers items 1 and 2; YV-A2 answers item 2
+    march = _tracker(
+        tmp_path,
+        "march.csv",
+        [
+            _action_row("YV-A1", "2025-08-31", "Doing", "2025-03-31", "LRN-YV-1; LRN-YV-2"),
+            _action_row("YV-A2", "2026-01-31", "Open", "2025-03-31", "LRN-YV-2"),
+        ],
+    )
+    assert ingest_file(store, plugin, march).status == "completed"
+    first = run_policies(store)
+    # YV-A1: Raised (item 1), LearningAdded (item 2), Cited; YV-A2: Raised (item 2), Cited
+    assert first.events_written["actions"] == 5
+    assert sum(run_policies(store).events_written.values()) == 0  # running again writes nothing
+    # 30/06: YV-A1 names item 3 as well; YV-A2 no longer names item 2
+    june = _tracker(
+        tmp_path,
+        "june.csv",
+        [
+            _action_row(
+                "YV-A1", "2025-08-31", "Doing", "2025-06-30", "LRN-YV-1; LRN-YV-2; LRN-YV-3"
+            ),
+            _action_row("YV-A2", "2026-01-31", "Open", "2025-06-30", ""),
+        ],
+    )
+    assert ingest_file(store, plugin, june).status == "completed"
+    second = run_policies(store)
+    # YV-A1: LearningAdded (item 3), Cited; YV-A2: Cited only, and a conflict for the drop
+    assert second.events_written["actions"] == 3
+    assert second.conflicts["actions"] == 1
+    with store.read() as tx:
+        ((target, message),) = tx.execute(
+            "SELECT target, message FROM policy_conflicts WHERE policy = 'actions'"
+        ).fetchall()
+    assert target == "YV-A2"
+    assert "no longer names LRN-YV-2" in message
+    project(store, reference_date=TODAY)
+
+    with store.read() as tx:
+        actions = dict(
+            tx.execute("SELECT reference, learning_references FROM action_status").fetchall()
+        )
+        register = {
+            r[0]: tuple(r[1:])
+            for r in tx.execute(
+                "SELECT reference, actions_total, actions_open, actions_overdue FROM learning_register"
+            ).fetchall()
+        }
+    assert actions == {"YV-A1": "LRN-YV-1; LRN-YV-2; LRN-YV-3", "YV-A2": "LRN-YV-2"}
+    # On 31/12/2025: YV-A1 (Doing, due 31/08/2025) is open and overdue; YV-A2 (Open, due
+    # 31/01/2026) open, not overdue. Item 1: A1; item 2: A1 and A2; item 3: A1.
+    assert register == {
+        "LRN-YV-1": (1, 1, 1),
+        "LRN-YV-2": (2, 2, 1),
+        "LRN-YV-3": (1, 1, 1),
+    }

@@ -53,6 +53,10 @@ class AgreedAction(BaseModel):
     state: str = Field(description="Open, Doing or Done, as the tracker says.")
     done_on: date | None = Field(description="The day it was done, when it was.")
     as_at: date = Field(description="The day of this statement.")
+    learning: str | None = Field(
+        default=None,
+        description="The learning items it answers, separated by ';' (a tracker may name several).",
+    )
 
 
 def _map_row(row: Row) -> Iterator[Emit]:
@@ -82,6 +86,7 @@ def _map_row(row: Row) -> Iterator[Emit]:
                 "state": v["state"],
                 "done_on": parse_date(v["done_on"], "done_on") if v["done_on"] else None,
                 "as_at": parse_date(v["date"], "date"),
+                "learning": v.get("learning") or None,
             },
         )
 
@@ -132,6 +137,7 @@ SOURCE = Source(
                 status_words={"open": "open", "doing": "in-progress", "done": "complete"},
                 completed_on="done_on",
                 stated_on="as_at",
+                learning="learning",
             ),
         ),
     ),

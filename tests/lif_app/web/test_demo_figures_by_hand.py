@@ -655,3 +655,73 @@ def test_every_row_of_the_demo_s_cascade_table_is_worked_by_hand(demo_store) -> 
         ),
         "RR-2025-02/LP01": none_yet,
     }
+
+
+def test_every_demo_learning_item_s_actions_are_counted_by_hand_a_shared_action_under_each(
+    store: Store,
+) -> None:
+    """The learning register's action columns for every demo learning item.
+
+    Only two sources (and the demo) tie actions to learning items:
+    - action-plans/AP-CSPR-2024-02-exported-2025-*.csv, column 'Linked learning':
+        031 032 033 -> LRN-2025-014; 034 -> LRN-2025-015; 035 -> LRN-2025-016;
+        036 -> "LRN-2025-014; LRN-2025-015; LRN-2025-016" (one action answering three items).
+      Their last statements: 031 Complete (30/09), 032 Blue (30/09) and verified by the demo,
+      033 Complete (30/09), 034 Blue (30/06; missing from the 30/09 export, which changes
+      nothing), 035 In progress, due 30/09/2025: open past due; 036 Blue (30/09).
+    - deep-dive/actions.csv, column 'Findings' (F1 of DD-2024-03 is DD-2024-03/F01, …):
+        DD-2024-03 A1 -> F01 Complete, A2 -> F03 Embedded (complete, not impact),
+        A3 -> F02 Complete; DD-2025-01 A1 -> F01 In progress due 30/09/2025,
+        A2 -> F03 Not started due 31/07/2025: both open past due.
+    - lif_app/demo.py raises ACT-2025-101 against LRN-2025-019, due 31/12/2025, never done.
+    No other sample states an action against a learning item, so every other item has none.
+    (total, open, overdue, complete, impact verified); the day is after 31/12/2025 (checked
+    by the on-time test above):
+      LRN-2025-014: 031 032 033 036 = 4; all complete; impact 032 036 = 2
+      LRN-2025-015: 034 036 = 2; both complete with impact
+      LRN-2025-016: 035 036 = 2; 035 open and overdue; 036 complete with impact
+    """
+    rows = _rows(
+        store,
+        "learning_register",
+        "SELECT reference, actions_total, actions_open, actions_overdue, actions_complete, "
+        "actions_impact_verified FROM learning_register",
+    )
+    found = {r.pop("reference"): tuple(r.values()) for r in rows}
+    none = (0, 0, 0, 0, 0)
+    assert found == {
+        "LRN-2025-014": (4, 0, 0, 4, 2),
+        "LRN-2025-015": (2, 0, 0, 2, 2),
+        "LRN-2025-016": (2, 1, 1, 1, 1),
+        "LRN-2025-019": (1, 1, 1, 0, 0),
+        "DD-2024-03/F01": (1, 0, 0, 1, 0),
+        "DD-2024-03/F02": (1, 0, 0, 1, 0),
+        "DD-2024-03/F03": (1, 0, 0, 1, 0),
+        "DD-2025-01/F01": (1, 1, 1, 0, 0),
+        "DD-2025-01/F02": none,
+        "DD-2025-01/F03": (1, 1, 1, 0, 0),
+        # appreciative-inquiry/findings.csv: 4 + 3 findings, no actions declared
+        **dict.fromkeys([f"AI-2024-02/F0{n}" for n in range(1, 5)], none),
+        **dict.fromkeys([f"AI-2025-01/F0{n}" for n in range(1, 4)], none),
+        # practice-reviews/learning-points.csv: LP04 (LP01-03 are LRN-2025-014/-015/-016),
+        # LLR-2024-01/LP02 (LP01 is LRN-2025-017), RR-2025-02/LP01; the learning log's other
+        # items: no action names any of them.
+        "CSPR-2024-02/LP04": none,
+        "LLR-2024-01/LP02": none,
+        "RR-2025-02/LP01": none,
+        **dict.fromkeys(
+            ["LRN-2024-031", "LRN-2024-032", "LRN-2025-017", "LRN-2025-018", "LRN-2025-020"],
+            none,
+        ),
+    }
+    [shared] = _rows(
+        store,
+        "action_status",
+        "SELECT learning_reference, learning_references FROM action_status "
+        "WHERE reference = 'ACT-2025-036'",
+    )
+    # the tracker's 'Linked learning' for 036, in the order written; the first is kept alone too
+    assert shared == {
+        "learning_reference": "LRN-2025-014",
+        "learning_references": "LRN-2025-014; LRN-2025-015; LRN-2025-016",
+    }
