@@ -310,8 +310,9 @@ def test_a_third_party_action_naming_two_learning_items_counts_under_each(
     )
     assert ingest_file(store, plugin, march).status == "completed"
     first = run_policies(store)
-    # YV-A1: Raised (item 1), LearningAdded (item 2), Cited; YV-A2: Raised (item 2), Cited
-    assert first.events_written["actions"] == 5
+    # YV-A1: Raised (item 1), LearningAdded (item 2), Cited, ProgressReported (Doing: in
+    # progress); YV-A2: Raised (item 2), Cited
+    assert first.events_written["actions"] == 6
     assert sum(run_policies(store).events_written.values()) == 0  # running again writes nothing
     # 30/06: YV-A1 names item 3 as well; YV-A2 no longer names item 2
     june = _tracker(
