@@ -401,10 +401,12 @@ ENDPOINTS: list[Endpoint] = [
         _action,
         {
             "type": "object",
-            "required": ["action", "learning", "trail"],
+            "required": ["action", "learning", "answers", "trail"],
             "properties": {
                 "action": _ref("action_status"),
+                # the item it was raised against; "answers": every item it answers
                 "learning": _nullable(_ref("learning_register")),
+                "answers": {"type": "array", "items": _ref("learning_register")},
                 "trail": _TRAIL,
             },
         },

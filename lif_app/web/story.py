@@ -123,7 +123,7 @@ def learning_item(store: Store, reference: str) -> dict[str, Any]:
         "learning item",
         reference,
     )
-    actions = all_rows(store, "action_status", " WHERE learning_reference = ?", [reference])
+    actions = answering(store, reference)
     learning = store.get(Learning, UUID(row["stream_id"]), label=reference)
     return {
         "item": row,
@@ -140,12 +140,34 @@ def action_item(store: Store, reference: str) -> dict[str, Any]:
     row = _one(
         all_rows(store, "action_status", " WHERE reference = ?", [reference]), "action", reference
     )
-    learning = (
-        all_rows(store, "learning_register", " WHERE reference = ?", [row["learning_reference"]])
-        if row["learning_reference"]
-        else []
-    )
-    return {"action": row, "learning": learning[0] if learning else None}
+    answers = [
+        found[0]
+        for name in _items(row)
+        if (found := all_rows(store, "learning_register", " WHERE reference = ?", [name]))
+    ]
+    first = next((r for r in answers if r["reference"] == row["learning_reference"]), None)
+    # "learning": the item it was raised against (as before); "answers": every item it answers.
+    return {"action": row, "learning": first, "answers": answers}
+
+
+def _items(action: dict[str, Any]) -> list[str]:
+    """The learning items an action_status row answers (its "; "-separated list column)."""
+    return [n for n in (action.get("learning_references") or "").split("; ") if n]
+
+
+def answering(store: Store, reference: str) -> list[dict[str, Any]]:
+    """The action_status rows of the actions that answer a learning item: every action whose
+    ``learning_references`` names it, not only those raised against it."""
+    return [
+        row
+        for row in all_rows(
+            store,
+            "action_status",
+            " WHERE '; ' || COALESCE(learning_references, '') || '; ' LIKE ?",
+            [f"%; {reference}; %"],
+        )
+        if reference in _items(row)  # LIKE's '_' matches any character: checked exactly here
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +269,7 @@ def _stories(store: Store, measures: dict[str, list[dict[str, Any]]]) -> dict[st
             rows=rows,
             learning=[r for r in register if r["reference"] in linked],
             actions=[
-                a for a in actions if a["reference"] in counted or a["learning_reference"] in linked
+                a for a in actions if a["reference"] in counted or linked.intersection(_items(a))
             ],
             evidence_ids=sorted(records),
             narratives=narratives.get(reference, []),

@@ -97,7 +97,7 @@ LISTINGS: tuple[Listing, ...] = (
         "Action status",
         ("-overdue", "-days_overdue", "due", "reference"),
         # A shared action names its partners "A; B": a partner's filter matches each of them.
-        list_columns=("owner_partner", "owner_partner_name"),
+        list_columns=("owner_partner", "owner_partner_name", "learning_references"),
     ),
     Listing(
         "impact-monitoring",

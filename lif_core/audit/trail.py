@@ -13,7 +13,7 @@ assembly that fills it and the reads that gather its rows: one definition, read 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +48,7 @@ __all__ = [
 
 KINDS: dict[str, type[LifAggregate]] = {"learning": Learning, "action": Action, "measure": Measure}
 _PREFIXES = {"LRN-": "learning", "ACT-": "action", "MEA-": "measure"}
+_RAISED, _ADDED = "Action.Raised", "Action.LearningAdded"
 _META = ("timestamp", "event_id", "actor", "causation", "correlation", "originator_topic")
 
 
@@ -336,14 +337,12 @@ def gather(store: Store, reference: str, seal: Seal | None = None) -> TrailInput
     elif kind == "learning":
         related = actions_against(store, reference)
     elif kind == "action" and item_rows:
-        learning = item_data[0].get("learning_reference")
-        if isinstance(learning, str) and learning:
-            related = [str(Learning.stream_id(learning))]
+        related = [str(Learning.stream_id(n)) for n in _answered(item_rows, item_data)]
     cited_rows = read_streams(store, set(cited_streams.values()))
     cited_set = set(cited_streams.values())
-    related_rows = [
-        r for r in read_streams(store, set(related) - cited_set - {stream_id}) if r.version == 1
-    ]
+    related_rows = _first_events(
+        read_streams(store, set(related) - cited_set - {stream_id}), reference
+    )
     rows = tuple(item_rows + cited_rows + related_rows)
     return TrailInput(
         reference=reference,
@@ -356,6 +355,29 @@ def gather(store: Store, reference: str, seal: Seal | None = None) -> TrailInput
         seal=seal if seal is not None else latest_seal(store),
         erased=_erased_keys(store, rows),
     )
+
+
+def _answered(rows: Sequence[StoredRow], data: Sequence[dict[str, Any]]) -> list[str]:
+    """The learning items an action's events say it answers: Raised's, then each LearningAdded."""
+    names: list[str] = []
+    for row, d in zip(rows, data, strict=True):
+        if row.type in (_RAISED, _ADDED):
+            name = d.get("learning_reference")
+            if isinstance(name, str) and name and name not in names:
+                names.append(name)
+    return names
+
+
+def _first_events(rows: Sequence[StoredRow], reference: str) -> list[StoredRow]:
+    """Of each related stream, its first event, and for an action that answers ``reference``
+    through a later LearningAdded, every event up to that one: the least that proves the link
+    (whole from the first, as the hash chain is checked)."""
+    upto: dict[str, int] = {}
+    for r in rows:
+        named = r.type == _ADDED and r.data().get("learning_reference") == reference
+        if named and r.stream_id not in upto:
+            upto[r.stream_id] = r.version
+    return [r for r in rows if r.version <= upto.get(r.stream_id, 1)]
 
 
 def _erased_keys(store: Store, rows: Iterable[StoredRow]) -> dict[str, str]:
@@ -429,7 +451,7 @@ def assemble(source: TrailInput) -> Trail:
         _evidence(event_id, citing[event_id], source, by_event, by_stream)
         for event_id in sorted(citing, key=lambda e: (citing[e][0].version, e))
     )
-    related = tuple(_related(source, by_stream, own[0].data if own else {}))
+    related = tuple(_related(source, by_stream, own))
     return Trail(
         reference=source.reference,
         kind=source.kind,
@@ -593,18 +615,25 @@ def _evidence(
 
 
 def _related(
-    source: TrailInput, by_stream: dict[str, list[_Decoded]], own: dict[str, Any]
+    source: TrailInput, by_stream: dict[str, list[_Decoded]], own: list[_Decoded]
 ) -> list[Related]:
+    own_learning = {
+        str(Learning.stream_id(name)): name
+        for name in _answered([d.row for d in own], [d.data for d in own])
+    }
     out = []
     for stream in source.related_streams:
-        first = next((d for d in by_stream.get(stream, []) if d.row.version == 1), None)
+        events = by_stream.get(stream, [])
+        first = next((d for d in events if d.row.version == 1), None)
         if first is None:
-            named = str(own.get("learning_reference") or "") if source.kind == "action" else ""
+            named = own_learning.get(stream, "") if source.kind == "action" else ""
             out.append(Related(_relation(source.kind), named, stream, False))
             continue
         data = first.data
         reference = str(data.get("reference") or "")
-        if source.kind == "learning" and data.get("learning_reference") != source.reference:
+        if source.kind == "learning" and source.reference not in _answered(
+            [d.row for d in events], [d.data for d in events]
+        ):
             continue
         out.append(
             Related(
@@ -625,7 +654,7 @@ def _relation(kind: str) -> str:
     if kind == "source-record":
         return "an item whose decisions cite this record"
     return (
-        "action raised against this learning item"
+        "action that answers this learning item"
         if kind == "learning"
         else "the learning item this action answers"
     )

@@ -157,7 +157,7 @@ def test_the_integrity_of_every_event_shown_is_checked_and_sealed(history: Histo
         assert (integrity.intact, integrity.problems, integrity.sealed) == (True, (), True)
 
 
-def test_a_learning_trail_names_the_actions_raised_against_it(history: History) -> None:
+def test_a_learning_trail_names_the_actions_that_answer_it(history: History) -> None:
     with history.store() as store:
         trail = build_trail(store, REFERENCE)
 
@@ -168,11 +168,67 @@ def test_a_learning_trail_names_the_actions_raised_against_it(history: History) 
         "ACT-2025-036",
     ]
     first = trail.related[0]
-    assert first.relation == "action raised against this learning item"
+    assert first.relation == "action that answers this learning item"
     assert first.stream_id == str(Action.stream_id("ACT-2025-031"))
     assert first.actor == "policy:actions" and first.found
     assert first.summary.startswith("raised for Leeds City Council Children and Families")
     assert first.integrity is not None and first.integrity.intact
+
+
+def test_an_action_answering_three_items_names_each_and_the_index_links_it_to_each(
+    history: History,
+) -> None:
+    # The tracker's 'Linked learning' for ACT-2025-036: "LRN-2025-014; LRN-2025-015;
+    # LRN-2025-016". Of those, this history identifies LRN-2025-014 only: the other two are
+    # named, not found.
+    with history.store() as store:
+        trail = build_trail(store, "ACT-2025-036")
+        with store.read() as tx:
+            links = tx.execute(
+                "SELECT learning_reference, linked_by FROM lif_action_links "
+                "WHERE action_reference = 'ACT-2025-036' ORDER BY notification_id"
+            ).fetchall()
+    assert [(r.reference, r.found) for r in trail.related] == [
+        ("LRN-2025-014", True),
+        ("LRN-2025-015", False),
+        ("LRN-2025-016", False),
+    ]
+    assert [r.relation for r in trail.related] == ["the learning item this action answers"] * 3
+    assert [e.type for e in trail.events[:3]] == [
+        "Action.Raised",
+        "Action.LearningAdded",
+        "Action.LearningAdded",
+    ]
+    assert trail.events[1].summary == "answers LRN-2025-015 as well"
+    assert links == [
+        ("LRN-2025-014", "Action.Raised"),
+        ("LRN-2025-015", "Action.LearningAdded"),
+        ("LRN-2025-016", "Action.LearningAdded"),
+    ]
+
+
+def test_an_action_links_index_of_the_old_shape_is_read_again_into_the_new(
+    history: History,
+) -> None:
+    """A store indexed before an action could answer several items has one row per action
+    (primary key the action's stream): it is replaced and the log read again."""
+    with history.store() as store:
+        sync_event_ids(store)
+        with store.transaction() as tx:
+            tx.execute("DROP TABLE lif_action_links")
+            tx.execute(
+                "CREATE TABLE lif_action_links (action_stream_id TEXT PRIMARY KEY, "
+                "action_reference TEXT NOT NULL, learning_reference TEXT, "
+                "notification_id BIGINT NOT NULL)"
+            )
+        assert sync_event_ids(store) == store.max_notification_id()  # the whole log again
+        assert sync_event_ids(store) == 0
+        with store.read() as tx:
+            shared = tx.execute(
+                "SELECT learning_reference FROM lif_action_links "
+                "WHERE action_reference = 'ACT-2025-036' ORDER BY notification_id"
+            ).fetchall()
+    assert shared == [("LRN-2025-014",), ("LRN-2025-015",), ("LRN-2025-016",)]
 
 
 def test_a_policy_made_action_shows_the_tracker_rows_it_rests_on(history: History) -> None:
