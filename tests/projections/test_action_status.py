@@ -175,3 +175,35 @@ def test_a_row_carries_the_owner_the_learning_and_the_dates(store: Store) -> Non
     assert row["learning_reference"] == "LRN-2025-001"
     assert row["owner_agency"] == "LCH"
     assert row["raised"] == "2025-01-06"
+
+
+def test_a_state_stored_before_learning_references_still_lists_its_first_item() -> None:
+    """A projection state written by the code before column-set v4 has no learning_references:
+    until the next rebuild its row lists the item it was raised against, and a later
+    LearningAdded appends to that, not to an empty list."""
+    from datetime import UTC, datetime
+
+    from projections.action_status import action_rows, apply
+    from projections.engine import Context, EventView
+
+    at = datetime(2025, 3, 31, tzinfo=UTC)
+    raised = {
+        "reference": "ACT-1",
+        "learning_reference": "LRN-1",
+        "description": "d",
+        "owner_agency": "Nobody listed",
+        "raised_on": date(2025, 3, 31),
+        "due": None,
+        "actor": "cli:someone",
+        "timestamp": at,
+    }
+    state: dict = {}
+    apply(state, EventView(1, "s1", 1, "Action.Raised", raised))
+    del state["s1"]["learning_references"]  # as the older code stored it
+    context = Context(reference_date=date(2025, 12, 31))
+    [row] = action_rows({"actions": state}, context)
+    assert row["learning_references"] == "LRN-1"
+    added = {"learning_reference": "LRN-2", "timestamp": at}
+    apply(state, EventView(2, "s1", 2, "Action.LearningAdded", added))
+    [row] = action_rows({"actions": state}, context)
+    assert row["learning_references"] == "LRN-1; LRN-2"
