@@ -658,7 +658,7 @@ def test_every_row_of_the_demo_s_cascade_table_is_worked_by_hand(demo_store) -> 
 
 
 def test_every_demo_learning_item_s_actions_are_counted_by_hand_a_shared_action_under_each(
-    store: Store,
+    demo_store, store: Store
 ) -> None:
     """The learning register's action columns for every demo learning item.
 
@@ -714,6 +714,13 @@ def test_every_demo_learning_item_s_actions_are_counted_by_hand_a_shared_action_
             none,
         ),
     }
+    # make demo prints the same two columns ("actions", "overdue") in its learning register
+    printed = {
+        c[0]: (int(c[5]), int(c[6]))
+        for c in _printed(demo_store.demo_output, "Learning register")
+        if c[0]
+    }
+    assert printed == {k: (v[0], v[2]) for k, v in found.items()}
     [shared] = _rows(
         store,
         "action_status",
