@@ -109,16 +109,29 @@ class KafkaWitness:
     def publish(self, head: TreeHead) -> None:
         from kafka import KafkaProducer
 
-        from lif_core.kafka import ensure_topic
+        from lif_core.kafka import close_at_once, ensure_topic
 
-        ensure_topic(self.bootstrap, self.topic, 1, int(self.timeout_s * 1000))
-        producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        ms = int(self.timeout_s * 1000)
+        ensure_topic(self.bootstrap, self.topic, 1, ms)
+        # Every wait bounded by the witness's timeout (kafka-python's own defaults add up to
+        # minutes: 30 s to bootstrap, 60 s to block on metadata, 120 s to deliver on close).
+        producer = KafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            max_block_ms=ms,
+            request_timeout_ms=ms,
+            delivery_timeout_ms=ms,
+            linger_ms=0,
+            bootstrap_timeout_ms=ms,
+        )
         try:
             producer.send(self.topic, key=self.KEY, value=head.model_dump_json().encode()).get(
                 timeout=self.timeout_s
             )
-        finally:
-            producer.close()
+        except BaseException:
+            close_at_once(producer)  # the head was not witnessed: drop it, do not wait on it
+            raise
+        producer.close()
 
     def heads(self) -> list[TreeHead]:
         from kafka import KafkaConsumer, TopicPartition

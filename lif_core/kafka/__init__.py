@@ -8,7 +8,13 @@
 docs/kafka.md describes the envelope, the guarantees and the commands.
 """
 
-from lif_core.kafka._broker import BOOTSTRAP_ENV, BrokerError, bootstrap_servers, ensure_topic
+from lif_core.kafka._broker import (
+    BOOTSTRAP_ENV,
+    BrokerError,
+    bootstrap_servers,
+    close_at_once,
+    ensure_topic,
+)
 from lif_core.kafka.consumer import ConsumeReport, ConsumerSettings, TopicConsumer
 from lif_core.kafka.envelope import ENVELOPE_SCHEMA, ENVELOPE_VERSION, envelope_of
 from lif_core.kafka.relay import Relay, RelayReport, RelaySettings, RelayStatus, relay_status
@@ -26,6 +32,7 @@ __all__ = [
     "RelayStatus",
     "TopicConsumer",
     "bootstrap_servers",
+    "close_at_once",
     "ensure_topic",
     "envelope_of",
     "relay_status",
