@@ -172,6 +172,8 @@ class Partner(LifAggregate):
     ) -> Partner:
         cls.require(bool(reference.strip()), "a partner needs a short name (--ref)")
         cls.require(bool(name.strip()), "a partner needs its full name (--name)")
+        for given in (reference, name, *aliases):
+            cls._plain_name(given)
         if sector not in SECTORS:
             cls.refuse(f"sector must be one of {', '.join(SECTORS)}, not {sector!r}")
         keys = [agency_key(a) for a in aliases]
@@ -192,6 +194,16 @@ class Partner(LifAggregate):
         )
         return partner
 
+    @classmethod
+    def _plain_name(cls, name: str) -> None:
+        """Refuse a name holding ';': an action shared by several agencies names them as
+        'A; B', so such a name would be read as two partners."""
+        if ";" in name:
+            cls.refuse(
+                f"{name.strip()!r}: a partner's name cannot hold ';', which separates the "
+                "agencies of a shared action ('A; B'); write it without"
+            )
+
     def names(self) -> list[str]:
         """Every name it answers to: short name, canonical name, aliases."""
         return [self.reference, self.name, *self.aliases]
@@ -199,6 +211,7 @@ class Partner(LifAggregate):
     def add_alias(self, alias: str, actor: str, **meta: Any) -> Any:
         if not alias.strip():
             self.refuse("an alias cannot be blank (--alias)")
+        self._plain_name(alias)
         if agency_key(alias) in {agency_key(n) for n in self.names()}:
             self.refuse(f"{alias!r} is already a name of {self.reference}")
         return self._record(self.AliasAdded, actor=actor, alias=alias.strip(), **meta)

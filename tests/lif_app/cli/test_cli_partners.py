@@ -80,3 +80,40 @@ def test_an_unknown_agency_in_a_file_is_rejected_and_in_a_command_refused(tmp_pa
     checked = _lif(url, "partner", "check")
     assert "register is empty" not in checked.stderr
     assert checked.exit_code == 0  # nothing unknown reached the log
+
+
+def test_a_partner_name_holding_a_semicolon_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    """An action shared by several agencies names them 'A; B': a partner whose name held ';'
+    would be read as two partners in every count by partner."""
+    url = f"sqlite:///{tmp_path}/lif.db"
+    refused = _lif(
+        url,
+        "partner",
+        "add",
+        "--ref",
+        "LCC",
+        "--name",
+        "Leeds; City Council",
+        "--sector",
+        "local-authority",
+    )
+    assert refused.exit_code != 0
+    assert "cannot hold ';'" in refused.output
+    added = _lif(
+        url,
+        "partner",
+        "add",
+        "--ref",
+        "LCC",
+        "--name",
+        "Leeds City Council",
+        "--sector",
+        "local-authority",
+    )
+    assert added.exit_code == 0, added.output  # the refused one wrote nothing: LCC is free
+    alias = _lif(url, "partner", "alias", "LCC", "--alias", "Children; Families")
+    assert alias.exit_code != 0 and "cannot hold ';'" in alias.output
+    listed = _lif(url, "partner", "list", "--json")
+    [partner] = json.loads(listed.stdout)
+    assert (partner["reference"], partner["name"]) == ("LCC", "Leeds City Council")
+    assert not partner.get("aliases")  # the refused alias was not added
