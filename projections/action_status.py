@@ -347,7 +347,7 @@ TABLES = [
                 "learning_references",
                 "TEXT",
                 "Every learning item it answers, separated by '; ': the one it was raised against "
-                "first, then each one a source's statement added (empty when none). "
+                "first, then each one a source's later statement or a person (lif action answer) added (empty when none). "
                 "Counts by learning item count the action under each.",
                 since=4,
             ),

@@ -97,6 +97,13 @@ def _raise(a: Any, c: Context) -> Action:
     )
 
 
+def _answer(item: Action, a: Any, c: Context) -> Any:
+    """A person says the action answers one more learning item (refused when it already does)."""
+    if a.learning in item.learning_references:
+        item.refuse(f"{item.reference} already answers {a.learning}")
+    return item.answer(a.learning, c.actor, **c.meta)
+
+
 def _owner_agency(item: Any, arguments: Any) -> str | None:
     """The agency an action belongs to: its partner records progress and completion on it."""
     return None if item is None else str(item.owner_agency)
@@ -243,6 +250,18 @@ DECISIONS: tuple[Creation | Decision, ...] = (
         record=lambda item, a, c: item.progress(
             a.note, a.rag.lower() if a.rag else None, c.actor, **c.meta
         ),
+    ),
+    Decision(
+        aggregate=Action,
+        name="answer",
+        help="Record that an action answers one more learning item (it counts under each it answers).",
+        arguments=(
+            Argument(
+                "learning", refers_to=Learning, required=True, help="The learning item (LRN-…)."
+            ),
+            EVIDENCE,
+        ),
+        record=_answer,
     ),
     Decision(
         aggregate=Action,

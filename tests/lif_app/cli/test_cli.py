@@ -366,6 +366,33 @@ def test_an_action_through_every_command(lif):
     )
 
 
+def test_a_person_records_that_an_action_answers_one_more_learning_item(lif):
+    _identify(lif)  # LRN-2025-001
+    _identify(lif)  # LRN-2025-002
+    _raise(lif, "--learning", "LRN-2025-001")
+    added = _json(lif("action", "answer", "ACT-2025-001", "--learning", "LRN-2025-002", "--json"))
+    before = _log_size(lif.url)
+    _error(
+        lif("action", "answer", "ACT-2025-001", "--learning", "LRN-2025-002"),
+        1,
+        "ACT-2025-001 already answers LRN-2025-002",
+    )
+    _error(
+        lif("action", "answer", "ACT-2025-001", "--learning", "LRN-2025-009"),
+        1,
+        "LRN-2025-009 does not exist",
+    )
+
+    assert (added["type"], added["learning_reference"]) == (
+        "Action.LearningAdded",
+        "LRN-2025-002",
+    )
+    assert _log_size(lif.url) == before  # the refusals wrote nothing
+    with Store(lif.url) as store:
+        action = store.get(Action, Action.stream_id("ACT-2025-001"))
+    assert action.learning_references == ["LRN-2025-001", "LRN-2025-002"]
+
+
 def test_a_measure_through_every_command(lif):
     defined = _json(
         lif(
