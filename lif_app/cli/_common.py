@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,8 +32,19 @@ __all__ = [
     "state",
 ]
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+PIPED_WIDTH = 200
+"""The width of tables written to a pipe or a file (no screen to fit): rows stay whole for
+``grep`` and ``less`` instead of being squeezed to 80 columns. ``COLUMNS`` still wins."""
+
+
+def _width(stream: Any) -> int | None:
+    if os.environ.get("COLUMNS") or (hasattr(stream, "isatty") and stream.isatty()):
+        return None  # a terminal (or a width asked for): rich finds it
+    return PIPED_WIDTH
+
+
+console = Console(soft_wrap=True, width=_width(sys.stdout))
+err = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr))
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -117,3 +117,35 @@ def test_a_partner_name_holding_a_semicolon_is_refused_and_nothing_written(tmp_p
     [partner] = json.loads(listed.stdout)
     assert (partner["reference"], partner["name"]) == ("LCC", "Leeds City Council")
     assert not partner.get("aliases")  # the refused alias was not added
+
+
+def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line(tmp_path: Path) -> None:
+    """Piped or redirected (no screen to fit), tables are not squeezed to 80 columns: a row stays
+    whole for grep. COLUMNS, when set, still decides."""
+    import os
+    import subprocess
+    import sys
+
+    lif = Path(sys.executable).with_name("lif")
+    name = "Leeds Teaching Hospitals NHS Trust Safeguarding Children and Young People Team"
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["LIF_STORE"] = f"sqlite:///{tmp_path}/lif.db"
+    env["LIF_ACTOR"] = "chair"
+    subprocess.run(
+        [lif, "partner", "add", "--ref", "LTHT", "--name", name, "--sector", "health"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    piped = subprocess.run(
+        [lif, "partner", "list"], env=env, check=True, capture_output=True, text=True
+    )
+    assert any(name in line and "LTHT" in line for line in piped.stdout.splitlines()), piped.stdout
+    narrow = subprocess.run(
+        [lif, "partner", "list"],
+        env={**env, "COLUMNS": "60"},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert not any(name in line for line in narrow.stdout.splitlines()), narrow.stdout
