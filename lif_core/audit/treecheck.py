@@ -19,8 +19,7 @@ import hashlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import islice
-from typing import Any
+from typing import Any, overload
 
 from lif_core.audit.heads import TreeHead
 from lif_core.eventlog import tree
@@ -28,35 +27,105 @@ from lif_core.eventlog.log import event_type, rows_after
 from lif_core.eventlog.merkle import Frontier, first_difference, root_of
 from lif_core.eventlog.store import Store
 
-__all__ = ["FirstLeaf", "HeadCheck", "Leaves", "TreeReport", "check_tree"]
+__all__ = ["FirstLeaf", "HeadCheck", "LeafHashes", "Leaves", "TreeReport", "check_tree"]
+
+
+_LEAF = 32  # bytes of one leaf hash (SHA-256)
+_CHUNK = 1 << 16  # leaves hashed into a tree at a time (a list of bytes objects that long)
+_MOVE = 1 << 20  # bytes moved at a time when closing up the gaps between notification ids
 
 
 class Leaves:
-    """Every event's leaf hash, recomputed from its content, by notification id."""
+    """Every event's leaf hash, recomputed from its content, by notification id.
+
+    The hashes are kept 32 bytes each in one buffer (a ``bytes`` object each, in a list, took
+    about 80 bytes an event: 800 MB of a 10-million-event log), with one byte an event saying
+    which notification ids the log holds.
+    """
+
+    __slots__ = ("beyond", "buffer", "present", "top")
 
     def __init__(self, top: int) -> None:
         self.top = top
-        # slots[n]: the leaf of notification n (None: no such event). verify writes it inline.
-        self.slots: list[bytes | None] = [None] * (top + 1)
+        # buffer[32 * (n - 1):32 * n]: the leaf of notification n, where present[n] is 1 (the
+        # ids the log holds). verify writes both inline.
+        self.buffer = bytearray(_LEAF * top)
+        self.present = bytearray(top + 1)
         self.beyond: dict[int, bytes] = {}  # events numbered past ``top`` (written meanwhile)
 
     def add(self, nid: int, chain_hex: str) -> None:
         leaf = hashlib.sha256(b"\x00%d:%s" % (nid, chain_hex.encode("ascii", "replace"))).digest()
         if 0 < nid <= self.top:
-            self.slots[nid] = leaf
+            self.buffer[_LEAF * (nid - 1) : _LEAF * nid] = leaf
+            self.present[nid] = 1
         else:
             self.beyond[nid] = leaf
 
-    def in_order(self) -> tuple[array[int], list[bytes]]:
-        hashes = [h for h in self.slots if h is not None]
-        if len(hashes) == self.top:  # no gaps: notification n is leaf n - 1
-            nids = array("q", range(1, self.top + 1))
-        else:
-            nids = array("q", (n for n, h in enumerate(self.slots) if h is not None))
+    def in_order(self) -> tuple[array[int], LeafHashes]:
+        """The notification ids the log holds and their leaves, in log order. Once only: the
+        buffer is closed up over the gaps in place (no second copy of it)."""
+        present, buffer, top = self.present, self.buffer, self.top
+        nids = array("q")
+        count = 0  # leaves closed up so far
+        start = present.find(1, 1)
+        while start != -1:
+            end = present.find(0, start)
+            end = top + 1 if end == -1 else end
+            nids.extend(range(start, end))
+            if count != start - 1:  # after a gap: move this run of ids down, a slice at a time
+                source, target, stop = _LEAF * (start - 1), _LEAF * count, _LEAF * (end - 1)
+                while source < stop:
+                    step = min(_MOVE, stop - source)
+                    buffer[target : target + step] = buffer[source : source + step]
+                    source, target = source + step, target + step
+            count += end - start
+            start = present.find(1, end)
+        del buffer[_LEAF * count :]
+        self.present = bytearray()
         for n in sorted(self.beyond):
             nids.append(n)
-            hashes.append(self.beyond[n])
-        return nids, hashes
+            buffer += self.beyond[n]
+        return nids, LeafHashes(buffer)
+
+
+class LeafHashes(Sequence[bytes]):
+    """Leaf hashes laid end to end in a buffer, read as a sequence of 32-byte ``bytes``."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self, buffer: bytearray) -> None:
+        self._buffer = buffer
+
+    def __len__(self) -> int:
+        return len(self._buffer) // _LEAF
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        size = len(self)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(size)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            data = bytes(self._buffer[_LEAF * start : _LEAF * max(start, stop)])
+            return [data[i : i + _LEAF] for i in range(0, len(data), _LEAF)]
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError(f"leaf {index} of {size}")
+        return bytes(self._buffer[_LEAF * index : _LEAF * (index + 1)])
+
+
+def _root(hashes: Sequence[bytes], start: int, end: int) -> bytes:
+    """The root of a tree over ``hashes[start:end]``, hashed a chunk at a time (flat memory)."""
+    frontier = Frontier()
+    for at in range(start, end, _CHUNK):
+        frontier.extend(list(hashes[at : min(at + _CHUNK, end)]))
+    return frontier.root()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +183,11 @@ class TreeReport:
 def _roots_at(hashes: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
     frontier = Frontier()
     roots: dict[int, bytes] = {}
-    it = iter(hashes)
     for size in sorted(set(sizes)):
         if size > len(hashes):
             break
-        frontier.extend(islice(it, size - frontier.size))
+        for at in range(frontier.size, size, _CHUNK):  # a chunk at a time: flat memory
+            frontier.extend(list(hashes[at : min(at + _CHUNK, size)]))
         roots[size] = frontier.root()
     return roots
 
@@ -185,7 +254,7 @@ def _head_verdict(
 def _first_leaf(
     store: Store,
     nids: Sequence[int],
-    hashes: list[bytes],
+    hashes: Sequence[bytes],
     failed: list[TreeHead],
     report: TreeReport,
 ) -> FirstLeaf | None:
@@ -193,7 +262,7 @@ def _first_leaf(
     kept = [leaf.hash for leaf in stored]
     size = min(len(kept), len(hashes))
     index = first_difference(
-        size, lambda a, b: root_of(hashes[a:b]), lambda a, b: root_of(kept[a:b])
+        size, lambda a, b: _root(hashes, a, b), lambda a, b: root_of(kept[a:b])
     )
     if index is None:
         if len(kept) == len(hashes):

@@ -208,7 +208,8 @@ def verify(
     differs (:func:`lif_core.audit.treecheck.check_tree`)."""
     report = VerifyReport(seal=seal)
     leaves = Leaves(store.max_notification_id())
-    add_leaf, slots, top, sha256 = leaves.add, leaves.slots, leaves.top, hashlib.sha256
+    add_leaf, buffer, present = leaves.add, leaves.buffer, leaves.present
+    top, sha256 = leaves.top, hashlib.sha256
     splice, splice_at, end = _SPLICE, _SPLICE_AT, _END
     raw_stream: Any = None
     stream = ""
@@ -235,8 +236,11 @@ def verify(
                     sha.update(state[:cut])
                     sha.update(b"}")
                     if stored and sha.hexdigest() == stored:
-                        if nid <= top:  # Leaves.add, inline
-                            slots[nid] = sha256(f"\x00{nid}:{stored}".encode()).digest()
+                        if 0 < nid <= top:  # Leaves.add, inline
+                            buffer[32 * nid - 32 : 32 * nid] = sha256(
+                                f"\x00{nid}:{stored}".encode()
+                            ).digest()
+                            present[nid] = 1
                         else:
                             add_leaf(nid, stored)
                         prev_hash, prev_version, prev_nid = stored, version, nid
