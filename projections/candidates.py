@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lif_core.plugins.loop import Finding, as_date, as_list, pick
-from projections.engine import Column, Context, EventView, Table
+from projections.engine import Column, Context, EventView, Table, kept_attributes
 
 NAME = "candidates"
 USES_CONTEXT = True
@@ -50,7 +50,7 @@ def apply(state: dict[str, Any], event: EventView, *, context: Context) -> set[s
         "valid_from": d["valid_from"],
         "withdrawn": False,
         "rules": rules,
-        "attributes": a,
+        "attributes": kept_attributes(a),
     }
     return {key}
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from lif_core.eventlog.store import Store
 from lif_core.plugins.declared import Declared
-from projections.engine import Column, Context, EventView, Table, events_of
+from projections.engine import Column, Context, EventView, Table, events_of, kept_attributes
 from projections.measure_values import aggregate_of, combine, matching, narrow
 
 NAME = "impact"
@@ -109,7 +109,7 @@ def apply(state: dict[str, Any], event: EventView, *, context: Context) -> set[s
             "key": d["record_key"],
             "valid_from": d["valid_from"],
             "valid_to": d["valid_to"],
-            "attributes": d["attributes"],
+            "attributes": kept_attributes(d["attributes"]),
             "withdrawn": False,
             "stream_id": event.stream_id,
             "version": event.version,

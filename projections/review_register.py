@@ -19,7 +19,7 @@ from typing import Any
 from lif_core.domain.working_days import add_months, add_working_days, working_days_between
 from lif_core.errors import ConfigError
 from lif_core.plugins import MILESTONES
-from projections.engine import Column, Context, EventView, Table
+from projections.engine import Column, Context, EventView, Table, kept_attributes
 
 NAME = "reviews"
 TOPICS = {"SourceRecord.Recorded", "SourceRecord.Revised", "SourceRecord.Withdrawn"}
@@ -66,7 +66,7 @@ def apply(state: dict[str, Any], event: EventView) -> set[str]:
         "source": d["source"],
         "kind": d["record_kind"],
         "record_key": d["record_key"],
-        "attributes": d["attributes"],
+        "attributes": kept_attributes(d["attributes"]),
         "withdrawn": False,
         "version": event.version,
     }

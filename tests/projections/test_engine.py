@@ -570,3 +570,18 @@ def test_a_runner_overtaken_by_another_starts_again_from_its_position(
     incremental = snapshot(store)
     project(store, rebuild=True, context=ctx)
     assert snapshot(store) == incremental
+
+
+def test_kept_attributes_are_equal_to_the_records_and_share_repeated_names_and_text() -> None:
+    from projections.engine import kept_attributes
+
+    # Two records decoded apart: equal text, but separate string objects (built at run time).
+    first = {"".join(["ar", "ea"]): "".join(["Le", "eds"]), "value": 87.6, "note": None}
+    second = {"".join(["ar", "ea"]): "".join(["Le", "eds"]), "value": 75.5, "note": None}
+    assert next(iter(first)) is not next(iter(second))
+    kept_first, kept_second = kept_attributes(first), kept_attributes(second)
+    assert kept_first == {"area": "Leeds", "value": 87.6, "note": None}
+    assert kept_second == {"area": "Leeds", "value": 75.5, "note": None}
+    # The field name and the repeated text value are now one object each, held by both.
+    assert next(iter(kept_first)) is next(iter(kept_second))
+    assert kept_first["area"] is kept_second["area"]
