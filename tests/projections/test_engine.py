@@ -585,3 +585,19 @@ def test_kept_attributes_are_equal_to_the_records_and_share_repeated_names_and_t
     # The field name and the repeated text value are now one object each, held by both.
     assert next(iter(kept_first)) is next(iter(kept_second))
     assert kept_first["area"] is kept_second["area"]
+
+
+def test_states_loaded_apart_are_equal_to_what_was_stored_and_share_their_field_names() -> None:
+    from datetime import date
+
+    from projections.engine import _state_codec_dump, _state_codec_load
+
+    one = {"source": "performance", "valid_from": date(2021, 4, 1), "rules": [{"rule": "r1"}]}
+    two = {"source": "performance", "valid_from": date(2021, 5, 1), "rules": [{"rule": "r2"}]}
+    loaded_one = _state_codec_load(_state_codec_dump(one))
+    loaded_two = _state_codec_load(_state_codec_dump(two))
+    assert loaded_one == one
+    assert loaded_two == two
+    # Decoded from two texts, yet each name is one object, at the top and in nested dicts.
+    assert next(iter(loaded_one)) is next(iter(loaded_two))
+    assert next(iter(loaded_one["rules"][0])) is next(iter(loaded_two["rules"][0]))
