@@ -6,13 +6,8 @@ not recorded again, and the projections simply catch up.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,9 +16,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from lif_app.demo_dagster import RUNNING, materialize, prepare_dagster_home
 from lif_app.demo_partnership import record_partners, record_partnership
 from lif_core.audit.verify import make_seal, verify
-from lif_core.config import lif_home
 from lif_core.config import store_url as config_store_url
 from lif_core.domain import Action, Learning, Measure, SourceRecord
 from lif_core.errors import NotFoundError
@@ -117,55 +112,6 @@ MEASURES: list[dict[str, Any]] = [
         "binding": {"computed": "learning-disseminated"},
     },
 ]
-
-
-def _dagster_home() -> None:
-    home = lif_home() / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    os.environ.setdefault("DAGSTER_HOME", str(home))
-
-
-RUNNING = (
-    "Dagster's asset job is running (half a minute or so on a laptop; its own log is shown only "
-    "if a step fails)..."
-)
-
-
-def _materialize(url: str, sources: Sequence[str] = ()) -> bool:
-    """Run the Dagster flow (every sample, or only ``sources``' -> policies -> projections) as
-    its own process.
-
-    The demo drives Dagster the way a deployment does, from outside: the apps never import the
-    Dagster definitions (docs/design.md, the layers). Dagster's own log of the run (some 450
-    DEBUG lines a run) is kept back while the run succeeds, so the demo's tables are not buried
-    under it (the demo prints what the run did); when the run fails it is shown whole, after the
-    failed steps' names.
-    """
-    done = subprocess.run(
-        [sys.executable, "-m", "dagster_project.run", "--store", url]
-        + [f"--source={name}" for name in sources],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = done.stdout.strip().splitlines()
-    try:
-        outcome: dict[str, Any] = json.loads(lines[-1]) if lines else {}
-    except ValueError:
-        outcome = {}
-    ok = bool(outcome.get("success")) and done.returncode == 0
-    if not ok:
-        failed = outcome.get("failed_steps") or ["the run did not report"]
-        log.error(
-            "Dagster steps failed: %s (exit code %s). Dagster's log of the run:\n%s",
-            ", ".join(map(str, failed)),
-            done.returncode,
-            done.stderr.rstrip(),
-        )
-    return ok
 
 
 def _decide(store: Store, cls: type[Any], reference: str, needed: Any, command: Any) -> None:
@@ -268,20 +214,20 @@ def run_demo(store_url: str | None = None, console: Console | None = None) -> di
     console = console or Console(soft_wrap=True)
     if not console.is_terminal:
         console.width = 160
-    _dagster_home()
+    prepare_dagster_home()
     url = config_store_url(store_url).url  # --store, else LIF_STORE, else $LIF_HOME/lif.db
     with Store(url) as store:
         # The register first: every agency name the samples use is checked against it.
         record_partners(store, BUSINESS_UNIT)
     console.rule("[bold]1. Every source's sample, ingested by its own plugin (Dagster)")
     console.print(RUNNING, style="dim", highlight=False)
-    first = _materialize(url)
+    first = materialize(url)
     with Store(url) as store:
         _unknown_agency(store, console)
         record_decisions(store)
     console.rule("[bold]2. Decisions recorded; policies and projections brought up to date")
     console.print(RUNNING, style="dim", highlight=False)
-    second = _materialize(url)
+    second = materialize(url)
     with Store(url) as store:
         seal = make_seal(store, BUSINESS_UNIT)
         report = verify(store, seal)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lif_app.demo import _materialize
+from lif_app.demo_dagster import materialize
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def test_a_run_that_succeeds_prints_none_of_dagsters_log(
     tmp_path: Path, dagster_home: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "lif.db"
-    assert _materialize(f"sqlite:///{db}", sources=["cdop"]) is True
+    assert materialize(f"sqlite:///{db}", sources=["cdop"]) is True
     out, err = capfd.readouterr()
     assert "dagster - DEBUG" not in out + err
     assert "STEP_SUCCESS" not in out + err
@@ -44,7 +44,7 @@ def test_a_run_that_fails_shows_the_failed_step_and_dagsters_whole_log(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
     with caplog.at_level(logging.ERROR, logger="lif_app.demo"):
-        assert _materialize(f"sqlite:///{blocker}/lif.db", sources=["cdop"]) is False
+        assert materialize(f"sqlite:///{blocker}/lif.db", sources=["cdop"]) is False
     (message,) = [r.getMessage() for r in caplog.records if r.name == "lif_app.demo"]
     assert message.startswith("Dagster steps failed: sources__cdop (exit code 1).")
     assert 'STEP_FAILURE - Execution of step "sources__cdop" failed.' in message

@@ -218,7 +218,7 @@ def test_the_report_card_figures_are_the_samples_figures(demo_store, store: Stor
 def test_the_demo_says_dagster_is_running_before_each_quiet_run(demo_store) -> None:
     """Dagster's log is kept back while its runs succeed, so the demo says what it is waiting on
     (a new user otherwise sees nothing for half a minute, twice)."""
-    from lif_app.demo import RUNNING
+    from lif_app.demo_dagster import RUNNING
 
     printed = " ".join(demo_store.demo_output.split())  # the console wraps long lines
     assert printed.count(" ".join(RUNNING.split())) == 2
