@@ -116,6 +116,18 @@ def test_actions_page_lists_overdue_actions_first(client: TestClient) -> None:
     assert overdue == sorted(overdue, reverse=True)
 
 
+def test_the_actions_page_links_every_learning_item_a_shared_action_answers(
+    client: TestClient,
+) -> None:
+    # ACT-2025-036 (the CSPR-2024-02 tracker) answers LRN-2025-014, -015 and -016: its row links
+    # each, not only the item it was raised against.
+    text = client.get("/actions?reference=ACT-2025-036").text
+    row = text[text.index('href="/actions/ACT-2025-036"') :]
+    row = row[: row.index("</tr>")]
+    for item in ("LRN-2025-014", "LRN-2025-015", "LRN-2025-016"):
+        assert f'<a href="/learning/{item}">{item}</a>' in row
+
+
 def test_measure_page_links_to_the_actions_and_evidence_behind_it(client: TestClient) -> None:
     text = client.get("/measures/MEA-ICPC-15WD").text
     assert 'href="/actions/ACT-2025-101"' in text
