@@ -1,0 +1,376 @@
+"""More of the demo's published figures, each worked out by hand from the shipped sample files.
+
+The companion of test_demo_figures_by_hand.py (same ``demo_store``): the per-source totals of
+the ``ingestion_runs`` and ``source_catalogue`` read tables (what the web home page shows), the
+freshness columns of ``source_catalogue``, and what ``learning_candidates`` lists. Every expected
+value below was read off ``ingestors/samples/<source>/`` with the working in the comments; none
+is computed by the code under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from read_tables import written
+
+from lif_core.eventlog.store import Store
+
+
+@pytest.fixture(scope="module")
+def store(demo_store) -> Iterator[Store]:
+    with Store(demo_store.url) as s:
+        yield s
+
+
+def _rows(store: Store, table: str, sql: str) -> list[dict[str, Any]]:
+    with store.read() as tx:
+        query = tx.execute(sql)
+        cursor = getattr(query.cursor, "sqlite_cursor", query.cursor)
+        names = [d[0] for d in cursor.description]
+        return [written(table, names, r) for r in query.fetchall()]
+
+
+def _file(origin: str) -> str:
+    return origin.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Per-source totals of sources sampled once, one record per data row.
+#
+# Each of these ships ONE csv whose every data row is one record (an annual-report metric, a
+# complaint theme, a trust-board challenge, a partner's report line). Counting the data rows
+# (the lines after the single header line; no cell spans lines) gives:
+#   trust-board-annual-report.csv           11  (2023-24 and 2024-25 challenges)
+#   complaints-2024-q3-q4.csv               17
+#   csws-annual-report.csv                  35
+#   iro-annual-report.csv                   23
+#   lado-annual-report.csv                  42
+#   malap-annual-report.csv                 26
+#   mappa-annual-report.csv                 29
+#   private-fostering-annual-report.csv     24
+#   secure-settings-annual-report.csv       25
+#   cp-conference-annual-report.csv         33
+#   partner-safeguarding-reports-2024-25.csv 17
+# One file, read once: every row is new (recorded = rows read), nothing to revise, nothing
+# withdrawn, nothing rejected. The catalogue then holds exactly those records, and each
+# record's one event is its Recorded event: records = events = rows, withdrawn 0.
+ONCE: dict[str, tuple[str, int]] = {
+    "trust-board": ("trust-board-annual-report.csv", 11),
+    "complaints": ("complaints-2024-q3-q4.csv", 17),
+    "csws": ("csws-annual-report.csv", 35),
+    "iro": ("iro-annual-report.csv", 23),
+    "lado": ("lado-annual-report.csv", 42),
+    "malap": ("malap-annual-report.csv", 26),
+    "mappa": ("mappa-annual-report.csv", 29),
+    "private-fostering": ("private-fostering-annual-report.csv", 24),
+    "secure-settings": ("secure-settings-annual-report.csv", 25),
+    "cp-conference": ("cp-conference-annual-report.csv", 33),
+    "partner-safeguarding-reports": ("partner-safeguarding-reports-2024-25.csv", 17),
+}
+
+# Sources with two files whose later file only ADDS records (different years / quarters, no
+# row repeated), each file one record per data row (counted after each file's title line(s)
+# and header line: e.g. family-feedback-2024-Q4.csv is 9 lines = title + header + 7 rows):
+#   family-feedback: family-feedback-2024-Q4.csv 7 rows, family-feedback-2025-Q1.csv 7 rows
+#                    -> 7 + 7 = 14 records, 14 events
+#   practitioner-survey: practitioner-survey-2024.csv 10 rows, -2025.csv 31 rows -> 41
+#   school-health-survey: survey-2023-24.csv 26 rows, survey-2024-25.csv 29 rows -> 55
+#   ofsted-schools: leeds-schools-inspections-2023-25.csv 6 inspections, -2025-26.csv 6 more
+#                   (different inspection numbers 99100101-106 / 99100107-112)        -> 12
+ADD_ONLY: dict[str, dict[str, int]] = {
+    "family-feedback": {"family-feedback-2024-Q4.csv": 7, "family-feedback-2025-Q1.csv": 7},
+    "practitioner-survey": {"practitioner-survey-2024.csv": 10, "practitioner-survey-2025.csv": 31},
+    "school-health-survey": {"survey-2023-24.csv": 26, "survey-2024-25.csv": 29},
+    "ofsted-schools": {
+        "leeds-schools-inspections-2023-25.csv": 6,
+        "leeds-schools-inspections-2025-26.csv": 6,
+    },
+}
+
+
+def _runs(store: Store) -> list[dict[str, Any]]:
+    return _rows(
+        store,
+        "ingestion_runs",
+        "SELECT source, origin, status, rows_read, recorded, revised, unchanged, withdrawn, "
+        "rejected FROM ingestion_runs",
+    )
+
+
+def _catalogue(store: Store) -> dict[str, dict[str, Any]]:
+    rows = _rows(
+        store,
+        "source_catalogue",
+        "SELECT source, cadence, records, withdrawn, events, last_ingested, newest_period_start, "
+        "newest_period_end, next_expected, freshness, reference_date FROM source_catalogue",
+    )
+    return {r["source"]: r for r in rows}
+
+
+def test_sources_read_once_show_one_record_per_row_in_runs_and_catalogue(store: Store) -> None:
+    runs = _runs(store)
+    catalogue = _catalogue(store)
+    for source, (name, rows) in ONCE.items():
+        [run] = [r for r in runs if r["source"] == source]
+        assert _file(run["origin"]) == name
+        assert (
+            run["status"],
+            run["rows_read"],
+            run["recorded"],
+            run["revised"],
+            run["unchanged"],
+            run["withdrawn"],
+            run["rejected"],
+        ) == ("completed", rows, rows, 0, 0, 0, 0), source
+        got = catalogue[source]
+        assert (got["records"], got["withdrawn"], got["events"]) == (rows, 0, rows), source
+
+
+def test_sources_whose_later_file_only_adds_sum_their_files(store: Store) -> None:
+    runs = _runs(store)
+    catalogue = _catalogue(store)
+    for source, files in ADD_ONLY.items():
+        mine = {_file(r["origin"]): r for r in runs if r["source"] == source}
+        assert mine.keys() == files.keys(), source
+        for name, rows in files.items():
+            r = mine[name]
+            assert (r["status"], r["rows_read"], r["recorded"], r["revised"]) == (
+                "completed",
+                rows,
+                rows,
+                0,
+            ), (source, name)
+            assert (r["unchanged"], r["withdrawn"], r["rejected"]) == (0, 0, 0), (source, name)
+        total = sum(files.values())  # 14, 41, 55, 12 as worked above
+        got = catalogue[source]
+        assert (got["records"], got["withdrawn"], got["events"]) == (total, 0, total), source
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. ofsted-social-care: four provider-level snapshots as at 31 March, columns changing.
+#
+# Each data row is a PROVIDER record (URN; as at the snapshot's 31 March) plus one INSPECTION
+# record per full inspection the row names (URN/event/<inspection id>, dated the inspection).
+# A provider absent from a later snapshot is withdrawn; an inspection is a past event, never
+# withdrawn by absence. The provider record keeps urn, provision type, registration date and
+# status, sector, places, premises, regions and local authority (not the short-break column).
+#
+# provider-at-march-2015.csv (3 rows, first layout: no registration date / places / GOR):
+#   SC900101 + inspection 318001 (12/11/2014, Adequate)
+#   SC900102 + inspection 318002 (03/02/2015, Good)
+#   SC900103 + inspection 211003 (26/03/2013, Satisfactory)
+#   -> recorded 3 providers + 3 inspections = 6; nothing held before
+# provider-at-march-2019.csv (3 rows, two header lines; adds registration date, places, GOR):
+#   the same three URNs: each provider now states registration date, GOR (and places for
+#   101, 103), so each changed -> revised 3; inspections 10090001 (15/01/2019, RI),
+#   10040002 (05/03/2018), 10080003 (04/12/2018) are new -> recorded 3
+# provider-at-march-2024.csv (2 rows after 3 title lines; adds premises, previous inspection):
+#   SC900101: same kept attributes as 2019 -> unchanged 1; its latest inspection 10300001
+#   (06/02/2024) and previous one 10230001 (14/02/2023, RI) are new -> 2 recorded
+#   SC900104 (new): provider + inspection 10300004 (23/01/2024) -> 2 recorded
+#   SC900102, SC900103 absent -> withdrawn 2
+#   -> recorded 4, revised 0, unchanged 1, withdrawn 2
+# provider-at-march-2025.csv (3 rows; the header has line breaks inside quoted names):
+#   SC900101: provider unchanged, inspection 10300001 again unchanged -> unchanged 2
+#   2900005 (new) + inspection 10350005 (11/11/2024)                  -> 2 recorded
+#   2900006 (new, no inspection yet)                                   -> 1 recorded
+#   SC900104 absent -> withdrawn 1
+#   -> recorded 3, revised 0, unchanged 2, withdrawn 1
+# Totals: recorded 6 + 3 + 4 + 3 = 16; revised 3; withdrawn 2 + 1 = 3.
+#   records held = 16 - 3 = 13; withdrawn 3; events = 16 + 3 + 3 = 22.
+SOCIAL_CARE = {
+    # file: (rows_read, recorded, revised, unchanged, withdrawn, rejected)
+    "provider-at-march-2015.csv": (3, 6, 0, 0, 0, 0),
+    "provider-at-march-2019.csv": (3, 3, 3, 0, 0, 0),
+    "provider-at-march-2024.csv": (2, 4, 0, 1, 2, 0),
+    "provider-at-march-2025.csv": (3, 3, 0, 2, 1, 0),
+}
+
+
+def test_ofsted_social_care_four_snapshots_with_changing_columns(store: Store) -> None:
+    runs = {_file(r["origin"]): r for r in _runs(store) if r["source"] == "ofsted-social-care"}
+    assert {
+        name: (
+            r["rows_read"],
+            r["recorded"],
+            r["revised"],
+            r["unchanged"],
+            r["withdrawn"],
+            r["rejected"],
+        )
+        for name, r in runs.items()
+    } == SOCIAL_CARE
+    assert {r["status"] for r in runs.values()} == {"completed"}
+    got = _catalogue(store)["ofsted-social-care"]
+    assert (got["records"], got["withdrawn"], got["events"]) == (13, 3, 22)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Freshness in source_catalogue.
+#
+# projections/catalogue.py: newest_period_end is the latest end (valid_to, else valid_from) of
+# any record; next_expected = newest_period_end + the cadence in days (a year 365, a month 31);
+# 'fresh' while the reference date <= next_expected + 90 days, else 'stale'. The reference
+# date is the day the projection ran (the suite's day), so the test works out by hand the LAST
+# fresh day of each source and checks the verdict against the row's own reference date.
+#
+# Annual reports (csws, iro, lado, malap, mappa, private-fostering, secure-settings,
+# cp-conference, trust-board, partner-safeguarding-reports), P1Y: newest year 2024-25,
+#   1/04/2024 to 31/03/2025; + 365 days = 31/03/2026 (no 29 February between);
+#   + 90 days: 30 to 30/04, 31 more to 31/05 (61), 29 more to 29/06/2026 (90).
+# section-11 (P2Y; section-11-2024-25.csv, year 2024-25): 31/03/2025 + 730 = 31/03/2027
+#   (no 29 February between); + 90 (as above, 30 + 31 + 29) = 29/06/2027.
+# ofsted-social-care (P1Y): the newest record is a provider as at 31/03/2025 (no end):
+#   31/03/2025 + 365 = 31/03/2026; + 90 = 29/06/2026.
+# ofsted-ilacs (P3Y): Leeds' inspection 08/06/2026 to 19/06/2026 is the newest; 19/06/2026
+#   + 1095 days: three years would be 19/06/2029 but 29/02/2028 lies between, so one day
+#   earlier: 18/06/2029; + 90: 12 to 30/06, 31 to 31/07 (43), 31 to 31/08 (74), 16 to
+#   16/09/2029 (90).
+# ofsted-schools (P1M): newest inspection start 20/01/2026 (Seacroft Gate, a day only):
+#   + 31 = 20/02/2026; + 90: 8 to 28/02, 31 to 31/03 (39), 30 to 30/04 (69), 21 to 21/05/2026.
+# cqc (P1M): newest report date 20/11/2024 (cqc_overall_history.csv, row 4; the Leeds health
+#   ratings file's dates are all earlier, 14/06/2024 the latest): + 31 = 21/12/2024;
+#   + 90: 10 to 31/12, 31 to 31/01 (41), 28 to 28/02/2025 (69), 21 to 21/03/2025 (90).
+# family-feedback (P3M = 93 days): newest quarter 2025-Q1, 01/01/2025 to 31/03/2025;
+#   + 93: 30 to 30/04, 31 to 31/05 (61), 30 to 30/06 (91), 2 to 02/07/2025;
+#   + 90: 29 to 31/07, 31 to 31/08 (60), 30 to 30/09/2025 (90).
+ANNUAL = (date(2024, 4, 1), date(2025, 3, 31), date(2026, 3, 31), date(2026, 6, 29))
+FRESHNESS: dict[str, tuple[str, date, date, date, date]] = {
+    # source: (cadence, newest_period_start, newest_period_end, next_expected, last fresh day)
+    **{
+        s: ("P1Y", *ANNUAL)
+        for s in (
+            "csws",
+            "iro",
+            "lado",
+            "malap",
+            "mappa",
+            "private-fostering",
+            "secure-settings",
+            "cp-conference",
+            "trust-board",
+            "partner-safeguarding-reports",
+        )
+    },
+    "section-11": (
+        "P2Y",
+        date(2024, 4, 1),
+        date(2025, 3, 31),
+        date(2027, 3, 31),
+        date(2027, 6, 29),
+    ),
+    "ofsted-social-care": (
+        "P1Y",
+        date(2025, 3, 31),
+        date(2025, 3, 31),
+        date(2026, 3, 31),
+        date(2026, 6, 29),
+    ),
+    "ofsted-ilacs": (
+        "P3Y",
+        date(2026, 6, 8),
+        date(2026, 6, 19),
+        date(2029, 6, 18),
+        date(2029, 9, 16),
+    ),
+    "ofsted-schools": (
+        "P1M",
+        date(2026, 1, 20),
+        date(2026, 1, 20),
+        date(2026, 2, 20),
+        date(2026, 5, 21),
+    ),
+    "cqc": ("P1M", date(2024, 11, 20), date(2024, 11, 20), date(2024, 12, 21), date(2025, 3, 21)),
+    "family-feedback": (
+        "P3M",
+        date(2025, 1, 1),
+        date(2025, 3, 31),
+        date(2025, 7, 2),
+        date(2025, 9, 30),
+    ),
+}
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def test_catalogue_freshness_of_the_demo_sources_worked_by_hand(store: Store) -> None:
+    catalogue = _catalogue(store)
+    for source, (cadence, start, end, expected, last_fresh) in FRESHNESS.items():
+        row = catalogue[source]
+        assert row["last_ingested"] is not None, source  # ingested, so not 'never ingested'
+        assert (
+            row["cadence"],
+            _day(row["newest_period_start"]),
+            _day(row["newest_period_end"]),
+            _day(row["next_expected"]),
+        ) == (cadence, start, end, expected), source
+        on = _day(row["reference_date"])
+        assert row["freshness"] == ("fresh" if on <= last_fresh else "stale"), (source, on)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. learning_candidates for the demo.
+#
+# ofsted-provider-concern (ofsted-social-care): an inspection graded requires improvement or
+# inadequate, for a provider whose (current, not withdrawn) provider record is in Leeds.
+# Grades across the four snapshots: 318001 Adequate, 318002 Good, 211003 Satisfactory (old
+# scale words: no concern), 10090001 "Requires improvement to be good" (SC900101, 15/01/2019),
+# 10040002 Outstanding, 10080003 Good, 10300001 Good, 10230001 "Requires improvement to be
+# good" (SC900101's previous inspection, 14/02/2023), 10300004 Outstanding, 10350005 no overall
+# grade (supported accommodation). SC900101 is a Leeds children's home held in 2025 -> 2.
+PROVIDER_CONCERNS = {
+    ("2019-01-15", "Children's home SC900101 judged requires-improvement on 2019-01-15"),
+    ("2023-02-14", "Children's home SC900101 judged requires-improvement on 2023-02-14"),
+}
+# national-recommendation (national-learning/recommendations.csv): every recommendation is a
+# candidate, dated its 'Date published': NL-2024-02 nos 1-3 17/09/2024, NL-2024-03 no 1
+# 10/12/2024, NL-2025-01 nos 1-2 06/03/2025 -> 6.
+NATIONAL = ["2024-09-17"] * 3 + ["2024-12-10"] + ["2025-03-06"] * 2
+# jtai-area-for-improvement (jtai/leeds-jtai-tracker-2025-06.csv): the rows of entry type
+# 'Area for improvement' in Leeds: AFI-1, AFI-2, AFI-3, dated the letter, 26/03/2025 -> 3.
+# (The December tracker restates only the four actions, so each AFI stays at version 1.)
+JTAI_AFI = {
+    "Information about children at risk of criminal exploitation is not consistently shared",
+    "Health practitioners in community and mental health services do not always recognise",
+    "The partnership does not yet know well enough whether its interventions are making",
+}
+
+
+def _candidates(store: Store) -> list[dict[str, Any]]:
+    return _rows(
+        store,
+        "learning_candidates",
+        "SELECT candidate_id, rule, source, summary, evidence_date, evidence_record, "
+        "evidence_version, local_authority, themes, responds FROM learning_candidates",
+    )
+
+
+def test_learning_candidates_of_ofsted_social_care_national_learning_and_jtai(
+    store: Store,
+) -> None:
+    rows = _candidates(store)
+    for r in rows:
+        assert r["candidate_id"] == f"{r['rule']}:{r['evidence_record']}"
+        assert r["local_authority"] == "Leeds"
+
+    concern = [r for r in rows if r["rule"] == "ofsted-provider-concern"]
+    assert {r["source"] for r in concern} == {"ofsted-social-care"}
+    assert {(str(r["evidence_date"]), r["summary"]) for r in concern} == PROVIDER_CONCERNS
+
+    national = [r for r in rows if r["rule"] == "national-recommendation"]
+    assert {r["source"] for r in national} == {"national-learning"}
+    assert sorted(str(r["evidence_date"]) for r in national) == NATIONAL
+
+    afi = [r for r in rows if r["rule"] == "jtai-area-for-improvement"]
+    assert {r["source"] for r in afi} == {"jtai"}
+    assert {str(r["evidence_date"]) for r in afi} == {"2025-03-26"}
+    assert {r["evidence_version"] for r in afi} == {1}
+    said = sorted(r["summary"].removeprefix("JTAI Serious youth violence: ") for r in afi)
+    assert [next(s for s in sorted(JTAI_AFI) if text.startswith(s)) for text in said] == sorted(
+        JTAI_AFI
+    )
