@@ -346,7 +346,7 @@ def _candidates(store: Store) -> list[dict[str, Any]]:
         store,
         "learning_candidates",
         "SELECT candidate_id, rule, source, summary, evidence_date, evidence_record, "
-        "evidence_version, local_authority, themes, responds FROM learning_candidates",
+        "evidence_version, local_authority, severity, themes, responds FROM learning_candidates",
     )
 
 
@@ -374,3 +374,116 @@ def test_learning_candidates_of_ofsted_social_care_national_learning_and_jtai(
     assert [next(s for s in sorted(JTAI_AFI) if text.startswith(s)) for text in said] == sorted(
         JTAI_AFI
     )
+
+
+# audit-concern (multi-agency-audits-2024-25.csv and single-agency-audits-2024-25.csv): every
+# area row graded Requires improvement or Inadequate, dated its 'Audit date':
+#   multi:  MACA-2024-01 19/06/2024 Quality of assessment RI, Management oversight RI,
+#           Overall RI (3); MACA-2024-02 25/09/2024 Voice of the child RI (1);
+#           MACA-2024-03 and MACA-2025-01 all Good / Outstanding                         -> 4
+#   single: LTHT-SG-2024-04 30/07/2024 Referral to children's social care RI (1);
+#           WYP-LDS-2024-07 08/10/2024 Voice of the child RI, Overall RI (2);
+#           LCH-SG-24-09 14/11/2024 Follow-up of missed contacts Inadequate, Escalation RI,
+#           Overall RI (3); LYPFT-SA-2025-02 and NPS-YH-2025-01 Good / Outstanding       -> 6
+AUDIT_CONCERNS = sorted(
+    [
+        ("multi-agency-audits", "2024-06-19", "MACA-2024-01", "requires-improvement"),
+        ("multi-agency-audits", "2024-06-19", "MACA-2024-01", "requires-improvement"),
+        ("multi-agency-audits", "2024-06-19", "MACA-2024-01", "requires-improvement"),
+        ("multi-agency-audits", "2024-09-25", "MACA-2024-02", "requires-improvement"),
+        ("single-agency-audits", "2024-07-30", "LTHT-SG-2024-04", "requires-improvement"),
+        ("single-agency-audits", "2024-10-08", "WYP-LDS-2024-07", "requires-improvement"),
+        ("single-agency-audits", "2024-10-08", "WYP-LDS-2024-07", "requires-improvement"),
+        ("single-agency-audits", "2024-11-14", "LCH-SG-24-09", "inadequate"),
+        ("single-agency-audits", "2024-11-14", "LCH-SG-24-09", "requires-improvement"),
+        ("single-agency-audits", "2024-11-14", "LCH-SG-24-09", "requires-improvement"),
+    ]
+)
+# cdop-theme (cdop-annual-figures-2023-24.csv / -2024-25.csv): every row of table 'Theme',
+# dated the start of its reporting year: 2023-24 Safer sleeping, Smoking in pregnancy,
+# Domestic abuse in the household (3, 01/04/2023); 2024-25 Safer sleeping, Smoking in
+# pregnancy, Access to means in self-harm, Missed health appointments (4, 01/04/2024) -> 7.
+# (A theme is a candidate whatever its count: the suppressed '*' ones too.)
+CDOP_THEMES = ["2023-04-01"] * 3 + ["2024-04-01"] * 4
+# family-feedback-worry (family-feedback-2024-Q4.csv / -2025-Q1.csv): every row whose
+# Sentiment is Negative, dated the start of its quarter, the service to respond:
+#   2024-Q4: Changes of social worker (LCC C&F), Reports shared late (LCC C&F),
+#            Waiting times for specialist services (LCH)                          -> 3
+#   2025-Q1: Changes of social worker (LCC C&F), Reports shared late (LCC C&F)   -> 2
+#   (Positive and Mixed rows are not worries)                                     -> 5
+LCC = "Leeds City Council Children and Families"
+FAMILY_WORRIES = sorted(
+    [
+        ("2024-10-01", "Changes of social worker", LCC),
+        ("2024-10-01", "Reports shared late", LCC),
+        ("2024-10-01", "Waiting times for specialist services", "LCH"),
+        ("2025-01-01", "Changes of social worker", LCC),
+        ("2025-01-01", "Reports shared late", LCC),
+    ]
+)
+# hmicfrs-finding (west-yorkshire-hmicfrs-tracker-2025-03.csv): every 'Area for improvement'
+# and 'Cause of concern' row (grades are not findings), dated its publication date:
+#   West Yorkshire Police 14/03/2024: AFI-1, AFI-2, AFI-3, CoC-1                  -> 4
+#   West Yorkshire Fire and Rescue Service 22/01/2025: AFI-1, AFI-2               -> 2
+# The September tracker restates police AFI-1 and AFI-3 and fire AFI-1 (their
+# recommendation status): those three rest on version 2 of their record, the rest on 1.
+HMICFRS = sorted(
+    [
+        ("2024-03-14", "West Yorkshire Police", 2),  # AFI-1
+        ("2024-03-14", "West Yorkshire Police", 1),  # AFI-2
+        ("2024-03-14", "West Yorkshire Police", 2),  # AFI-3
+        ("2024-03-14", "West Yorkshire Police", 1),  # CoC-1
+        ("2025-01-22", "West Yorkshire Fire and Rescue Service", 2),  # AFI-1
+        ("2025-01-22", "West Yorkshire Fire and Rescue Service", 1),  # AFI-2
+    ]
+)
+
+
+def test_learning_candidates_of_audits_cdop_family_feedback_and_hmicfrs(store: Store) -> None:
+    rows = _candidates(store)
+
+    audits = [r for r in rows if r["rule"] == "audit-concern"]
+    assert (
+        sorted(
+            (r["source"], str(r["evidence_date"]), r["summary"].split(" ", 1)[0], r["severity"])
+            for r in audits
+        )
+        == AUDIT_CONCERNS
+    )
+
+    cdop = [r for r in rows if r["rule"] == "cdop-theme"]
+    assert {r["source"] for r in cdop} == {"cdop"}
+    assert sorted(str(r["evidence_date"]) for r in cdop) == CDOP_THEMES
+
+    worries = [r for r in rows if r["rule"] == "family-feedback-worry"]
+    assert {r["source"] for r in worries} == {"family-feedback"}
+    assert sorted((str(r["evidence_date"]), r["themes"], r["responds"]) for r in worries) == (
+        FAMILY_WORRIES
+    )
+
+    hmicfrs = [r for r in rows if r["rule"] == "hmicfrs-finding"]
+    assert {r["source"] for r in hmicfrs} == {"hmicfrs"}
+    assert (
+        sorted((str(r["evidence_date"]), r["responds"], r["evidence_version"]) for r in hmicfrs)
+        == HMICFRS
+    )
+
+
+def test_learning_candidates_lists_39_for_the_demo_and_no_other_rule(store: Store) -> None:
+    # The rules worked out above, and no other source's rows are candidates in the demo:
+    #   ofsted-provider-concern 2 + national-recommendation 6 + jtai-area-for-improvement 3
+    #   + audit-concern 4 + 6 + cdop-theme 7 + family-feedback-worry 5 + hmicfrs-finding 6
+    #   = 2 + 6 + 3 + 10 + 7 + 5 + 6 = 39
+    counts: dict[str, int] = {}
+    for r in _candidates(store):
+        counts[r["rule"]] = counts.get(r["rule"], 0) + 1
+    assert counts == {
+        "ofsted-provider-concern": 2,
+        "national-recommendation": 6,
+        "jtai-area-for-improvement": 3,
+        "audit-concern": 10,
+        "cdop-theme": 7,
+        "family-feedback-worry": 5,
+        "hmicfrs-finding": 6,
+    }
+    assert sum(counts.values()) == 39
