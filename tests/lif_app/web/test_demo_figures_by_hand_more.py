@@ -487,3 +487,71 @@ def test_learning_candidates_lists_39_for_the_demo_and_no_other_rule(store: Stor
         "hmicfrs-finding": 6,
     }
     assert sum(counts.values()) == 39
+
+
+def _printed(output: str, title: str) -> list[list[str]]:
+    """The cells of each line of the body of a table the demo printed."""
+    body = output.split(title, 1)[1].split("└", 1)[0].split("┡", 1)[1].splitlines()[1:]
+    return [[c.strip() for c in line.strip().strip("│").split("│")] for line in body]
+
+
+# The demo's printed "Per-source summary" (files, recorded, revised, withdrawn, rejected) for
+# every source whose later files only add records, and ofsted-social-care. The companion file
+# works the sources that revise, withdraw or reject. Data rows counted in each sample file
+# after its title / blank / header lines, one record per row unless said:
+ADD_ONLY_PRINTED = {
+    # the sources worked in ONCE and ADD_ONLY above: (files, rows, 0, 0, 0)
+    **{s: (1, rows, 0, 0, 0) for s, (_, rows) in ONCE.items()},
+    **{s: (len(files), sum(files.values()), 0, 0, 0) for s, files in ADD_ONLY.items()},
+    # worked in the ofsted-social-care section above: 4 files, 16 recorded, 3 revised,
+    # 3 withdrawn
+    "ofsted-social-care": (4, 16, 3, 3, 0),
+    # inquiries.csv: 3 inquiries, plus one participation record per agency named in
+    # 'Participants' (AI-2024-02 five agencies, AI-2025-01 four, AI-2025-02 none) = 3 + 9
+    # = 12; findings.csv 7 findings; 12 + 7 = 19
+    "appreciative-inquiry": (2, 19, 0, 0, 0),
+    # cdop-annual-figures-2023-24.csv 20 lines = title + header + 18; -2024-25.csv 52 lines
+    # = title + header + 50; 18 + 50 = 68 (the demo's own output: the rejected-rows file the
+    # web fixture adds afterwards is not in it)
+    "cdop": (2, 68, 0, 0, 0),
+    # cqc_overall_history.csv 4 report rows; cqc_ratings_leeds_health.csv 12 ratings = 16
+    "cqc": (2, 16, 0, 0, 0),
+    # deep-dives.csv 3 + actions.csv 5 + findings.csv 6 = 14
+    "deep-dive": (3, 14, 0, 0, 0),
+    # learning-development-2024-25.xlsx: 12 sheet rows = title + blank + header + 9 courses
+    "learning-development": (1, 9, 0, 0, 0),
+    # learning-log-exported-2025-09-30.xlsx: 13 sheet rows = title + 'Exported' line + blank
+    # + header + 9 items (LRN-2024-031, -032, LRN-2025-014 to -020)
+    "learning-log": (1, 9, 0, 0, 0),
+    # multi-agency-audits-2024-25.csv: 15 area rows (MACA-2024-01 5, -02 4, -03 3, 2025-01 3)
+    "multi-agency-audits": (1, 15, 0, 0, 0),
+    # single-agency-audits-2024-25.csv: 13 area rows (LTHT 3, WYP 3, LCH 3, LYPFT 2, NPS 2)
+    "single-agency-audits": (1, 13, 0, 0, 0),
+    # publications.csv 3 (NL-2024-02, -03, NL-2025-01) + recommendations.csv 6 = 9
+    "national-learning": (2, 9, 0, 0, 0),
+    # ilacs-history-west-yorkshire.csv: 6 inspections (Leeds 3, Bradford, Wakefield,
+    # Calderdale)
+    "ofsted-ilacs": (1, 6, 0, 0, 0),
+    # pmf-indicators-2025-06.csv: 40 lines = title + header + 38
+    "performance": (1, 38, 0, 0, 0),
+    # reviews.csv 5 reviews + learning-points.csv 7 points = 12
+    "practice-reviews": (2, 12, 0, 0, 0),
+    # section-175-2024-25.csv: 34 lines = header + 33
+    "section-175": (1, 33, 0, 0, 0),
+    # page-views-2025-03-03-to-2025-03-16.csv: 104 lines = header + 103 (page, day) rows
+    "website-stats": (1, 103, 0, 0, 0),
+}
+
+
+def test_printed_per_source_summary_of_add_only_sources_and_ofsted_social_care(
+    demo_store,
+) -> None:
+    printed = {
+        c[0]: tuple(int(n) for n in c[1:])
+        for c in _printed(demo_store.demo_output, "Per-source summary")
+    }
+    assert {k: printed[k] for k in ADD_ONLY_PRINTED} == ADD_ONLY_PRINTED
+    # with the companion file's HAND_TOTALS (action-plans, hmicfrs, jtai, other-inspections,
+    # ofsted-early-years, section-11) this is every one of the 36 built-in sources
+    assert len(ADD_ONLY_PRINTED) == 30
+    assert len(printed) == 36
