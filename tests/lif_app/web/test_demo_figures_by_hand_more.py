@@ -555,3 +555,121 @@ def test_printed_per_source_summary_of_add_only_sources_and_ofsted_social_care(
     # ofsted-early-years, section-11) this is every one of the 36 built-in sources
     assert len(ADD_ONLY_PRINTED) == 30
     assert len(printed) == 36
+
+
+# Freshness of more of the demo's sources (the rules as in section 3; P3M = 93 days):
+#   action-plans: the 30/09/2025 export is the newest statement; + 93: 31 to 31/10, 30 to
+#     30/11 (61), 31 to 31/12 (92), 1 to 01/01/2026; + 90: 30 to 31/01, 28 to 28/02 (58),
+#     31 to 31/03 (89), 1 to 01/04/2026.
+#   hmicfrs: 'Status as at' 30/09/2025 in the September tracker: the same two dates.
+#   jtai: 'Status as at' 15/12/2025; + 93: 16 to 31/12, 31 to 31/01 (47), 28 to 28/02 (75),
+#     18 to 18/03/2026; + 90: 13 to 31/03, 30 to 30/04 (43), 31 to 31/05 (74), 16 to 16/06/2026.
+#   other-inspections: 'Status as at' 15/01/2026; + 93: 16 to 31/01, 28 to 28/02 (44), 31 to
+#     31/03 (75), 18 to 18/04/2026; + 90: 12 to 30/04, 31 to 31/05 (43), 30 to 30/06 (73),
+#     17 to 17/07/2026.
+#   ofsted-early-years: providers as at 30/11/2025; + 93: 31 to 31/12, 31 to 31/01 (62), 28 to
+#     28/02 (90), 3 to 03/03/2026; + 90: 28 to 31/03, 30 to 30/04 (58), 31 to 31/05 (89),
+#     1 to 01/06/2026.
+#   complaints: quarter 2024-Q4, 01/10/2024 to 31/12/2024; + 93: 31 to 31/01, 28 to 28/02
+#     (59), 31 to 31/03 (90), 3 to 03/04/2025; + 90: 27 to 30/04, 31 to 31/05 (58), 30 to
+#     30/06 (88), 2 to 02/07/2025.
+#   performance: the newest period is the month 2025-06, 01/06 to 30/06/2025; + 93: 31 to
+#     31/07, 31 to 31/08 (62), 30 to 30/09 (92), 1 to 01/10/2025; + 90: 30 to 31/10, 30 to
+#     30/11 (60), 30 to 30/12/2025.
+#   website-stats (P1M): last day 16/03/2025; + 31: 15 to 31/03, 16 to 16/04/2025; + 90: 14 to
+#     30/04, 31 to 31/05 (45), 30 to 30/06 (75), 15 to 15/07/2025.
+#   school-health-survey and section-175 (P1Y): academic year 2024-25, 01/09/2024 to
+#     31/08/2025; + 365 = 31/08/2026 (no 29 February between); + 90: 30 to 30/09, 31 to
+#     31/10 (61), 29 to 29/11/2026.
+#   cdop (P1Y): reporting year 2024-25: as the annual reports in section 3.
+#   multi-agency-audits: newest audit MACA-2025-01 on 19/03/2025; + 93: 12 to 31/03, 30 to
+#     30/04 (42), 31 to 31/05 (73), 20 to 20/06/2025; + 90: 10 to 30/06, 31 to 31/07 (41),
+#     31 to 31/08 (72), 18 to 18/09/2025.
+#   single-agency-audits: newest audit NPS-YH-2025-01 on 05/03/2025; + 93: 26 to 31/03, 30 to
+#     30/04 (56), 31 to 31/05 (87), 6 to 06/06/2025; + 90: 24 to 30/06, 31 to 31/07 (55), 31 to
+#     31/08 (86), 4 to 04/09/2025.
+#   deep-dive: DD-2025-02, commissioned 14/07/2025, is the newest; + 93: 17 to 31/07, 31 to
+#     31/08 (48), 30 to 30/09 (78), 15 to 15/10/2025; + 90: 16 to 31/10, 30 to 30/11 (46),
+#     31 to 31/12 (77), 13 to 13/01/2026.
+ACADEMIC = (date(2024, 9, 1), date(2025, 8, 31), date(2026, 8, 31), date(2026, 11, 29))
+ASAT_0930 = (date(2025, 9, 30), date(2025, 9, 30), date(2026, 1, 1), date(2026, 4, 1))
+FRESHNESS_MORE: dict[str, tuple[str, date, date, date, date]] = {
+    "action-plans": ("P3M", *ASAT_0930),
+    "hmicfrs": ("P3M", *ASAT_0930),
+    "jtai": ("P3M", date(2025, 12, 15), date(2025, 12, 15), date(2026, 3, 18), date(2026, 6, 16)),
+    "other-inspections": (
+        "P3M",
+        date(2026, 1, 15),
+        date(2026, 1, 15),
+        date(2026, 4, 18),
+        date(2026, 7, 17),
+    ),
+    "ofsted-early-years": (
+        "P3M",
+        date(2025, 11, 30),
+        date(2025, 11, 30),
+        date(2026, 3, 3),
+        date(2026, 6, 1),
+    ),
+    "complaints": (
+        "P3M",
+        date(2024, 10, 1),
+        date(2024, 12, 31),
+        date(2025, 4, 3),
+        date(2025, 7, 2),
+    ),
+    "performance": (
+        "P3M",
+        date(2025, 6, 1),
+        date(2025, 6, 30),
+        date(2025, 10, 1),
+        date(2025, 12, 30),
+    ),
+    "website-stats": (
+        "P1M",
+        date(2025, 3, 16),
+        date(2025, 3, 16),
+        date(2025, 4, 16),
+        date(2025, 7, 15),
+    ),
+    "school-health-survey": ("P1Y", *ACADEMIC),
+    "section-175": ("P1Y", *ACADEMIC),
+    "cdop": ("P1Y", *ANNUAL),
+    "multi-agency-audits": (
+        "P3M",
+        date(2025, 3, 19),
+        date(2025, 3, 19),
+        date(2025, 6, 20),
+        date(2025, 9, 18),
+    ),
+    "single-agency-audits": (
+        "P3M",
+        date(2025, 3, 5),
+        date(2025, 3, 5),
+        date(2025, 6, 6),
+        date(2025, 9, 4),
+    ),
+    "deep-dive": (
+        "P3M",
+        date(2025, 7, 14),
+        date(2025, 7, 14),
+        date(2025, 10, 15),
+        date(2026, 1, 13),
+    ),
+}
+
+
+def test_catalogue_freshness_of_trackers_snapshots_and_periodic_sources(store: Store) -> None:
+    catalogue = _catalogue(store)
+    assert not FRESHNESS_MORE.keys() & FRESHNESS.keys()
+    for source, (cadence, start, end, expected, last_fresh) in FRESHNESS_MORE.items():
+        row = catalogue[source]
+        assert row["last_ingested"] is not None, source
+        assert (
+            row["cadence"],
+            _day(row["newest_period_start"]),
+            _day(row["newest_period_end"]),
+            _day(row["next_expected"]),
+        ) == (cadence, start, end, expected), source
+        on = _day(row["reference_date"])
+        assert row["freshness"] == ("fresh" if on <= last_fresh else "stale"), (source, on)
