@@ -591,6 +591,22 @@ def test_printed_per_source_summary_of_add_only_sources_and_ofsted_social_care(
 #   deep-dive: DD-2025-02, commissioned 14/07/2025, is the newest; + 93: 17 to 31/07, 31 to
 #     31/08 (48), 30 to 30/09 (78), 15 to 15/10/2025; + 90: 16 to 31/10, 30 to 30/11 (46),
 #     31 to 31/12 (77), 13 to 13/01/2026.
+#   appreciative-inquiry: an inquiry is dated its commissioning; the newest, AI-2025-02, on
+#     02/06/2025; + 93: 28 to 30/06, 31 to 31/07 (59), 31 to 31/08 (90), 3 to 03/09/2025;
+#     + 90: 27 to 30/09, 31 to 31/10 (58), 30 to 30/11 (88), 2 to 02/12/2025.
+#   learning-development: newest quarter 2025-Q1 (three courses), 01/01 to 31/03/2025: as
+#     family-feedback in section 3, 02/07/2025 and 30/09/2025.
+#   learning-log (P1M): an item is dated its 'Date identified'; the latest, LRN-2025-019, on
+#     22/07/2025; + 31 = 22/08/2025; + 90: 9 to 31/08, 30 to 30/09 (39), 31 to 31/10 (70),
+#     20 to 20/11/2025.
+#   national-learning: newest publication NL-2025-01, 06/03/2025; + 93: 25 to 31/03, 30 to
+#     30/04 (55), 31 to 31/05 (86), 7 to 07/06/2025; + 90: 23 to 30/06, 31 to 31/07 (54), 31
+#     to 31/08 (85), 5 to 05/09/2025.
+#   practice-reviews (P1M): a review is dated its commissioning (not its publication), the
+#     newest CSPR-2025-01 commissioned 10/02/2025; + 31: 18 to 28/02, 13 to 13/03/2025; + 90:
+#     18 to 31/03, 30 to 30/04 (48), 31 to 31/05 (79), 11 to 11/06/2025.
+#   practitioner-survey (P1Y): PS-2025-01 closed 14/03/2025, in the year 01/04/2024 to
+#     31/03/2025: as the annual reports.
 ACADEMIC = (date(2024, 9, 1), date(2025, 8, 31), date(2026, 8, 31), date(2026, 11, 29))
 ASAT_0930 = (date(2025, 9, 30), date(2025, 9, 30), date(2026, 1, 1), date(2026, 4, 1))
 FRESHNESS_MORE: dict[str, tuple[str, date, date, date, date]] = {
@@ -649,6 +665,42 @@ FRESHNESS_MORE: dict[str, tuple[str, date, date, date, date]] = {
         date(2025, 6, 6),
         date(2025, 9, 4),
     ),
+    "appreciative-inquiry": (
+        "P3M",
+        date(2025, 6, 2),
+        date(2025, 6, 2),
+        date(2025, 9, 3),
+        date(2025, 12, 2),
+    ),
+    "learning-development": (
+        "P3M",
+        date(2025, 1, 1),
+        date(2025, 3, 31),
+        date(2025, 7, 2),
+        date(2025, 9, 30),
+    ),
+    "learning-log": (
+        "P1M",
+        date(2025, 7, 22),
+        date(2025, 7, 22),
+        date(2025, 8, 22),
+        date(2025, 11, 20),
+    ),
+    "national-learning": (
+        "P3M",
+        date(2025, 3, 6),
+        date(2025, 3, 6),
+        date(2025, 6, 7),
+        date(2025, 9, 5),
+    ),
+    "practice-reviews": (
+        "P1M",
+        date(2025, 2, 10),
+        date(2025, 2, 10),
+        date(2025, 3, 13),
+        date(2025, 6, 11),
+    ),
+    "practitioner-survey": ("P1Y", *ANNUAL),
     "deep-dive": (
         "P3M",
         date(2025, 7, 14),
@@ -662,6 +714,9 @@ FRESHNESS_MORE: dict[str, tuple[str, date, date, date, date]] = {
 def test_catalogue_freshness_of_trackers_snapshots_and_periodic_sources(store: Store) -> None:
     catalogue = _catalogue(store)
     assert not FRESHNESS_MORE.keys() & FRESHNESS.keys()
+    # with section 3, every source in the catalogue: 16 + 20 = 36
+    assert (len(FRESHNESS), len(FRESHNESS_MORE)) == (16, 20)
+    assert FRESHNESS.keys() | FRESHNESS_MORE.keys() == catalogue.keys()
     for source, (cadence, start, end, expected, last_fresh) in FRESHNESS_MORE.items():
         row = catalogue[source]
         assert row["last_ingested"] is not None, source
