@@ -728,3 +728,44 @@ def test_catalogue_freshness_of_trackers_snapshots_and_periodic_sources(store: S
         ) == (cadence, start, end, expected), source
         on = _day(row["reference_date"])
         assert row["freshness"] == ("fresh" if on <= last_fresh else "stale"), (source, on)
+
+
+# The catalogue's records / withdrawn / events for every source follow from the hand-worked
+# (recorded, revised, withdrawn) of the printed summary: records held = recorded - withdrawn,
+# events = recorded + revised + withdrawn (one event each). For the 30 sources above that is
+# (recorded, 0, recorded) but ofsted-social-care (13, 3, 22, as worked). The companion file's
+# six (HAND_TOTALS there):
+#   action-plans (6 recorded, 11 revised, 1 withdrawn)  -> 6 - 1 = 5, 1, 6 + 11 + 1 = 18
+#   hmicfrs (22, 3, 0)                                  -> 22, 0, 25
+#   jtai (10, 4, 0)                                     -> 10, 0, 14
+#   other-inspections (29, 3, 0)                        -> 29, 0, 32
+#   ofsted-early-years (18, 1, 1)                       -> 17, 1, 20
+#   section-11 (32, 0, 0; the 2 rejected rows are no records) -> 32, 0, 32
+# The web fixture's cdop/bad/cdop-errors.csv adds nothing held: of its 14 rows 13 are
+# rejected (lines 3-15, listed in bad/expected-rejections.jsonl) and the good one, line 2
+# '2024-25, Deaths by category, Perinatal/neonatal event, 24', restates category 8 of
+# cdop-annual-figures-2024-25.csv (line 10: 24) unchanged (its run: read 14, unchanged 1,
+# rejected 13), so cdop stays 68, 0, 68.
+CATALOGUE_COUNTS = {
+    **{s: (t[1], 0, t[1]) for s, t in ADD_ONLY_PRINTED.items()},
+    "ofsted-social-care": (13, 3, 22),
+    "action-plans": (5, 1, 18),
+    "hmicfrs": (22, 0, 25),
+    "jtai": (10, 0, 14),
+    "other-inspections": (29, 0, 32),
+    "ofsted-early-years": (17, 1, 20),
+    "section-11": (32, 0, 32),
+}
+
+
+def test_catalogue_records_withdrawn_and_events_of_every_source(store: Store) -> None:
+    catalogue = _catalogue(store)
+    assert len(CATALOGUE_COUNTS) == 36
+    assert {
+        s: (r["records"], r["withdrawn"], r["events"]) for s, r in catalogue.items()
+    } == CATALOGUE_COUNTS
+    [errors] = [
+        r for r in _runs(store) if r["source"] == "cdop" and _file(r["origin"]) == "cdop-errors.csv"
+    ]
+    assert (errors["rows_read"], errors["recorded"], errors["revised"]) == (14, 0, 0)
+    assert (errors["unchanged"], errors["withdrawn"], errors["rejected"]) == (1, 0, 13)
