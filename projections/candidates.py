@@ -4,7 +4,7 @@ A record kind declares its findings (:class:`~lif_core.plugins.Finding`): which 
 findings, their text, severity, themes, who must respond, the area they are about, and the rule
 name they appear under. This module names no source: a third-party plugin's findings become
 candidates exactly as a built-in's do. "Local" is ``LIF_LOCAL_AUTHORITY`` (Leeds by default): a
-finding whose declared area is elsewhere is no candidate. docs/projections.md lists the rules
+finding whose declared area is elsewhere is no candidate. docs/plugins.md lists the rules
 the built-in plugins declare.
 """
 
@@ -164,7 +164,7 @@ TABLES = [
             Column(
                 "rule",
                 "TEXT",
-                "The finding rule its source plugin declares (docs/projections.md lists the built-in ones).",
+                "The finding rule its source plugin declares (docs/plugins.md lists the built-in ones).",
             ),
             Column("source", "TEXT", "The source of the evidence."),
             Column("summary", "TEXT", "What was found, in words."),
