@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from read_tables import written
+from read_tables import printed_cells, rows_written
 
 from lif_core.eventlog.store import Store
 
@@ -23,20 +23,6 @@ from lif_core.eventlog.store import Store
 def store(demo_store) -> Iterator[Store]:
     with Store(demo_store.url) as s:
         yield s
-
-
-def _rows(store: Store, table: str, sql: str) -> list[dict[str, Any]]:
-    with store.read() as tx:
-        query = tx.execute(sql)
-        cursor = getattr(query.cursor, "sqlite_cursor", query.cursor)
-        names = [d[0] for d in cursor.description]
-        return [written(table, names, r) for r in query.fetchall()]
-
-
-def _printed(output: str, title: str) -> list[list[str]]:
-    """The cells of each line of the body of a table the demo printed."""
-    body = output.split(title, 1)[1].split("└", 1)[0].split("┡", 1)[1].splitlines()[1:]
-    return [[c.strip() for c in line.strip().strip("│").split("│")] for line in body]
 
 
 # Every action the demo's samples state WITH a due date, as the sources state it.
@@ -122,7 +108,7 @@ def test_the_demo_on_time_figure_is_7_of_13_judged_across_trackers_reviews_and_i
 ) -> None:
     actions = {
         r["reference"]: r
-        for r in _rows(
+        for r in rows_written(
             store,
             "action_status",
             "SELECT reference, sources, due, completed, completed_by, status, "
@@ -159,7 +145,7 @@ def test_the_demo_on_time_figure_is_7_of_13_judged_across_trackers_reviews_and_i
     # Report card: one period only, so the baseline line is flat through it (forecast 53.8)
     # and it is a baseline period (curve not judged); target 80, higher is better, and
     # 53.8 < 72 (90 % of 80): red.
-    [row] = _rows(
+    [row] = rows_written(
         store,
         "impact_monitoring",
         "SELECT period_start, period_end, value, numerator, denominator, unknown, forecast, "
@@ -179,7 +165,7 @@ def test_the_demo_on_time_figure_is_7_of_13_judged_across_trackers_reviews_and_i
         "curve_turned": None,
         "rag": "red",
     }
-    card = _printed(demo_store.demo_output, "OBA report card summary")
+    card = printed_cells(demo_store.demo_output, "OBA report card summary")
     [cells] = [c for c in card if "MEA-ACTIONS-ON-TIME" in c]
     assert cells[3:] == ["2025-12-31", "53.8%", "53.8", "80", "baseline", "red"]
 
@@ -235,7 +221,7 @@ REPORT_CARD: dict[str, list[tuple[Any, ...]]] = {
 
 
 def test_every_period_of_every_demo_measure_is_worked_out_by_hand(store: Store) -> None:
-    rows = _rows(
+    rows = rows_written(
         store,
         "impact_monitoring",
         "SELECT measure, period_start, value, numerator, denominator, forecast, baseline, "
@@ -257,7 +243,7 @@ def test_the_printed_and_published_report_cards_show_the_hand_worked_figures(
     import json
 
     # The demo's summary: the latest period of each measure, as printed.
-    card = {c[2]: c[3:] for c in _printed(demo_store.demo_output, "OBA report card summary")}
+    card = {c[2]: c[3:] for c in printed_cells(demo_store.demo_output, "OBA report card summary")}
     assert card == {
         "MEA-CPP-REPEAT": ["2025-03-31", "19.9%", "23.1", "20", "yes", "green"],
         "MEA-ICPC-15WD": ["2025-03-31", "86.5%", "89.3", "90", "no", "amber"],
@@ -312,7 +298,7 @@ def test_learning_shared_is_counted_per_channel_on_its_day_in_the_register_and_r
         "LRN-2025-018": 1,  # Newsletter
         "LRN-2025-020": 1,  # Learning sheet
     }  # LRN-2025-019 has no channel; no other source states a sharing
-    rows = _rows(
+    rows = rows_written(
         store,
         "learning_register",
         "SELECT reference, dissemination_count FROM learning_register",
@@ -395,7 +381,7 @@ def test_actions_by_partner_and_rag_are_the_same_hand_worked_counts_in_demo_and_
 
     printed = {
         c[0]: tuple(int(n) for n in c[1:])
-        for c in _printed(demo_store.demo_output, "Action status by RAG and agency")
+        for c in printed_cells(demo_store.demo_output, "Action status by RAG and agency")
     }
     assert printed == {k: v[:4] for k, v in BY_PARTNER.items()}
     data = json.loads((demo_store.report / "data.json").read_text(encoding="utf-8"))
@@ -407,7 +393,7 @@ def test_actions_by_partner_and_rag_are_the_same_hand_worked_counts_in_demo_and_
     # partner_register: total, open (the red and amber ones: open past due, or open), overdue;
     # the register's 13th partner, the early years settings, owns none.
     with Store(demo_store.url) as store:
-        rows = _rows(
+        rows = rows_written(
             store,
             "partner_register",
             "SELECT name, actions_total, actions_open, actions_overdue FROM partner_register",
@@ -446,7 +432,7 @@ def test_the_web_view_counts_actions_by_partner_as_the_report_does(demo_store) -
 def test_actions_by_the_source_they_rest_on_are_counted_by_hand(demo_store) -> None:
     printed = {
         c[0]: tuple(int(n) for n in c[2:])
-        for c in _printed(demo_store.demo_output, "Actions by the source they rest on")
+        for c in printed_cells(demo_store.demo_output, "Actions by the source they rest on")
         if c[0]
     }
     # (actions, open, overdue, completed, impact verified); statuses as the files state them,
@@ -532,7 +518,7 @@ def test_the_published_themes_count_learning_items_and_those_shared_by_hand(demo
 def test_each_demo_review_s_learning_actions_and_timeliness_are_worked_by_hand(
     store: Store,
 ) -> None:
-    rows = _rows(
+    rows = rows_written(
         store,
         "review_register",
         "SELECT reference, learning_points, learning_items, actions_total, actions_open, "
@@ -574,7 +560,7 @@ def test_per_source_totals_where_later_files_revise_withdraw_or_reject_are_worke
 ) -> None:
     printed = {
         c[0]: tuple(int(n) for n in c[1:])
-        for c in _printed(demo_store.demo_output, "Per-source summary")
+        for c in printed_cells(demo_store.demo_output, "Per-source summary")
     }
     # (files, recorded, revised, withdrawn, rejected): a later file restating a record with
     # anything changed revises it; a snapshot source withdraws what a later file leaves out;
@@ -637,7 +623,9 @@ def test_the_web_view_s_home_page_totals_are_worked_by_hand(demo_store) -> None:
 
 def test_every_row_of_the_demo_s_cascade_table_is_worked_by_hand(demo_store) -> None:
     printed = {
-        c[0]: c[1:] for c in _printed(demo_store.demo_output, "Cascade inside each partner") if c[0]
+        c[0]: c[1:]
+        for c in printed_cells(demo_store.demo_output, "Cascade inside each partner")
+        if c[0]
     }
     # Items the partnership shares: the 8 the learning log shows disseminated (031, 032,
     # 014-018, 020) and RR-2025-02/LP01, accepted by the demo. lif_app/demo_partnership.py
@@ -681,7 +669,7 @@ def test_every_demo_learning_item_s_actions_are_counted_by_hand_a_shared_action_
       LRN-2025-015: 034 036 = 2; both complete with impact
       LRN-2025-016: 035 036 = 2; 035 open and overdue; 036 complete with impact
     """
-    rows = _rows(
+    rows = rows_written(
         store,
         "learning_register",
         "SELECT reference, actions_total, actions_open, actions_overdue, actions_complete, "
@@ -717,11 +705,11 @@ def test_every_demo_learning_item_s_actions_are_counted_by_hand_a_shared_action_
     # make demo prints the same two columns ("actions", "overdue") in its learning register
     printed = {
         c[0]: (int(c[5]), int(c[6]))
-        for c in _printed(demo_store.demo_output, "Learning register")
+        for c in printed_cells(demo_store.demo_output, "Learning register")
         if c[0]
     }
     assert printed == {k: (v[0], v[2]) for k, v in found.items()}
-    [shared] = _rows(
+    [shared] = rows_written(
         store,
         "action_status",
         "SELECT learning_reference, learning_references FROM action_status "

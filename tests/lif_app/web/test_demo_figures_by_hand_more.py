@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from read_tables import written
+from read_tables import printed_cells, rows_written
 
 from lif_core.eventlog.store import Store
 
@@ -23,14 +23,6 @@ from lif_core.eventlog.store import Store
 def store(demo_store) -> Iterator[Store]:
     with Store(demo_store.url) as s:
         yield s
-
-
-def _rows(store: Store, table: str, sql: str) -> list[dict[str, Any]]:
-    with store.read() as tx:
-        query = tx.execute(sql)
-        cursor = getattr(query.cursor, "sqlite_cursor", query.cursor)
-        names = [d[0] for d in cursor.description]
-        return [written(table, names, r) for r in query.fetchall()]
 
 
 def _file(origin: str) -> str:
@@ -92,7 +84,7 @@ ADD_ONLY: dict[str, dict[str, int]] = {
 
 
 def _runs(store: Store) -> list[dict[str, Any]]:
-    return _rows(
+    return rows_written(
         store,
         "ingestion_runs",
         "SELECT source, origin, status, rows_read, recorded, revised, unchanged, withdrawn, "
@@ -101,7 +93,7 @@ def _runs(store: Store) -> list[dict[str, Any]]:
 
 
 def _catalogue(store: Store) -> dict[str, dict[str, Any]]:
-    rows = _rows(
+    rows = rows_written(
         store,
         "source_catalogue",
         "SELECT source, cadence, records, withdrawn, events, last_ingested, newest_period_start, "
@@ -298,9 +290,10 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def test_catalogue_freshness_of_the_demo_sources_worked_by_hand(store: Store) -> None:
-    catalogue = _catalogue(store)
-    for source, (cadence, start, end, expected, last_fresh) in FRESHNESS.items():
+def _assert_freshness(catalogue: dict[str, dict[str, Any]], worked: dict[str, Any]) -> None:
+    """Each source's catalogue row holds the hand-worked (cadence, newest period, next expected,
+    last fresh day): fresh on its reference date up to that day, stale after."""
+    for source, (cadence, start, end, expected, last_fresh) in worked.items():
         row = catalogue[source]
         assert row["last_ingested"] is not None, source  # ingested, so not 'never ingested'
         assert (
@@ -311,6 +304,10 @@ def test_catalogue_freshness_of_the_demo_sources_worked_by_hand(store: Store) ->
         ) == (cadence, start, end, expected), source
         on = _day(row["reference_date"])
         assert row["freshness"] == ("fresh" if on <= last_fresh else "stale"), (source, on)
+
+
+def test_catalogue_freshness_of_the_demo_sources_worked_by_hand(store: Store) -> None:
+    _assert_freshness(_catalogue(store), FRESHNESS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,7 +339,7 @@ JTAI_AFI = {
 
 
 def _candidates(store: Store) -> list[dict[str, Any]]:
-    return _rows(
+    return rows_written(
         store,
         "learning_candidates",
         "SELECT candidate_id, rule, source, summary, evidence_date, evidence_record, "
@@ -489,12 +486,6 @@ def test_learning_candidates_lists_39_for_the_demo_and_no_other_rule(store: Stor
     assert sum(counts.values()) == 39
 
 
-def _printed(output: str, title: str) -> list[list[str]]:
-    """The cells of each line of the body of a table the demo printed."""
-    body = output.split(title, 1)[1].split("└", 1)[0].split("┡", 1)[1].splitlines()[1:]
-    return [[c.strip() for c in line.strip().strip("│").split("│")] for line in body]
-
-
 # The demo's printed "Per-source summary" (files, recorded, revised, withdrawn, rejected) for
 # every source whose later files only add records, and ofsted-social-care. The companion file
 # works the sources that revise, withdraw or reject. Data rows counted in each sample file
@@ -548,7 +539,7 @@ def test_printed_per_source_summary_of_add_only_sources_and_ofsted_social_care(
 ) -> None:
     printed = {
         c[0]: tuple(int(n) for n in c[1:])
-        for c in _printed(demo_store.demo_output, "Per-source summary")
+        for c in printed_cells(demo_store.demo_output, "Per-source summary")
     }
     assert {k: printed[k] for k in ADD_ONLY_PRINTED} == ADD_ONLY_PRINTED
     # with the companion file's HAND_TOTALS (action-plans, hmicfrs, jtai, other-inspections,
@@ -717,17 +708,7 @@ def test_catalogue_freshness_of_trackers_snapshots_and_periodic_sources(store: S
     # with section 3, every source in the catalogue: 16 + 20 = 36
     assert (len(FRESHNESS), len(FRESHNESS_MORE)) == (16, 20)
     assert FRESHNESS.keys() | FRESHNESS_MORE.keys() == catalogue.keys()
-    for source, (cadence, start, end, expected, last_fresh) in FRESHNESS_MORE.items():
-        row = catalogue[source]
-        assert row["last_ingested"] is not None, source
-        assert (
-            row["cadence"],
-            _day(row["newest_period_start"]),
-            _day(row["newest_period_end"]),
-            _day(row["next_expected"]),
-        ) == (cadence, start, end, expected), source
-        on = _day(row["reference_date"])
-        assert row["freshness"] == ("fresh" if on <= last_fresh else "stale"), (source, on)
+    _assert_freshness(catalogue, FRESHNESS_MORE)
 
 
 # The catalogue's records / withdrawn / events for every source follow from the hand-worked
