@@ -6,7 +6,6 @@ not recorded again, and the projections simply catch up.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -29,7 +28,6 @@ from projections.action_status import action_counts, owner_names
 
 __all__ = ["MEASURES", "run_demo"]
 
-log = logging.getLogger(__name__)
 BUSINESS_UNIT = "demo:business-unit"
 LATE_RETURN = Path(__file__).with_name("demo_section_11_late_return.csv")
 """A Section 11 return that names its agency with a misspelling: rejected, with the close match."""

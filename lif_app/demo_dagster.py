@@ -15,7 +15,7 @@ from lif_core.config import lif_home
 
 __all__ = ["RUNNING", "materialize", "prepare_dagster_home"]
 
-log = logging.getLogger("lif_app.demo")
+log = logging.getLogger(__name__)
 
 
 def prepare_dagster_home() -> None:

@@ -43,9 +43,9 @@ def test_a_run_that_fails_shows_the_failed_step_and_dagsters_whole_log(
     # A store under a regular file cannot be opened: the source's step fails.
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
-    with caplog.at_level(logging.ERROR, logger="lif_app.demo"):
+    with caplog.at_level(logging.ERROR, logger="lif_app.demo_dagster"):
         assert materialize(f"sqlite:///{blocker}/lif.db", sources=["cdop"]) is False
-    (message,) = [r.getMessage() for r in caplog.records if r.name == "lif_app.demo"]
+    (message,) = [r.getMessage() for r in caplog.records if r.name == "lif_app.demo_dagster"]
     assert message.startswith("Dagster steps failed: sources__cdop (exit code 1).")
     assert 'STEP_FAILURE - Execution of step "sources__cdop" failed.' in message
     assert "cannot open the store" in message
