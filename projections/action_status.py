@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -161,6 +162,20 @@ def owner_names(row: dict[str, Any]) -> list[str]:
     report and ``partner_register`` alike)."""
     names = row.get("owner_partner_name")
     return names.split("; ") if names else [row["owner_agency"]]
+
+
+def counts_by_owner(rows: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
+    """action_status rows counted by owner (:func:`owner_names`: a shared action once for each
+    partner): ``total``, one count for each RAG (``cancelled`` for an action without one) and
+    ``overdue``. What the web view and the published report show by agency."""
+    by_owner: dict[str, Counter[str]] = {}
+    for row in rows:
+        for owner in owner_names(row):
+            counts = by_owner.setdefault(owner, Counter())
+            counts["total"] += 1
+            counts[row["rag"] or "cancelled"] += 1
+            counts["overdue"] += int(bool(row["overdue"]))
+    return by_owner
 
 
 def action_rows(states: dict[str, dict[str, Any]], context: Context) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ the decision forms, :mod:`lif_app.web.forms`), and the audit trail only where th
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 from uuid import UUID
 
@@ -35,7 +34,7 @@ from lif_core.decisions import DECISIONS, Creation
 from lif_core.domain import Action
 from lif_core.errors import ForbiddenError
 from lif_core.eventlog.store import Store
-from projections.action_status import owner_names
+from projections.action_status import counts_by_owner, owner_names
 
 __all__ = [
     "ITEM_PAGES",
@@ -230,21 +229,16 @@ def actions(request: Request) -> Response:
     params = params_of(request)
     page = query_rows(store, listing, params)
     everything = all_rows(store, "action_status")
-    by_agency: dict[str, Counter[str]] = {}
-    filter_by: dict[str, str] = {}
-    for row in everything:
-        # Each partner once, whatever spelling its actions used; a shared action once for each
-        # partner that shares it (issue 15).
-        for agency in owner_names(row):
-            counts = by_agency.setdefault(agency, Counter())
-            counts["total"] += 1
-            counts[row["rag"] or "cancelled"] += 1
-            counts["overdue"] += int(bool(row["overdue"]))
-            # The link lists what the row counts: a partner by its resolved name (any spelling,
-            # each partner of a shared action), an agency no partner answers to as written.
-            filter_by[agency] = (
-                "owner_partner_name" if row["owner_partner_name"] else "owner_agency"
-            )
+    # Each partner once, whatever spelling its actions used; a shared action once for each
+    # partner that shares it (issue 15), as the published report counts them.
+    by_agency = counts_by_owner(everything)
+    # The link lists what the row counts: a partner by its resolved name (any spelling, each
+    # partner of a shared action), an agency no partner answers to as written.
+    filter_by = {
+        agency: "owner_partner_name" if row["owner_partner_name"] else "owner_agency"
+        for row in everything
+        for agency in owner_names(row)
+    }
     return render_page(
         request,
         "site/actions.html",

@@ -44,7 +44,7 @@ from lif_core.audit.verify import Seal, latest_seal, verify
 from lif_core.errors import ConfigError, RefusedError, VerificationError
 from lif_core.eventlog.store import Store
 from projections import check_tables
-from projections.action_status import owner_names
+from projections.action_status import counts_by_owner
 
 __all__ = ["PAGES", "ReportResult", "Suppression", "build_report"]
 
@@ -210,15 +210,9 @@ def _actions(actions: list[dict[str, Any]], rule: Suppression) -> list[dict[str,
     total, not in a column). Counts of actions are not people: published as they are, unless
     the rules say otherwise, and then with secondary suppression across the RAG columns and
     the totals (:func:`~lif_app.web.suppression.protect`)."""
-    by_agency: dict[str, Counter[str]] = {}
-    for row in actions:
-        # Each partner once, whatever spelling its actions used; a shared action once for each
-        # partner that shares it (issue 15).
-        for agency in owner_names(row):
-            counts = by_agency.setdefault(agency, Counter())
-            counts["total"] += 1
-            counts[row["rag"] or "cancelled"] += 1
-            counts["overdue"] += int(bool(row["overdue"]))
+    # Each partner once, whatever spelling its actions used; a shared action once for each
+    # partner that shares it (issue 15).
+    by_agency = counts_by_owner(actions)
     people = rule.rules.table_counts_people("actions_by_agency")
     hidden: set[Any] = set()
     if people:
